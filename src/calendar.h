@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * calendar: working-hours arithmetic for reaction-time deadlines.
+ * Pure GLib: no database, no configuration file, no clock of its own.
+ */
+#pragma once
+
+#include <glib.h>
+
+#define TG_CALENDAR_ERROR (tg_calendar_error_quark ())
+GQuark tg_calendar_error_quark (void);
+
+typedef enum {
+	TG_CALENDAR_ERROR_INVALID, /* a bad argument: no working day, end <= start */
+} TgCalendarError;
+
+/* Bit for a weekday in a days mask; day is 1 (Monday) .. 7 (Sunday), as
+ * g_date_time_get_day_of_week() returns it. */
+#define TG_CALENDAR_DAY(day) (1u << (day))
+#define TG_CALENDAR_MON_FRI                                                  \
+	(TG_CALENDAR_DAY (1) | TG_CALENDAR_DAY (2) | TG_CALENDAR_DAY (3) |   \
+	 TG_CALENDAR_DAY (4) | TG_CALENDAR_DAY (5))
+
+typedef struct _TgCalendar TgCalendar;
+
+/*
+ * tg_calendar_new:
+ * @tz: (transfer none): the desk's time zone; the calendar takes a ref
+ * @days_mask: working weekdays, TG_CALENDAR_DAY() bits
+ * @start_minute: opening time, minutes after local midnight (0..1439)
+ * @end_minute: closing time, minutes after local midnight, > start (..1440)
+ *
+ * Returns: (transfer full): a calendar without holidays, or NULL with
+ * TG_CALENDAR_ERROR_INVALID.
+ */
+TgCalendar *tg_calendar_new (GTimeZone *tz,
+			     guint days_mask,
+			     int start_minute,
+			     int end_minute,
+			     GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* tg_calendar_free: releases @cal; NULL is allowed. */
+void tg_calendar_free (TgCalendar *cal);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgCalendar, tg_calendar_free)
+
+/*
+ * tg_calendar_add_holiday: marks a local date as not a working day.
+ * @name: (nullable) (transfer none): shown in explanations; copied.
+ * Adding the same date twice keeps the first name.
+ */
+void tg_calendar_add_holiday (TgCalendar *cal,
+			      int year,
+			      int month,
+			      int day,
+			      const char *name);
+
+/* tg_calendar_get_timezone: (transfer none): the desk's time zone. */
+GTimeZone *tg_calendar_get_timezone (const TgCalendar *cal);
+
+/*
+ * tg_calendar_is_working_day: whether the local date is a working weekday
+ * and not a holiday.
+ */
+gboolean tg_calendar_is_working_day (const TgCalendar *cal,
+				     int year,
+				     int month,
+				     int day);
+
+/*
+ * tg_calendar_holiday_name: (transfer none) (nullable): the name of the
+ * holiday on that local date, "" for an unnamed one, NULL for no holiday.
+ */
+const char *tg_calendar_holiday_name (const TgCalendar *cal,
+				      int year,
+				      int month,
+				      int day);
+
+/*
+ * tg_calendar_is_working_time: whether the instant @t falls inside working
+ * hours: a working day, local time in [start, end).
+ */
+gboolean tg_calendar_is_working_time (const TgCalendar *cal, GDateTime *t);
+
+/*
+ * tg_calendar_clock_start: (transfer full): the first working instant at or
+ * after @t (the moment from which reaction time is counted), in the desk's
+ * time zone. NULL only if no working day exists within ten years.
+ */
+GDateTime *tg_calendar_clock_start (const TgCalendar *cal, GDateTime *t)
+	G_GNUC_WARN_UNUSED_RESULT;
+
+/*
+ * tg_calendar_deadline: (transfer full): the instant at which @minutes of
+ * working time have elapsed after @start, in the desk's time zone.
+ * Working time is real elapsed time inside working hours, so a day that
+ * changes to or from summer time is counted by the clock, not the wall.
+ * With @minutes == 0 it is tg_calendar_clock_start(). NULL only if no working
+ * day exists within ten years.
+ */
+GDateTime *tg_calendar_deadline (const TgCalendar *cal,
+				 GDateTime *start,
+				 int minutes) G_GNUC_WARN_UNUSED_RESULT;
+
+/*
+ * tg_calendar_working_minutes: whole minutes of working time between @from
+ * and @to (0 when @to <= @from). The inverse of tg_calendar_deadline():
+ * working_minutes (s, deadline (s, m)) == m.
+ */
+gint64 tg_calendar_working_minutes (const TgCalendar *cal,
+				    GDateTime *from,
+				    GDateTime *to);
+
+/*
+ * tg_calendar_describe_hours: (transfer full): the working hours in words,
+ * for acknowledgments: "Monday to Friday, 09:00-18:00 (UTC+02:00)".
+ * Non-contiguous days are listed: "Monday, Wednesday and Friday, ...".
+ * The zone is shown by its identifier when it is an IANA name
+ * ("Europe/Vilnius"), else as a UTC offset.
+ */
+char *tg_calendar_describe_hours (const TgCalendar *cal);
+
+/*
+ * tg_calendar_parse_days: parses a working-days setting into a mask.
+ * Accepts ranges and lists of English day names or three-letter
+ * abbreviations, case-insensitive, separated by commas, semicolons or
+ * spaces: "Mon-Fri", "Mon,Wed,Fri", "Sun-Thu", "monday-friday".
+ * Returns FALSE with TG_CALENDAR_ERROR_INVALID naming the bad word.
+ */
+gboolean tg_calendar_parse_days (const char *text,
+				 guint *mask_out,
+				 GError **error);
+
+/*
+ * tg_calendar_parse_time: parses "HH:MM" (00:00..24:00) into minutes after
+ * midnight. Returns FALSE with TG_CALENDAR_ERROR_INVALID.
+ */
+gboolean tg_calendar_parse_time (const char *text,
+				 int *minutes_out,
+				 GError **error);

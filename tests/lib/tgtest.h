@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * tgtest: shared helpers for the unit tests: fixture paths and reading,
+ * and a private PostgreSQL cluster for the tests that need a database.
+ */
+#pragma once
+
+#include <glib.h>
+
+/*
+ * tg_test_read_fixture: (transfer full): the content of
+ * tests/data/<area>/<name>; fails the test when it cannot be read.
+ */
+GBytes *tg_test_read_fixture (const char *area, const char *name);
+
+/*
+ * tg_test_list_fixtures: (transfer full): the sorted file names in
+ * tests/data/<area> that end in @suffix.
+ */
+GPtrArray *tg_test_list_fixtures (const char *area, const char *suffix);
+
+/*
+ * tg_test_corpus_dir: (transfer full) (nullable): the shared real-world
+ * corpus folder (TG_CORPUS_DIR, else ../shared/corpus beside the source
+ * tree), or NULL when it is absent.
+ */
+char *tg_test_corpus_dir (void);
