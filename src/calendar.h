@@ -11,7 +11,9 @@
 GQuark tg_calendar_error_quark (void);
 
 typedef enum {
-	TG_CALENDAR_ERROR_INVALID, /* a bad argument: no working day, end <= start */
+	/* a bad argument: no working day, unknown day bits, hours out of
+	 * range, end <= start; a setting that does not parse */
+	TG_CALENDAR_ERROR_INVALID,
 } TgCalendarError;
 
 /* Bit for a weekday in a days mask; day is 1 (Monday) .. 7 (Sunday), as
@@ -31,7 +33,8 @@ typedef struct _TgCalendar TgCalendar;
  * @end_minute: closing time, minutes after local midnight, > start (..1440)
  *
  * Returns: (transfer full): a calendar without holidays, or NULL with
- * TG_CALENDAR_ERROR_INVALID.
+ * TG_CALENDAR_ERROR_INVALID (also for bits outside 1..7 in @days_mask and
+ * minutes out of range, since both may come from a configuration file).
  */
 TgCalendar *tg_calendar_new (GTimeZone *tz,
 			     guint days_mask,
@@ -45,6 +48,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgCalendar, tg_calendar_free)
 
 /*
  * tg_calendar_add_holiday: marks a local date as not a working day.
+ * @year, @month, @day: a valid date, year 1..9999 (a precondition: check
+ * dates read from a file with g_date_valid_dmy() first).
  * @name: (nullable) (transfer none): shown in explanations; copied.
  * Adding the same date twice keeps the first name.
  */
@@ -77,7 +82,10 @@ const char *tg_calendar_holiday_name (const TgCalendar *cal,
 
 /*
  * tg_calendar_is_working_time: whether the instant @t falls inside working
- * hours: a working day, local time in [start, end).
+ * hours: a working day, local time in [start, end). On a summer-time
+ * change day a window that covers the skipped hour is shorter, and one
+ * that covers the repeated hour holds it twice (02:30-03:30 in
+ * Europe/Vilnius lasts 30 minutes in March and 90 in October).
  */
 gboolean tg_calendar_is_working_time (const TgCalendar *cal, GDateTime *t);
 
@@ -94,8 +102,11 @@ GDateTime *tg_calendar_clock_start (const TgCalendar *cal, GDateTime *t)
  * working time have elapsed after @start, in the desk's time zone.
  * Working time is real elapsed time inside working hours, so a day that
  * changes to or from summer time is counted by the clock, not the wall.
- * With @minutes == 0 it is tg_calendar_clock_start(). NULL only if no working
- * day exists within ten years.
+ * It is the first such instant: work that ends at closing time is due at
+ * closing time, not at the next opening. @minutes must be >= 0; seconds
+ * and microseconds of @start are kept. With @minutes == 0 it is
+ * tg_calendar_clock_start(). NULL only if ten years pass without working
+ * time.
  */
 GDateTime *tg_calendar_deadline (const TgCalendar *cal,
 				 GDateTime *start,
@@ -103,8 +114,8 @@ GDateTime *tg_calendar_deadline (const TgCalendar *cal,
 
 /*
  * tg_calendar_working_minutes: whole minutes of working time between @from
- * and @to (0 when @to <= @from). The inverse of tg_calendar_deadline():
- * working_minutes (s, deadline (s, m)) == m.
+ * and @to (0 when @to <= @from), rounded down. The inverse of
+ * tg_calendar_deadline(): working_minutes (s, deadline (s, m)) == m.
  */
 gint64 tg_calendar_working_minutes (const TgCalendar *cal,
 				    GDateTime *from,
@@ -113,9 +124,11 @@ gint64 tg_calendar_working_minutes (const TgCalendar *cal,
 /*
  * tg_calendar_describe_hours: (transfer full): the working hours in words,
  * for acknowledgments: "Monday to Friday, 09:00-18:00 (UTC+02:00)".
- * Non-contiguous days are listed: "Monday, Wednesday and Friday, ...".
- * The zone is shown by its identifier when it is an IANA name
- * ("Europe/Vilnius"), else as a UTC offset.
+ * Non-contiguous days are listed: "Monday, Wednesday and Friday, ...";
+ * a range may wrap ("Sunday to Thursday"); all seven days read "Monday to
+ * Sunday". The zone is shown by its identifier when it is an IANA name
+ * ("Europe/Vilnius"), as a UTC offset when it has a single one
+ * ("UTC+02:00"), else by its identifier (a POSIX TZ rule).
  */
 char *tg_calendar_describe_hours (const TgCalendar *cal);
 
