@@ -1,3 +1,128 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * config: ticketgate.conf (a GKeyFile) read once into a TgConfig, with
+ * every key's default in one table. Unknown groups and keys are errors,
+ * so that a typo never silently falls back to a default. GLib only.
+ */
 #pragma once
+
 #include <glib.h>
+
+#define TG_CONFIG_ERROR (tg_config_error_quark ())
+GQuark tg_config_error_quark (void);
+
+typedef enum {
+	TG_CONFIG_ERROR_UNREADABLE, /* the file cannot be opened or read */
+	TG_CONFIG_ERROR_INVALID,    /* syntax, unknown key, bad value */
+} TgConfigError;
+
+typedef enum {
+	TG_UNKNOWN_SENDER_TICKET, /* a ticket without a plan */
+	TG_UNKNOWN_SENDER_REJECT, /* no ticket, a polite answer */
+} TgUnknownSenderPolicy;
+
+typedef struct {
+	char *path; /* the file it was read from */
+
+	/* [database] */
+	char *conninfo;         /* libpq conninfo string or "service=..." */
+	int connect_timeout;    /* seconds */
+	int statement_timeout;  /* seconds */
+
+	/* [mail] */
+	char *support_address;  /* lower case */
+	char *from_name;
+	char *sendmail;
+	char *subject_tag;
+	char **staff_addresses; /* NULL-terminated, lower case, may be empty */
+	char *comment_address;  /* lower case, "" when unset */
+	char *bounce_address;   /* envelope sender of our mail */
+	int sendmail_timeout;   /* seconds */
+	int retry_for;          /* seconds sweep keeps retrying a mail */
+
+	/* [hours] */
+	char *timezone;
+	guint days_mask;        /* TG_CALENDAR_DAY() bits */
+	int start_minute;
+	int end_minute;
+
+	/* [templates] */
+	char *templates_directory;
+
+	/* [limits] */
+	guint64 max_message_size;
+	guint64 spool_memory;
+	char *spool_directory;  /* "" means $TMPDIR */
+	int time_limit;         /* seconds deliver may take in all */
+	int queue_lifetime;     /* seconds; older Received dates are implausible */
+
+	/* [policy] */
+	TgUnknownSenderPolicy unknown_sender;
+	char *fallback_plan;    /* plan of customers without a subscription */
+	int reopen_days;
+	gboolean ack_followups;
+} TgConfig;
+
+/*
+ * tg_config_default_path: (transfer full): the file to read: @option when
+ * given, else $TICKETGATE_CONFIG, else SYSCONFDIR/ticketgate/ticketgate.conf.
+ */
+char *tg_config_default_path (const char *option);
+
+/*
+ * tg_config_load: reads and checks @path. Relative paths inside the file
+ * (templates, spool) are taken relative to the file's folder.
+ * Errors read "FILE:LINE: [group] key: what is wrong" (LINE when known).
+ * Returns: (transfer full): the configuration, or NULL with
+ * TG_CONFIG_ERROR_UNREADABLE or TG_CONFIG_ERROR_INVALID.
+ */
+TgConfig *tg_config_load (const char *path, GError **error)
+	G_GNUC_WARN_UNUSED_RESULT;
+
+/*
+ * tg_config_new_default: (transfer full): every key at its default, as if
+ * read from an empty file called @path (support_address is then empty,
+ * which tg_config_check() reports).
+ */
+TgConfig *tg_config_new_default (const char *path) G_GNUC_WARN_UNUSED_RESULT;
+
+/*
+ * tg_config_check: the checks that need more than one key, or that only
+ * matter for delivering mail (a support address is set, the staff and
+ * comment addresses differ from it). Returns FALSE with
+ * TG_CONFIG_ERROR_INVALID.
+ */
+gboolean tg_config_check (const TgConfig *config, GError **error);
+
+/*
+ * tg_config_new_calendar: (transfer full): the [hours] of @config as a
+ * calendar without holidays (those are in the database), or NULL with
+ * TG_CONFIG_ERROR_INVALID.
+ */
+struct _TgCalendar *tg_config_new_calendar (const TgConfig *config,
+					    GError **error);
+
+/* tg_config_free: releases @config; NULL is allowed. */
+void tg_config_free (TgConfig *config);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgConfig, tg_config_free)
+
+/*
+ * tg_config_is_staff_address: whether @addr (lower case) is one of
+ * [mail] staff_address. The staff table in the database is the other
+ * source of staff; this only spares a lookup for the desk's own lists.
+ */
+gboolean tg_config_is_staff_address (const TgConfig *config, const char *addr);
+
+/*
+ * tg_config_parse_duration: "90", "90s", "15m", "2h", "5d" into seconds.
+ * tg_config_parse_size: "1048576", "64k", "10M", "1G" (binary) into bytes.
+ * Both return FALSE on bad or overflowing input, leaving the output alone.
+ */
+gboolean tg_config_parse_duration (const char *text, int *seconds_out);
+gboolean tg_config_parse_size (const char *text, guint64 *bytes_out);
+
+/*
+ * tg_config_dump: (transfer full): every key with its effective value,
+ * in key-file syntax, for "ticketgate check-config --dump".
+ */
+char *tg_config_dump (const TgConfig *config);
