@@ -1,2 +1,1883 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * store: ticketgate's only SQL and only libpq user. Every statement is a
+ * named constant below, sent with PQexecParams and parameters; errors are
+ * classified by SQLSTATE into what the caller should do (retry the
+ * transaction, tempfail, treat as a duplicate). No session state is kept
+ * (no SET, no named prepared statements), so PgBouncer's transaction mode
+ * works.
+ */
 #include "store.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+G_DEFINE_QUARK (tg-store-error-quark, tg_store_error)
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGresult, PQclear)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGconn, PQfinish)
+
+struct _TgStore {
+	PGconn *conn;
+	int statement_timeout;
+};
+
+/* Plans without e-mail support or no plan at all sort after every plan. */
+#define NO_PLAN_RANK 1000
+
+/* Timestamps travel as microseconds since the epoch, never as text in
+ * the server's DateStyle. */
+#define US(col) "(extract(epoch from " col ") * 1000000)::bigint"
+/* Arrays come back joined with the unit separator, which no address,
+ * domain or plan name can hold. */
+#define JOINED(col) "array_to_string(" col ", E'\\x1f')"
+
+/* ---- parameters ---------------------------------------------------- */
+
+#define MAX_PARAMS 24
+
+typedef struct {
+	const char *values[MAX_PARAMS];
+	int lengths[MAX_PARAMS];
+	int formats[MAX_PARAMS];
+	int n;
+	GPtrArray *owned;
+} Params;
+
+static void
+params_init (Params *p)
+{
+	memset (p, 0, sizeof *p);
+	p->owned = g_ptr_array_new_with_free_func (g_free);
+}
+
+static void
+params_clear (Params *p)
+{
+	g_clear_pointer (&p->owned, g_ptr_array_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Params, params_clear)
+
+static void
+params_add_raw (Params *p, const char *value, int length, int format)
+{
+	g_assert (p->n < MAX_PARAMS);
+	p->values[p->n] = value;
+	p->lengths[p->n] = length;
+	p->formats[p->n] = format;
+	p->n++;
+}
+
+/* Text parameters must be valid UTF-8: the server refuses anything else,
+ * and a mail's header may hold any bytes. */
+static void
+params_add (Params *p, const char *value)
+{
+	if (value != NULL && !g_utf8_validate (value, -1, NULL)) {
+		char *valid = g_utf8_make_valid (value, -1);
+
+		g_ptr_array_add (p->owned, valid);
+		value = valid;
+	}
+	params_add_raw (p, value, 0, 0);
+}
+
+static void
+params_take (Params *p, char *value)
+{
+	if (value != NULL)
+		g_ptr_array_add (p->owned, value);
+	params_add (p, value);
+}
+
+static void
+params_add_int (Params *p, gint64 value)
+{
+	params_take (p, g_strdup_printf ("%" G_GINT64_FORMAT, value));
+}
+
+/* 0 means "none" for ids and minutes: sent as NULL. */
+static void
+params_add_id (Params *p, gint64 value)
+{
+	if (value == 0)
+		params_add (p, NULL);
+	else
+		params_add_int (p, value);
+}
+
+static void
+params_add_bool (Params *p, gboolean value)
+{
+	params_add (p, value ? "true" : "false");
+}
+
+static void
+params_add_time (Params *p, GDateTime *t)
+{
+	params_take (p, t != NULL ? g_date_time_format_iso8601 (t) : NULL);
+}
+
+static void
+params_add_date (Params *p, const GDate *d)
+{
+	if (d == NULL || !g_date_valid (d)) {
+		params_add (p, NULL);
+		return;
+	}
+	params_take (p, g_strdup_printf ("%04d-%02d-%02d",
+					 g_date_get_year (d),
+					 g_date_get_month (d),
+					 g_date_get_day (d)));
+}
+
+/* A text[] literal: {"a","b"} with quotes and backslashes escaped. */
+static void
+params_add_array (Params *p, const char *const *items, gssize n)
+{
+	GString *out = g_string_new ("{");
+
+	for (gssize i = 0; items != NULL && (n < 0 ? items[i] != NULL : i < n);
+	     i++) {
+		const char *c;
+
+		if (i > 0)
+			g_string_append_c (out, ',');
+		if (items[i] == NULL) {
+			g_string_append (out, "NULL");
+			continue;
+		}
+		g_string_append_c (out, '"');
+		for (c = items[i]; *c != '\0'; c++) {
+			if (*c == '"' || *c == '\\')
+				g_string_append_c (out, '\\');
+			g_string_append_c (out, *c);
+		}
+		g_string_append_c (out, '"');
+	}
+	g_string_append_c (out, '}');
+	params_take (p, g_string_free (out, FALSE));
+}
+
+static void
+params_add_binary (Params *p, const void *data, gsize len)
+{
+	params_add_raw (p, data, (int) len, 1);
+}
+
+/* ---- errors and execution ------------------------------------------ */
+
+static char *
+one_line (const char *message)
+{
+	char *copy = g_strdup (message != NULL && *message ? message
+							   : "unknown error");
+
+	g_strdelimit (copy, "\r\n", ' ');
+	return g_strchomp (copy);
+}
+
+static TgStoreError
+classify_sqlstate (const char *state, PGconn *conn)
+{
+	if (state == NULL)
+		return PQstatus (conn) == CONNECTION_BAD
+			       ? TG_STORE_ERROR_TEMPORARY
+			       : TG_STORE_ERROR_FAILED;
+	if (strcmp (state, "40001") == 0 || strcmp (state, "40P01") == 0)
+		return TG_STORE_ERROR_RETRY;
+	if (strcmp (state, "23505") == 0)
+		return TG_STORE_ERROR_DUPLICATE;
+	if (g_str_has_prefix (state, "23") || g_str_has_prefix (state, "22"))
+		return TG_STORE_ERROR_INVALID;
+	if (g_str_has_prefix (state, "08") || g_str_has_prefix (state, "53") ||
+	    g_str_has_prefix (state, "57P0") || strcmp (state, "57014") == 0 ||
+	    strcmp (state, "55P03") == 0)
+		return TG_STORE_ERROR_TEMPORARY;
+	return TG_STORE_ERROR_FAILED;
+}
+
+static void
+set_result_error (TgStore *store, const PGresult *res, GError **error)
+{
+	const char *state =
+		res != NULL ? PQresultErrorField (res, PG_DIAG_SQLSTATE) : NULL;
+	const char *msg = res != NULL
+		? PQresultErrorField (res, PG_DIAG_MESSAGE_PRIMARY)
+		: NULL;
+	g_autofree char *text =
+		one_line (msg != NULL ? msg : PQerrorMessage (store->conn));
+
+	if (state != NULL)
+		g_set_error (error, TG_STORE_ERROR,
+			     classify_sqlstate (state, store->conn),
+			     "%s (SQLSTATE %s)", text, state);
+	else
+		g_set_error (error, TG_STORE_ERROR,
+			     classify_sqlstate (state, store->conn), "%s",
+			     text);
+}
+
+/*
+ * Runs one statement and checks its status against @expect. Returns the
+ * result, or NULL with an error classified by SQLSTATE.
+ */
+static PGresult *
+run (TgStore *store, const char *sql, const Params *p, ExecStatusType expect,
+     GError **error)
+{
+	PGresult *res = PQexecParams (store->conn, sql, p ? p->n : 0, NULL,
+				      p ? p->values : NULL,
+				      p ? p->lengths : NULL,
+				      p ? p->formats : NULL, 0);
+
+	if (res != NULL && PQresultStatus (res) == expect)
+		return res;
+	set_result_error (store, res, error);
+	PQclear (res);
+	return NULL;
+}
+
+static gboolean
+run_command (TgStore *store, const char *sql, const Params *p, GError **error)
+{
+	g_autoptr (PGresult) res = run (store, sql, p, PGRES_COMMAND_OK, error);
+
+	return res != NULL;
+}
+
+static PGresult *
+run_query (TgStore *store, const char *sql, const Params *p, GError **error)
+{
+	return run (store, sql, p, PGRES_TUPLES_OK, error);
+}
+
+/* ---- reading results ----------------------------------------------- */
+
+static char *
+get_str (const PGresult *res, int row, int col)
+{
+	return PQgetisnull (res, row, col)
+		       ? NULL
+		       : g_strdup (PQgetvalue (res, row, col));
+}
+
+static gint64
+get_int (const PGresult *res, int row, int col)
+{
+	return PQgetisnull (res, row, col)
+		       ? 0
+		       : g_ascii_strtoll (PQgetvalue (res, row, col), NULL, 10);
+}
+
+static gboolean
+get_bool (const PGresult *res, int row, int col)
+{
+	return !PQgetisnull (res, row, col) &&
+	       PQgetvalue (res, row, col)[0] == 't';
+}
+
+static GDateTime *
+get_time (const PGresult *res, int row, int col)
+{
+	gint64 us;
+	g_autoptr (GDateTime) whole = NULL;
+
+	if (PQgetisnull (res, row, col))
+		return NULL;
+	us = g_ascii_strtoll (PQgetvalue (res, row, col), NULL, 10);
+	whole = g_date_time_new_from_unix_utc (us / G_USEC_PER_SEC -
+					       (us % G_USEC_PER_SEC < 0));
+	return g_date_time_add (whole, ((us % G_USEC_PER_SEC) +
+					G_USEC_PER_SEC) %
+					       G_USEC_PER_SEC);
+}
+
+static char **
+get_list (const PGresult *res, int row, int col)
+{
+	const char *v;
+
+	if (PQgetisnull (res, row, col))
+		return g_new0 (char *, 1);
+	v = PQgetvalue (res, row, col);
+	if (*v == '\0')
+		return g_new0 (char *, 1);
+	return g_strsplit (v, "\x1f", -1);
+}
+
+static void
+get_date (const PGresult *res, int row, int col, GDate *out)
+{
+	int y = 0, m = 0, d = 0;
+
+	g_date_clear (out, 1);
+	if (!PQgetisnull (res, row, col) &&
+	    sscanf (PQgetvalue (res, row, col), "%d-%d-%d", &y, &m, &d) == 3 &&
+	    g_date_valid_dmy (d, m, y))
+		g_date_set_dmy (out, d, m, y);
+}
+
+/* ---- connection and transactions ----------------------------------- */
+
+static void
+log_notice (void *data, const char *message)
+{
+	g_autofree char *line = one_line (message);
+
+	(void) data;
+	g_debug ("database: %s", line);
+}
+
+TgStore *
+tg_store_connect (const char *conninfo,
+		  const char *application_name,
+		  int connect_timeout,
+		  int statement_timeout,
+		  GError **error)
+{
+	g_autofree char *timeout = g_strdup_printf ("%d", connect_timeout);
+	/* expand_dbname: the first "dbname" is itself a conninfo string or
+	 * URI, so the admin's setting is parsed by libpq, never by us. */
+	const char *keys[] = { "dbname", "connect_timeout", "application_name",
+			       "client_encoding", NULL };
+	const char *values[] = { conninfo, timeout, application_name, "UTF8",
+				 NULL };
+	g_autoptr (PGconn) conn = NULL;
+	TgStore *store;
+
+	g_return_val_if_fail (conninfo != NULL, NULL);
+	conn = PQconnectdbParams (keys, values, 1);
+	if (conn == NULL) {
+		g_set_error (error, TG_STORE_ERROR, TG_STORE_ERROR_TEMPORARY,
+			     "database connection: out of memory");
+		return NULL;
+	}
+	if (PQstatus (conn) != CONNECTION_OK) {
+		g_autofree char *why = one_line (PQerrorMessage (conn));
+		/* A conninfo libpq cannot parse never heals by itself. */
+		gboolean bad_option = strstr (why, "invalid connection option") ||
+				      strstr (why, "missing \"=\"") ||
+				      strstr (why, "invalid URI");
+
+		g_set_error (error, TG_STORE_ERROR,
+			     bad_option ? TG_STORE_ERROR_FAILED
+					: TG_STORE_ERROR_TEMPORARY,
+			     "database connection: %s", why);
+		return NULL;
+	}
+	/* libpq prints server notices on stderr, which under Postfix is
+	 * the text of a bounce: send them to the log instead. */
+	PQsetNoticeProcessor (conn, log_notice, NULL);
+	store = g_new0 (TgStore, 1);
+	store->conn = g_steal_pointer (&conn);
+	store->statement_timeout = statement_timeout;
+	return store;
+}
+
+void
+tg_store_free (TgStore *store)
+{
+	if (store == NULL)
+		return;
+	g_clear_pointer (&store->conn, PQfinish);
+	g_free (store);
+}
+
+static const char SQL_BEGIN[] = "BEGIN";
+static const char SQL_COMMIT[] = "COMMIT";
+static const char SQL_ROLLBACK[] = "ROLLBACK";
+/* SET LOCAL through set_config(), so that the value is a parameter. */
+static const char SQL_SET_TIMEOUT[] =
+	"SELECT set_config('statement_timeout', $1, true)";
+
+gboolean
+tg_store_begin (TgStore *store, GError **error)
+{
+	g_auto (Params) p = { 0 };
+	g_autoptr (PGresult) res = NULL;
+
+	g_return_val_if_fail (store != NULL, FALSE);
+	if (!run_command (store, SQL_BEGIN, NULL, error))
+		return FALSE;
+	if (store->statement_timeout <= 0)
+		return TRUE;
+	params_init (&p);
+	params_take (&p, g_strdup_printf ("%ds", store->statement_timeout));
+	res = run_query (store, SQL_SET_TIMEOUT, &p, error);
+	if (res == NULL) {
+		tg_store_rollback (store);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
+tg_store_commit (TgStore *store, GError **error)
+{
+	g_return_val_if_fail (store != NULL, FALSE);
+	return run_command (store, SQL_COMMIT, NULL, error);
+}
+
+void
+tg_store_rollback (TgStore *store)
+{
+	g_autoptr (PGresult) res = NULL;
+
+	g_return_if_fail (store != NULL);
+	if (PQstatus (store->conn) == CONNECTION_OK &&
+	    PQtransactionStatus (store->conn) != PQTRANS_IDLE)
+		res = PQexecParams (store->conn, SQL_ROLLBACK, 0, NULL, NULL,
+				    NULL, NULL, 0);
+}
+
+/* ---- migrations ---------------------------------------------------- */
+
+static const char SQL_MIGRATIONS_TABLE[] =
+	"CREATE TABLE IF NOT EXISTS schema_migrations ("
+	" name text PRIMARY KEY,"
+	" applied_at timestamptz NOT NULL DEFAULT now())";
+/* One key for every ticketgate migration: concurrent runs take turns. */
+static const char SQL_MIGRATION_LOCK[] =
+	"SELECT pg_advisory_xact_lock(7413250862011)";
+static const char SQL_MIGRATION_APPLIED[] =
+	"SELECT name FROM schema_migrations ORDER BY name";
+static const char SQL_MIGRATION_RECORD[] =
+	"INSERT INTO schema_migrations (name) VALUES ($1)";
+static const char SQL_MIGRATIONS_EXIST[] =
+	"SELECT to_regclass('schema_migrations') IS NOT NULL";
+
+static int
+compare_names (gconstpointer a, gconstpointer b)
+{
+	return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* The NNN-name.sql files of @dir, sorted. */
+static GPtrArray *
+list_schema_files (const char *dir, GError **error)
+{
+	g_autoptr (GDir) d = g_dir_open (dir, 0, error);
+	GPtrArray *files;
+	const char *name;
+
+	if (d == NULL) {
+		g_prefix_error (error, "schema: ");
+		return NULL;
+	}
+	files = g_ptr_array_new_with_free_func (g_free);
+	while ((name = g_dir_read_name (d)) != NULL)
+		if (g_ascii_isdigit (name[0]) && g_str_has_suffix (name, ".sql"))
+			g_ptr_array_add (files, g_strdup (name));
+	g_ptr_array_sort (files, compare_names);
+	return files;
+}
+
+static GHashTable *
+applied_migrations (TgStore *store, GError **error)
+{
+	g_autoptr (PGresult) exists = NULL;
+	g_autoptr (PGresult) res = NULL;
+	GHashTable *set = g_hash_table_new_full (g_str_hash, g_str_equal,
+						 g_free, NULL);
+
+	exists = run_query (store, SQL_MIGRATIONS_EXIST, NULL, error);
+	if (exists == NULL) {
+		g_hash_table_unref (set);
+		return NULL;
+	}
+	if (!get_bool (exists, 0, 0))
+		return set;
+	res = run_query (store, SQL_MIGRATION_APPLIED, NULL, error);
+	if (res == NULL) {
+		g_hash_table_unref (set);
+		return NULL;
+	}
+	for (int i = 0; i < PQntuples (res); i++)
+		g_hash_table_add (set, get_str (res, i, 0));
+	return set;
+}
+
+/*
+ * A schema file is a script of many statements, which the extended
+ * protocol cannot run: this is the one place that uses PQexec. The text
+ * comes from our own schema folder, never from input.
+ */
+static gboolean
+run_script (TgStore *store, const char *path, GError **error)
+{
+	g_autofree char *sql = NULL;
+	g_autoptr (PGresult) res = NULL;
+
+	if (!g_file_get_contents (path, &sql, NULL, error))
+		return FALSE;
+	res = PQexec (store->conn, sql);
+	if (PQresultStatus (res) != PGRES_COMMAND_OK &&
+	    PQresultStatus (res) != PGRES_TUPLES_OK) {
+		set_result_error (store, res, error);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+apply_one (TgStore *store, const char *dir, const char *name,
+	   gboolean *applied_out, GError **error)
+{
+	g_autoptr (GHashTable) done = NULL;
+	g_autofree char *path = g_build_filename (dir, name, NULL);
+	g_auto (Params) p = { 0 };
+
+	*applied_out = FALSE;
+	if (!run_command (store, SQL_BEGIN, NULL, error))
+		return FALSE;
+	/* The lock first: two CREATE TABLE IF NOT EXISTS at once collide. */
+	{
+		g_autoptr (PGresult) lock =
+			run_query (store, SQL_MIGRATION_LOCK, NULL, error);
+		if (lock == NULL)
+			goto fail;
+	}
+	if (!run_command (store, SQL_MIGRATIONS_TABLE, NULL, error))
+		goto fail;
+	done = applied_migrations (store, error);
+	if (done == NULL)
+		goto fail;
+	if (g_hash_table_contains (done, name))
+		return run_command (store, SQL_COMMIT, NULL, error);
+	params_init (&p);
+	params_add (&p, name);
+	if (!run_script (store, path, error) ||
+	    !run_command (store, SQL_MIGRATION_RECORD, &p, error) ||
+	    !run_command (store, SQL_COMMIT, NULL, error)) {
+		g_prefix_error (error, "%s: ", name);
+		goto fail;
+	}
+	*applied_out = TRUE;
+	return TRUE;
+fail:
+	tg_store_rollback (store);
+	return FALSE;
+}
+
+gboolean
+tg_store_migrate (TgStore *store,
+		  const char *schema_dir,
+		  GPtrArray **applied_out,
+		  GError **error)
+{
+	g_autoptr (GPtrArray) files = NULL;
+	g_autoptr (GPtrArray) applied =
+		g_ptr_array_new_with_free_func (g_free);
+
+	g_return_val_if_fail (store != NULL && schema_dir != NULL, FALSE);
+	files = list_schema_files (schema_dir, error);
+	if (files == NULL)
+		return FALSE;
+	for (guint i = 0; i < files->len; i++) {
+		gboolean now = FALSE;
+
+		if (!apply_one (store, schema_dir, files->pdata[i], &now,
+				error))
+			return FALSE;
+		if (now)
+			g_ptr_array_add (applied, g_strdup (files->pdata[i]));
+	}
+	if (applied_out != NULL)
+		*applied_out = g_steal_pointer (&applied);
+	return TRUE;
+}
+
+GPtrArray *
+tg_store_pending_migrations (TgStore *store,
+			     const char *schema_dir,
+			     GError **error)
+{
+	g_autoptr (GPtrArray) files = NULL;
+	g_autoptr (GHashTable) done = NULL;
+	GPtrArray *pending;
+
+	g_return_val_if_fail (store != NULL && schema_dir != NULL, NULL);
+	files = list_schema_files (schema_dir, error);
+	if (files == NULL)
+		return NULL;
+	done = applied_migrations (store, error);
+	if (done == NULL)
+		return NULL;
+	pending = g_ptr_array_new_with_free_func (g_free);
+	for (guint i = 0; i < files->len; i++)
+		if (!g_hash_table_contains (done, files->pdata[i]))
+			g_ptr_array_add (pending, g_strdup (files->pdata[i]));
+	return pending;
+}
+
+/* ---- delivering: who wrote, which plan, which ticket --------------- */
+
+static const char SQL_IDENTIFY[] =
+	"SELECT s.name, s.address IS NOT NULL,"
+	" c.id, c.name, m.how,"
+	" p.name, p.rank, p.reaction_minutes, p.email_support,"
+	" p.full_service, p.hourly_rate::text, p.currency, p.description,"
+	" EXISTS (SELECT 1 FROM messages WHERE dedup_key = $4)"
+	" FROM (SELECT 1) AS one"
+	" LEFT JOIN staff s ON s.address = $1 AND s.active"
+	" LEFT JOIN LATERAL ("
+	"  SELECT customer_id, how FROM ("
+	"   SELECT customer_id, 1 AS how, 0 AS ord FROM contacts"
+	"    WHERE address = $1"
+	"   UNION ALL"
+	"   SELECT customer_id, 2, array_position($2::text[], domain)"
+	"    FROM customer_domains WHERE domain = ANY ($2::text[])"
+	"  ) AS x ORDER BY how, ord LIMIT 1) AS m ON true"
+	" LEFT JOIN customers c ON c.id = m.customer_id"
+	" LEFT JOIN LATERAL ("
+	"  SELECT p.* FROM subscriptions sub JOIN plans p ON p.name = sub.plan"
+	"   WHERE sub.customer_id = c.id AND sub.valid_from <= $3::date"
+	"   AND (sub.valid_until IS NULL OR sub.valid_until >= $3::date)"
+	"   ORDER BY p.rank, sub.valid_from DESC LIMIT 1) AS p ON true";
+
+#define PLAN_COLUMNS                                                     \
+	"name, rank, reaction_minutes, email_support, full_service,      \
+	 hourly_rate::text, currency, description"
+
+static const char SQL_GET_PLAN[] =
+	"SELECT " PLAN_COLUMNS " FROM plans WHERE name = $1";
+static const char SQL_LIST_PLANS[] =
+	"SELECT " PLAN_COLUMNS " FROM plans ORDER BY rank, name";
+
+/* A plan from 8 columns starting at @col. */
+static TgPlan *
+plan_from_row (const PGresult *res, int row, int col)
+{
+	TgPlan *plan;
+
+	if (PQgetisnull (res, row, col))
+		return NULL;
+	plan = g_new0 (TgPlan, 1);
+	plan->name = get_str (res, row, col);
+	plan->rank = (int) get_int (res, row, col + 1);
+	plan->reaction_minutes = (int) get_int (res, row, col + 2);
+	plan->email_support = get_bool (res, row, col + 3);
+	plan->full_service = get_bool (res, row, col + 4);
+	plan->hourly_rate = get_str (res, row, col + 5);
+	plan->currency = get_str (res, row, col + 6);
+	plan->description = get_str (res, row, col + 7);
+	return plan;
+}
+
+/* "a.b.example.com" -> a.b.example.com, b.example.com, example.com:
+ * a customer's domain covers its subdomains; bare top-level domains never
+ * match. */
+static char **
+candidate_domains (const char *address)
+{
+	const char *at = strrchr (address, '@');
+	const char *d = at != NULL ? at + 1 : "";
+	GPtrArray *list = g_ptr_array_new ();
+
+	while (strchr (d, '.') != NULL) {
+		g_ptr_array_add (list, g_strdup (d));
+		d = strchr (d, '.') + 1;
+	}
+	g_ptr_array_add (list, NULL);
+	return (char **) g_ptr_array_free (list, FALSE);
+}
+
+gboolean
+tg_store_identify (TgStore *store,
+		   const char *address,
+		   const GDate *day,
+		   const char *dedup_key,
+		   TgIdentity *identity_out,
+		   GError **error)
+{
+	g_auto (GStrv) domains = NULL;
+	g_auto (Params) p = { 0 };
+	g_autoptr (PGresult) res = NULL;
+
+	g_return_val_if_fail (store != NULL && address != NULL, FALSE);
+	g_return_val_if_fail (day != NULL && identity_out != NULL, FALSE);
+	domains = candidate_domains (address);
+	params_init (&p);
+	params_add (&p, address);
+	params_add_array (&p, (const char *const *) domains, -1);
+	params_add_date (&p, day);
+	params_add (&p, dedup_key);
+	res = run_query (store, SQL_IDENTIFY, &p, error);
+	if (res == NULL)
+		return FALSE;
+	memset (identity_out, 0, sizeof *identity_out);
+	identity_out->staff_name = get_str (res, 0, 0);
+	identity_out->is_staff = get_bool (res, 0, 1);
+	identity_out->customer_id = get_int (res, 0, 2);
+	identity_out->customer_name = get_str (res, 0, 3);
+	identity_out->matched_by = (TgCustomerMatch) get_int (res, 0, 4);
+	identity_out->plan = plan_from_row (res, 0, 5);
+	identity_out->is_duplicate = get_bool (res, 0, 13);
+	return TRUE;
+}
+
+void
+tg_identity_clear (TgIdentity *identity)
+{
+	if (identity == NULL)
+		return;
+	g_free (identity->staff_name);
+	g_free (identity->customer_name);
+	tg_plan_free (identity->plan);
+	memset (identity, 0, sizeof *identity);
+}
+
+TgPlan *
+tg_store_get_plan (TgStore *store, const char *name, GError **error)
+{
+	g_auto (Params) p = { 0 };
+	g_autoptr (PGresult) res = NULL;
+
+	g_return_val_if_fail (store != NULL && name != NULL, NULL);
+	params_init (&p);
+	params_add (&p, name);
+	res = run_query (store, SQL_GET_PLAN, &p, error);
+	if (res == NULL)
+		return NULL;
+	if (PQntuples (res) == 0) {
+		g_set_error (error, TG_STORE_ERROR, TG_STORE_ERROR_NOT_FOUND,
+			     "no plan called %s", name);
+		return NULL;
+	}
+	return plan_from_row (res, 0, 0);
+}
+
+GPtrArray *
+tg_store_list_plans (TgStore *store, GError **error)
+{
+	g_autoptr (PGresult) res = NULL;
+	GPtrArray *plans;
+
+	g_return_val_if_fail (store != NULL, NULL);
+	res = run_query (store, SQL_LIST_PLANS, NULL, error);
+	if (res == NULL)
+		return NULL;
+	plans = g_ptr_array_new_with_free_func ((GDestroyNotify) tg_plan_free);
+	for (int i = 0; i < PQntuples (res); i++)
+		g_ptr_array_add (plans, plan_from_row (res, i, 0));
+	return plans;
+}
+
+static const char SQL_LIST_HOLIDAYS[] =
+	"SELECT to_char(day, 'YYYY-MM-DD'), name FROM holidays"
+	" WHERE $1::date IS NULL OR day >= $1::date ORDER BY day";
+
+GArray *
+tg_store_list_holidays (TgStore *store, const GDate *from, GError **error)
+{
+	g_auto (Params) p = { 0 };
+	g_autoptr (PGresult) res = NULL;
+	GArray *days;
+
+	g_return_val_if_fail (store != NULL, NULL);
+	params_init (&p);
+	params_add_date (&p, from);
+	res = run_query (store, SQL_LIST_HOLIDAYS, &p, error);
+	if (res == NULL)
+		return NULL;
+	days = g_array_sized_new (FALSE, TRUE, sizeof (TgHoliday),
+				  PQntuples (res));
+	g_array_set_clear_func (days, (GDestroyNotify) tg_holiday_clear);
+	for (int i = 0; i < PQntuples (res); i++) {
+		TgHoliday h = { 0 };
+
+		get_date (res, i, 0, &h.date);
+		h.name = get_str (res, i, 1);
+		g_array_append_val (days, h);
+	}
+	return days;
+}
+
+static const char SQL_LIST_SCOPE_RULES[] =
+	"SELECT topic, pattern, " JOINED ("plans") ", plans IS NULL, rule"
+	" FROM scope_rules ORDER BY id";
+
+GPtrArray *
+tg_store_list_scope_rules (TgStore *store, GError **error)
+{
+	g_autoptr (PGresult) res = NULL;
+	GPtrArray *rules;
+
+	g_return_val_if_fail (store != NULL, NULL);
+	res = run_query (store, SQL_LIST_SCOPE_RULES, NULL, error);
+	if (res == NULL)
+		return NULL;
+	rules = g_ptr_array_new_with_free_func (
+		(GDestroyNotify) tg_scope_rule_row_free);
+	for (int i = 0; i < PQntuples (res); i++) {
+		TgScopeRuleRow *row = g_new0 (TgScopeRuleRow, 1);
+
+		row->topic = get_str (res, i, 0);
+		row->pattern = get_str (res, i, 1);
+		row->plans = get_bool (res, i, 3) ? NULL : get_list (res, i, 2);
+		row->rule = get_str (res, i, 4);
+		g_ptr_array_add (rules, row);
+	}
+	return rules;
+}
+
+#define TICKET_COLUMNS                                                     \
+	"t.id, t.number, t.requester, t.requester_name, t.reply_address,"  \
+	" t.customer_id, c.name, t.subject, t.status, t.priority,"         \
+	" t.plan_name, t.plan_rank, t.reaction_minutes, t.billable,"       \
+	" t.hourly_rate::text, t.currency, " JOINED ("t.scope_flags") ","  \
+	" " JOINED ("(SELECT array_agg(address ORDER BY address)"          \
+		    " FROM ticket_cc WHERE ticket_id = t.id)") ","         \
+	" " US ("t.received_at") ", " US ("t.response_due_at") ","        \
+	" " US ("t.first_response_at") ", " US ("t.closed_at") ","        \
+	" " US ("t.updated_at")                                            \
+	" FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id"
+
+static const char SQL_TICKET_BY_NUMBER[] =
+	"SELECT " TICKET_COLUMNS " WHERE t.number = $1";
+/* Later ids in $1 win: In-Reply-To is passed last, after References. */
+static const char SQL_TICKET_BY_MESSAGE_IDS[] =
+	"SELECT " TICKET_COLUMNS " WHERE t.id = ("
+	" SELECT m.ticket_id FROM messages m"
+	" WHERE m.message_id = ANY ($1::text[]) AND m.ticket_id IS NOT NULL"
+	" ORDER BY array_position($1::text[], m.message_id) DESC, m.id DESC"
+	" LIMIT 1)";
+static const char SQL_QUEUE[] =
+	"SELECT " TICKET_COLUMNS " WHERE t.status IN ('new', 'open')"
+	" ORDER BY t.plan_rank, t.priority, t.response_due_at NULLS LAST,"
+	" t.received_at, t.number";
+/* The thread as the customer saw it: every Message-ID, oldest first,
+ * and the last mail the customer sent. */
+static const char SQL_TICKET_THREAD[] =
+	"SELECT message_id, direction = 'in' AND kind = 'customer'"
+	" FROM messages WHERE ticket_id = $1 AND message_id IS NOT NULL"
+	" ORDER BY id";
+
+static TgTicket *
+ticket_from_row (const PGresult *res, int row)
+{
+	TgTicket *t = g_new0 (TgTicket, 1);
+
+	t->id = get_int (res, row, 0);
+	t->number = get_int (res, row, 1);
+	t->requester = get_str (res, row, 2);
+	t->requester_name = get_str (res, row, 3);
+	t->reply_address = get_str (res, row, 4);
+	t->customer_id = get_int (res, row, 5);
+	t->customer_name = get_str (res, row, 6);
+	t->subject = get_str (res, row, 7);
+	t->status = get_str (res, row, 8);
+	t->priority = (int) get_int (res, row, 9);
+	t->plan_name = get_str (res, row, 10);
+	t->plan_rank = (int) get_int (res, row, 11);
+	t->reaction_minutes = (int) get_int (res, row, 12);
+	t->billable = get_bool (res, row, 13);
+	t->hourly_rate = get_str (res, row, 14);
+	t->currency = get_str (res, row, 15);
+	t->scope_flags = get_list (res, row, 16);
+	t->cc = get_list (res, row, 17);
+	t->received_at = get_time (res, row, 18);
+	t->response_due_at = get_time (res, row, 19);
+	t->first_response_at = get_time (res, row, 20);
+	t->closed_at = get_time (res, row, 21);
+	t->updated_at = get_time (res, row, 22);
+	t->references = g_ptr_array_new_with_free_func (g_free);
+	return t;
+}
+
+static gboolean
+load_thread (TgStore *store, TgTicket *t, GError **error)
+{
+	g_auto (Params) p = { 0 };
+	g_autoptr (PGresult) res = NULL;
+
+	params_init (&p);
+	params_add_int (&p, t->id);
+	res = run_query (store, SQL_TICKET_THREAD, &p, error);
+	if (res == NULL)
+		return FALSE;
+	for (int i = 0; i < PQntuples (res); i++) {
+		g_ptr_array_add (t->references, get_str (res, i, 0));
+		if (get_bool (res, i, 1)) {
+			g_free (t->last_message_id);
+			t->last_message_id = get_str (res, i, 0);
+		}
+	}
+	return TRUE;
+}
+
+/* One ticket from @sql with @p; NULL without error when none matches. */
+static TgTicket *
+query_ticket (TgStore *store, const char *sql, const Params *p,
+	      GError **error)
+{
+	g_autoptr (PGresult) res = run_query (store, sql, p, error);
+	g_autoptr (TgTicket) t = NULL;
+
+	if (res == NULL || PQntuples (res) == 0)
+		return NULL;
+	t = ticket_from_row (res, 0);
+	if (!load_thread (store, t, error))
+		return NULL;
+	return g_steal_pointer (&t);
+}
+
+TgTicket *
+tg_store_find_ticket_by_message_ids (TgStore *store,
+				     const char *const *ids,
+				     guint n_ids,
+				     GError **error)
+{
+	g_auto (Params) p = { 0 };
+
+	g_return_val_if_fail (store != NULL, NULL);
+	if (n_ids == 0)
+		return NULL;
+	params_init (&p);
+	params_add_array (&p, ids, n_ids);
+	return query_ticket (store, SQL_TICKET_BY_MESSAGE_IDS, &p, error);
+}
+
+TgTicket *
+tg_store_get_ticket (TgStore *store, gint64 number, GError **error)
+{
+	g_auto (Params) p = { 0 };
+	g_autoptr (GError) local = NULL;
+	TgTicket *t;
+
+	g_return_val_if_fail (store != NULL, NULL);
+	params_init (&p);
+	params_add_int (&p, number);
+	t = query_ticket (store, SQL_TICKET_BY_NUMBER, &p, &local);
+	if (t == NULL && local == NULL)
+		g_set_error (error, TG_STORE_ERROR, TG_STORE_ERROR_NOT_FOUND,
+			     "no ticket %" G_GINT64_FORMAT, number);
+	else if (local != NULL)
+		g_propagate_error (error, g_steal_pointer (&local));
+	return t;
+}
+
+GPtrArray *
+tg_store_list_queue (TgStore *store, GError **error)
+{
+	g_autoptr (PGresult) res = NULL;
+	GPtrArray *queue;
+
+	g_return_val_if_fail (store != NULL, NULL);
+	res = run_query (store, SQL_QUEUE, NULL, error);
+	if (res == NULL)
+		return NULL;
+	queue = g_ptr_array_new_with_free_func ((GDestroyNotify) tg_ticket_free);
+	for (int i = 0; i < PQntuples (res); i++)
+		g_ptr_array_add (queue, ticket_from_row (res, i));
+	return queue;
+}
+
+static const char SQL_IS_CC[] =
+	"SELECT EXISTS (SELECT 1 FROM ticket_cc"
+	" WHERE ticket_id = $1 AND address = $2)";
+
+gboolean
+tg_store_is_cc (TgStore *store, gint64 ticket_id, const char *address,
+		gboolean *is_cc_out, GError **error)
+{
+	g_auto (Params) p = { 0 };
+	g_autoptr (PGresult) res = NULL;
+
+	g_return_val_if_fail (store != NULL && address != NULL, FALSE);
+	params_init (&p);
+	params_add_int (&p, ticket_id);
+	params_add (&p, address);
+	res = run_query (store, SQL_IS_CC, &p, error);
+	if (res == NULL)
+		return FALSE;
+	*is_cc_out = get_bool (res, 0, 0);
+	return TRUE;
+}
+
+/* ---- delivering: writing ------------------------------------------- */
+
+static const char SQL_CREATE_TICKET[] =
+	"INSERT INTO tickets (requester, requester_name, reply_address,"
+	" customer_id, subject, priority, plan_name, plan_rank,"
+	" reaction_minutes, billable, hourly_rate, currency, scope_flags,"
+	" received_at, response_due_at)"
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::numeric, $12,"
+	" $13::text[], $14, $15) RETURNING id, number";
+
+gboolean
+tg_store_create_ticket (TgStore *store,
+			const TgNewTicket *t,
+			gint64 *id_out,
+			gint64 *number_out,
+			GError **error)
+{
+	g_auto (Params) p = { 0 };
+	g_autoptr (PGresult) res = NULL;
+	const TgPlan *plan = t->plan;
+
+	g_return_val_if_fail (store != NULL && t != NULL, FALSE);
+	params_init (&p);
+	params_add (&p, t->requester);
+	params_add (&p, t->requester_name);
+	params_add (&p, t->reply_address);
+	params_add_id (&p, t->customer_id);
+	params_add (&p, t->subject);
+	params_add_int (&p, t->priority);
+	params_add (&p, plan ? plan->name : NULL);
+	params_add_int (&p, plan ? plan->rank : NO_PLAN_RANK);
+	params_add_id (&p, plan ? plan->reaction_minutes : 0);
+	params_add_bool (&p, t->billable);
+	params_add (&p, plan ? plan->hourly_rate : NULL);
+	params_add (&p, plan ? plan->currency : NULL);
+	params_add_array (&p, t->scope_flags, -1);
+	params_add_time (&p, t->received_at);
+	params_add_time (&p, t->response_due_at);
+	res = run_query (store, SQL_CREATE_TICKET, &p, error);
+	if (res == NULL)
+		return FALSE;
+	*id_out = get_int (res, 0, 0);
+	*number_out = get_int (res, 0, 1);
+	return TRUE;
+}
+
+static const char SQL_ADD_CC[] =
+	"INSERT INTO ticket_cc (ticket_id, address)"
+	" SELECT $1, a FROM unnest($2::text[]) AS a"
+	" ON CONFLICT DO NOTHING";
+
+gboolean
+tg_store_add_cc (TgStore *store, gint64 ticket_id,
+		 const char *const *addresses, GError **error)
+{
+	g_auto (Params) p = { 0 };
+
+	g_return_val_if_fail (store != NULL, FALSE);
+	if (addresses == NULL || addresses[0] == NULL)
+		return TRUE;
+	params_init (&p);
+	params_add_int (&p, ticket_id);
+	params_add_array (&p, addresses, -1);
+	return run_command (store, SQL_ADD_CC, &p, error);
+}
+
+static const char SQL_SET_STATUS[] =
+	"UPDATE tickets SET status = $2, updated_at = now(),"
+	" closed_at = CASE WHEN $2 IN ('resolved', 'closed')"
+	"  THEN coalesce(closed_at, now()) END"
+	" WHERE id = $1";
+
+gboolean
+tg_store_set_ticket_status (TgStore *store, gint64 ticket_id,
+			    const char *status, GError **error)
+{
+	g_auto (Params) p = { 0 };
+
+	g_return_val_if_fail (store != NULL && status != NULL, FALSE);
+	params_init (&p);
+	params_add_int (&p, ticket_id);
+	params_add (&p, status);
+	return run_command (store, SQL_SET_STATUS, &p, error);
+}
+
+const char *
+tg_message_kind_to_string (TgMessageKind kind)
+{
+	static const char *const names[] = {
+		[TG_KIND_CUSTOMER] = "customer", [TG_KIND_STAFF] = "staff",
+		[TG_KIND_COMMENT] = "comment",	 [TG_KIND_MACHINE] = "machine",
+		[TG_KIND_REJECTED] = "rejected", [TG_KIND_ACK] = "ack",
+		[TG_KIND_RELAY] = "relay",	 [TG_KIND_NOTICE] = "notice",
+	};
+
+	g_return_val_if_fail ((guint) kind < G_N_ELEMENTS (names), "customer");
+	return names[kind];
+}
+
+/* $15 carries the raw bytes when they are in memory; a mail spooled to a
+ * file is streamed afterwards with COPY. */
+static const char SQL_ADD_INCOMING[] =
+	"WITH m AS (INSERT INTO messages (ticket_id, direction, kind,"
+	"  message_id, dedup_key, envelope_sender, envelope_recipient, sender,"
+	"  recipients, subject, body_text, priority, size, received_at)"
+	"  VALUES ($1, 'in', $2, $3, $4, $5, $6, $7, $8::text[], $9, $10, $11,"
+	"  $12, $13) RETURNING id),"
+	" r AS (INSERT INTO message_raw (message_id, raw)"
+	"  SELECT id, $14 FROM m WHERE $14::bytea IS NOT NULL),"
+	" a AS (INSERT INTO attachments (message_id, part_path, filename,"
+	"  content_type, size)"
+	"  SELECT m.id, x.p, x.f, x.t, x.s FROM m,"
+	"  unnest($15::text[], $16::text[], $17::text[], $18::bigint[])"
+	"  AS x (p, f, t, s))"
+	" SELECT id FROM m";
+static const char SQL_COPY_RAW[] =
+	"COPY message_raw (message_id, raw) FROM STDIN (FORMAT binary)";
+
+static char **
+address_list (const TgMessage *msg)
+{
+	GPtrArray *list = g_ptr_array_new ();
+
+	for (guint i = 0; msg->to != NULL && i < msg->to->len; i++)
+		g_ptr_array_add (list, ((TgAddress *) msg->to->pdata[i])->addr);
+	for (guint i = 0; msg->cc != NULL && i < msg->cc->len; i++)
+		g_ptr_array_add (list, ((TgAddress *) msg->cc->pdata[i])->addr);
+	g_ptr_array_add (list, NULL);
+	return (char **) g_ptr_array_free (list, FALSE);
+}
+
+static void
+add_attachment_params (Params *p, const GPtrArray *attachments)
+{
+	guint n = attachments != NULL ? attachments->len : 0;
+	g_autofree const char **paths = g_new0 (const char *, n + 1);
+	g_autofree const char **names = g_new0 (const char *, n + 1);
+	g_autofree const char **types = g_new0 (const char *, n + 1);
+	g_auto (GStrv) sizes = g_new0 (char *, n + 1);
+
+	for (guint i = 0; i < n; i++) {
+		const TgAttachment *a = attachments->pdata[i];
+
+		paths[i] = a->part_path;
+		names[i] = a->filename;
+		types[i] = a->content_type;
+		sizes[i] = g_strdup_printf ("%" G_GUINT64_FORMAT, a->size);
+	}
+	params_add_array (p, paths, n);
+	params_add_array (p, names, n);
+	params_add_array (p, types, n);
+	params_add_array (p, (const char *const *) sizes, n);
+}
+
+static void
+put_be (guint8 *out, guint64 value, int bytes)
+{
+	for (int i = bytes - 1; i >= 0; i--, value >>= 8)
+		out[i] = value & 0xff;
+}
+
+static gboolean
+put_copy (TgStore *store, const void *data, gsize len, GError **error)
+{
+	if (PQputCopyData (store->conn, data, (int) len) == 1)
+		return TRUE;
+	g_set_error (error, TG_STORE_ERROR, TG_STORE_ERROR_TEMPORARY,
+		     "copy: %s", PQerrorMessage (store->conn));
+	return FALSE;
+}
+
+/* Reads the results left after COPY, so the connection is usable again. */
+static void
+drain_results (TgStore *store)
+{
+	PGresult *res;
+
+	while ((res = PQgetResult (store->conn)) != NULL)
+		PQclear (res);
+}
+
+/* Streams the spool into message_raw in binary COPY format (a header,
+ * one tuple of two fields, the trailer), 64 KiB at a time. */
+static gboolean
+copy_raw (TgStore *store, gint64 message_row, const TgSpool *spool,
+	  GError **error)
+{
+	static const guint8 header[19] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0";
+	guint8 tuple[2 + 4 + 8 + 4];
+	g_autofree guint8 *buf = g_malloc (64 * 1024);
+	g_autoptr (PGresult) res = NULL;
+	gsize size = tg_spool_get_size (spool);
+	goffset off = 0;
+
+	res = run (store, SQL_COPY_RAW, NULL, PGRES_COPY_IN, error);
+	if (res == NULL)
+		return FALSE;
+	put_be (tuple, 2, 2);
+	put_be (tuple + 2, 8, 4);
+	put_be (tuple + 6, (guint64) message_row, 8);
+	put_be (tuple + 14, size, 4);
+	if (!put_copy (store, header, sizeof header, error) ||
+	    !put_copy (store, tuple, sizeof tuple, error))
+		goto abort;
+	while ((gsize) off < size) {
+		gssize n = tg_spool_read_at (spool, off, buf, 64 * 1024, error);
+
+		if (n <= 0) {
+			if (n == 0)
+				g_set_error (error, TG_STORE_ERROR,
+					     TG_STORE_ERROR_TEMPORARY,
+					     "spool ended early");
+			goto abort;
+		}
+		if (!put_copy (store, buf, n, error))
+			goto abort;
+		off += n;
+	}
+	put_be (tuple, 0xffff, 2);
+	if (!put_copy (store, tuple, 2, error) ||
+	    PQputCopyEnd (store->conn, NULL) != 1)
+		goto abort;
+	g_clear_pointer (&res, PQclear);
+	res = PQgetResult (store->conn);
+	if (PQresultStatus (res) != PGRES_COMMAND_OK) {
+		set_result_error (store, res, error);
+		drain_results (store);
+		return FALSE;
+	}
+	drain_results (store);
+	return TRUE;
+abort:
+	PQputCopyEnd (store->conn, "ticketgate: spool read failed");
+	drain_results (store);
+	return FALSE;
+}
+
+gboolean
+tg_store_add_incoming (TgStore *store,
+		       const TgIncoming *in,
+		       gint64 *message_row_out,
+		       GError **error)
+{
+	g_auto (Params) p = { 0 };
+	g_autoptr (PGresult) res = NULL;
+	g_autofree char **rcpts = NULL;
+	GBytes *bytes;
+	const TgMessage *msg;
+
+	g_return_val_if_fail (store != NULL && in != NULL && in->msg, FALSE);
+	g_return_val_if_fail (in->raw != NULL && in->dedup_key != NULL, FALSE);
+	msg = in->msg;
+	rcpts = address_list (msg);
+	bytes = tg_spool_get_bytes (in->raw);
+	params_init (&p);
+	params_add_id (&p, in->ticket_id);
+	params_add (&p, tg_message_kind_to_string (in->kind));
+	params_add (&p, msg->message_id);
+	params_add (&p, in->dedup_key);
+	params_add (&p, in->envelope_sender);
+	params_add (&p, in->envelope_recipient);
+	params_add (&p, msg->from != NULL ? msg->from->addr : NULL);
+	params_add_array (&p, (const char *const *) rcpts, -1);
+	params_add (&p, msg->subject);
+	params_add (&p, msg->body_text);
+	params_add_id (&p, in->priority);
+	params_add_int (&p, (gint64) tg_spool_get_size (in->raw));
+	params_add_time (&p, in->received_at);
+	if (bytes != NULL)
+		params_add_binary (&p, g_bytes_get_data (bytes, NULL),
+				   g_bytes_get_size (bytes));
+	else
+		params_add (&p, NULL);
+	add_attachment_params (&p, msg->attachments);
+	res = run_query (store, SQL_ADD_INCOMING, &p, error);
+	if (res == NULL)
+		return FALSE;
+	*message_row_out = get_int (res, 0, 0);
+	if (bytes == NULL && !copy_raw (store, *message_row_out, in->raw, error))
+		return FALSE;
+	return TRUE;
+}
+
+static const char SQL_ADD_OUTGOING[] =
+	"WITH m AS (INSERT INTO messages (ticket_id, direction, kind,"
+	"  message_id, sender, recipients, subject, body_text, size,"
+	"  received_at)"
+	"  VALUES ($1, 'out', $2, $3, $4, $5::text[], $6, $7, $8, now())"
+	"  RETURNING id),"
+	" r AS (INSERT INTO message_raw (message_id, raw) SELECT id, $9 FROM m),"
+	" o AS (INSERT INTO outbox (message_id, envelope_from, recipients,"
+	"  claimed_until)"
+	"  SELECT id, $4, $5::text[], now() + make_interval(secs => $10)"
+	"  FROM m RETURNING id)"
+	" SELECT id FROM o";
+
+gboolean
+tg_store_add_outgoing (TgStore *store,
+		       const TgOutgoing *out,
+		       int claim_seconds,
+		       gint64 *outbox_id_out,
+		       GError **error)
+{
+	g_auto (Params) p = { 0 };
+	g_autoptr (PGresult) res = NULL;
+	gsize len = 0;
+	const void *data;
+
+	g_return_val_if_fail (store != NULL && out != NULL, FALSE);
+	g_return_val_if_fail (out->content != NULL, FALSE);
+	data = g_bytes_get_data (out->content, &len);
+	params_init (&p);
+	params_add_id (&p, out->ticket_id);
+	params_add (&p, tg_message_kind_to_string (out->kind));
+	params_add (&p, out->message_id);
+	params_add (&p, out->envelope_from);
+	params_add_array (&p, out->recipients, -1);
+	params_add (&p, out->subject);
+	params_add (&p, out->body_text);
+	params_add_int (&p, (gint64) len);
+	params_add_binary (&p, data, len);
+	params_add_int (&p, claim_seconds);
+	res = run_query (store, SQL_ADD_OUTGOING, &p, error);
+	if (res == NULL)
+		return FALSE;
+	*outbox_id_out = get_int (res, 0, 0);
+	return TRUE;
+}
+
+/* ---- sending ------------------------------------------------------- */
+
+static const char SQL_CLAIM_DUE[] =
+	"UPDATE outbox o SET claimed_until = now() + make_interval(secs => $2)"
+	" FROM message_raw r"
+	" WHERE r.message_id = o.message_id AND o.id IN ("
+	"  SELECT id FROM outbox WHERE sent_at IS NULL AND gave_up_at IS NULL"
+	"  AND next_attempt_at <= now()"
+	"  AND (claimed_until IS NULL OR claimed_until < now())"
+	"  ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)"
+	" RETURNING o.id, o.envelope_from, " JOINED ("o.recipients") ","
+	" r.raw, o.attempts, " US ("o.created_at");
+static const char SQL_OUTBOX_SENT[] =
+	"UPDATE outbox SET sent_at = now(), claimed_until = NULL,"
+	" attempts = attempts + 1, last_error = NULL WHERE id = $1";
+static const char SQL_OUTBOX_FAILED[] =
+	"UPDATE outbox SET attempts = attempts + 1, last_error = $2,"
+	" claimed_until = NULL,"
+	" next_attempt_at = now() + make_interval(secs => $3),"
+	" gave_up_at = CASE WHEN $4 THEN now() END WHERE id = $1";
+
+static GBytes *
+get_bytea (const PGresult *res, int row, int col)
+{
+	size_t len = 0;
+	unsigned char *raw = PQunescapeBytea (
+		(const unsigned char *) PQgetvalue (res, row, col), &len);
+	GBytes *bytes;
+
+	if (raw == NULL)
+		return g_bytes_new (NULL, 0);
+	bytes = g_bytes_new (raw, len);
+	PQfreemem (raw);
+	return bytes;
+}
+
+GPtrArray *
+tg_store_claim_due (TgStore *store, int limit, int claim_seconds,
+		    GError **error)
+{
+	g_auto (Params) p = { 0 };
+	g_autoptr (PGresult) res = NULL;
+	GPtrArray *items;
+
+	g_return_val_if_fail (store != NULL, NULL);
+	params_init (&p);
+	params_add_int (&p, limit);
+	params_add_int (&p, claim_seconds);
+	res = run_query (store, SQL_CLAIM_DUE, &p, error);
+	if (res == NULL)
+		return NULL;
+	items = g_ptr_array_new_with_free_func (
+		(GDestroyNotify) tg_outbox_item_free);
+	for (int i = 0; i < PQntuples (res); i++) {
+		TgOutboxItem *item = g_new0 (TgOutboxItem, 1);
+
+		item->id = get_int (res, i, 0);
+		item->envelope_from = get_str (res, i, 1);
+		item->recipients = get_list (res, i, 2);
+		item->content = get_bytea (res, i, 3);
+		item->attempts = (int) get_int (res, i, 4);
+		item->created_at = get_time (res, i, 5);
+		g_ptr_array_add (items, item);
+	}
+	return items;
+}
+
+gboolean
+tg_store_outbox_sent (TgStore *store, gint64 id, GError **error)
+{
+	g_auto (Params) p = { 0 };
+
+	g_return_val_if_fail (store != NULL, FALSE);
+	params_init (&p);
+	params_add_int (&p, id);
+	return run_command (store, SQL_OUTBOX_SENT, &p, error);
+}
+
+gboolean
+tg_store_outbox_failed (TgStore *store, gint64 id, const char *why,
+			int retry_seconds, gboolean give_up, GError **error)
+{
+	g_auto (Params) p = { 0 };
+
+	g_return_val_if_fail (store != NULL, FALSE);
+	params_init (&p);
+	params_add_int (&p, id);
+	params_add (&p, why);
+	params_add_int (&p, retry_seconds);
+	params_add_bool (&p, give_up);
+	return run_command (store, SQL_OUTBOX_FAILED, &p, error);
+}
+
+/* ---- administration ------------------------------------------------ */
+
+static const char SQL_ADD_CUSTOMER[] =
+	"INSERT INTO customers (name) VALUES ($1) RETURNING id";
+static const char SQL_FIND_CUSTOMER[] =
+	"SELECT id FROM customers WHERE name = $1";
+static const char SQL_ADD_CONTACT[] =
+	"INSERT INTO contacts (address, customer_id, name)"
+	" VALUES (lower($1), $2, $3)";
+static const char SQL_ADD_DOMAIN[] =
+	"INSERT INTO customer_domains (domain, customer_id)"
+	" VALUES (lower($1), $2)";
+static const char SQL_ADD_SUBSCRIPTION[] =
+	"INSERT INTO subscriptions (customer_id, plan, valid_from, valid_until)"
+	" VALUES ($1, $2, $3, $4)";
+static const char SQL_LIST_CUSTOMERS[] =
+	"SELECT c.id, c.name,"
+	" " JOINED ("(SELECT array_agg(address ORDER BY address) FROM contacts"
+		    " WHERE customer_id = c.id)") ","
+	" " JOINED ("(SELECT array_agg(domain ORDER BY domain)"
+		    " FROM customer_domains WHERE customer_id = c.id)") ","
+	" (SELECT s.plan FROM subscriptions s JOIN plans p ON p.name = s.plan"
+	"  WHERE s.customer_id = c.id AND s.valid_from <= $1::date"
+	"  AND (s.valid_until IS NULL OR s.valid_until >= $1::date)"
+	"  ORDER BY p.rank LIMIT 1),"
+	" " JOINED ("(SELECT array_agg(plan || ' ' || valid_from || '..'"
+		    " || coalesce(valid_until::text, '') ORDER BY valid_from)"
+		    " FROM subscriptions WHERE customer_id = c.id)")
+	" FROM customers c ORDER BY c.name";
+static const char SQL_ADD_STAFF[] =
+	"INSERT INTO staff (address, name) VALUES (lower($1), $2)"
+	" ON CONFLICT (address) DO UPDATE"
+	" SET name = coalesce(EXCLUDED.name, staff.name), active = true";
+static const char SQL_SET_STAFF_ACTIVE[] =
+	"UPDATE staff SET active = $2 WHERE address = lower($1)";
+static const char SQL_LIST_STAFF[] =
+	"SELECT address, name, active FROM staff ORDER BY address";
+static const char SQL_ADD_HOLIDAY[] =
+	"INSERT INTO holidays (day, name) VALUES ($1, coalesce($2, ''))"
+	" ON CONFLICT (day) DO UPDATE SET name = EXCLUDED.name";
+static const char SQL_REMOVE_HOLIDAY[] = "DELETE FROM holidays WHERE day = $1";
+/* Attachments come back as one string: fields split by \x1e, rows by
+ * \x1f; neither can occur in a part number, a name or a type we store. */
+static const char SQL_LIST_MESSAGES[] =
+	"SELECT m.id, m.direction, m.kind, m.message_id, m.sender,"
+	" " JOINED ("m.recipients") ", m.subject, m.body_text, m.size,"
+	" " US ("m.received_at") ","
+	" (SELECT string_agg(part_path || E'\\x1e' || coalesce(filename, '')"
+	"  || E'\\x1e' || content_type || E'\\x1e' || size, E'\\x1f'"
+	"  ORDER BY part_path) FROM attachments WHERE message_id = m.id),"
+	" CASE WHEN o.id IS NULL THEN NULL"
+	"  WHEN o.sent_at IS NOT NULL THEN 'sent'"
+	"  WHEN o.gave_up_at IS NOT NULL THEN 'gave up: ' || coalesce(o.last_error, '')"
+	"  WHEN o.last_error IS NOT NULL THEN 'retrying: ' || o.last_error"
+	"  ELSE 'queued' END"
+	" FROM messages m LEFT JOIN outbox o ON o.message_id = m.id"
+	" WHERE m.ticket_id = $1 ORDER BY m.id";
+
+/* Rows changed by an UPDATE or DELETE, for NOT_FOUND. */
+static gboolean
+run_change (TgStore *store, const char *sql, const Params *p,
+	    const char *what, GError **error)
+{
+	g_autoptr (PGresult) res = run (store, sql, p, PGRES_COMMAND_OK, error);
+
+	if (res == NULL)
+		return FALSE;
+	if (strcmp (PQcmdTuples (res), "0") == 0) {
+		g_set_error (error, TG_STORE_ERROR, TG_STORE_ERROR_NOT_FOUND,
+			     "no %s", what);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
+tg_store_add_customer (TgStore *store, const char *name, gint64 *id_out,
+		       GError **error)
+{
+	g_auto (Params) p = { 0 };
+	g_autoptr (PGresult) res = NULL;
+
+	g_return_val_if_fail (store != NULL && name != NULL, FALSE);
+	params_init (&p);
+	params_add (&p, name);
+	res = run_query (store, SQL_ADD_CUSTOMER, &p, error);
+	if (res == NULL) {
+		g_prefix_error (error, "customer %s: ", name);
+		return FALSE;
+	}
+	*id_out = get_int (res, 0, 0);
+	return TRUE;
+}
+
+gboolean
+tg_store_find_customer (TgStore *store, const char *name, gint64 *id_out,
+			GError **error)
+{
+	g_auto (Params) p = { 0 };
+	g_autoptr (PGresult) res = NULL;
+
+	g_return_val_if_fail (store != NULL && name != NULL, FALSE);
+	params_init (&p);
+	params_add (&p, name);
+	res = run_query (store, SQL_FIND_CUSTOMER, &p, error);
+	if (res == NULL)
+		return FALSE;
+	if (PQntuples (res) == 0) {
+		g_set_error (error, TG_STORE_ERROR, TG_STORE_ERROR_NOT_FOUND,
+			     "no customer called \"%s\"", name);
+		return FALSE;
+	}
+	*id_out = get_int (res, 0, 0);
+	return TRUE;
+}
+
+gboolean
+tg_store_add_contact (TgStore *store, gint64 customer_id, const char *address,
+		      const char *name, GError **error)
+{
+	g_auto (Params) p = { 0 };
+
+	g_return_val_if_fail (store != NULL && address != NULL, FALSE);
+	params_init (&p);
+	params_add (&p, address);
+	params_add_int (&p, customer_id);
+	params_add (&p, name);
+	if (!run_command (store, SQL_ADD_CONTACT, &p, error)) {
+		g_prefix_error (error, "contact %s: ", address);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
+tg_store_add_domain (TgStore *store, gint64 customer_id, const char *domain,
+		     GError **error)
+{
+	g_auto (Params) p = { 0 };
+
+	g_return_val_if_fail (store != NULL && domain != NULL, FALSE);
+	params_init (&p);
+	params_add (&p, domain);
+	params_add_int (&p, customer_id);
+	if (!run_command (store, SQL_ADD_DOMAIN, &p, error)) {
+		g_prefix_error (error, "domain %s: ", domain);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
+tg_store_add_subscription (TgStore *store, gint64 customer_id,
+			   const char *plan, const GDate *from,
+			   const GDate *until, GError **error)
+{
+	g_auto (Params) p = { 0 };
+
+	g_return_val_if_fail (store != NULL && plan != NULL, FALSE);
+	params_init (&p);
+	params_add_int (&p, customer_id);
+	params_add (&p, plan);
+	params_add_date (&p, from);
+	params_add_date (&p, until);
+	if (!run_command (store, SQL_ADD_SUBSCRIPTION, &p, error)) {
+		g_prefix_error (error, "subscription %s: ", plan);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+GPtrArray *
+tg_store_list_customers (TgStore *store, const GDate *today, GError **error)
+{
+	g_auto (Params) p = { 0 };
+	g_autoptr (PGresult) res = NULL;
+	GPtrArray *list;
+
+	g_return_val_if_fail (store != NULL && today != NULL, NULL);
+	params_init (&p);
+	params_add_date (&p, today);
+	res = run_query (store, SQL_LIST_CUSTOMERS, &p, error);
+	if (res == NULL)
+		return NULL;
+	list = g_ptr_array_new_with_free_func (
+		(GDestroyNotify) tg_customer_free);
+	for (int i = 0; i < PQntuples (res); i++) {
+		TgCustomer *c = g_new0 (TgCustomer, 1);
+		g_auto (GStrv) subs = get_list (res, i, 5);
+
+		c->id = get_int (res, i, 0);
+		c->name = get_str (res, i, 1);
+		c->contacts = get_list (res, i, 2);
+		c->domains = get_list (res, i, 3);
+		c->plan_today = get_str (res, i, 4);
+		c->subscriptions = g_ptr_array_new_with_free_func (g_free);
+		for (char **s = subs; *s != NULL; s++)
+			g_ptr_array_add (c->subscriptions, g_strdup (*s));
+		g_ptr_array_add (list, c);
+	}
+	return list;
+}
+
+gboolean
+tg_store_add_staff (TgStore *store, const char *address, const char *name,
+		    GError **error)
+{
+	g_auto (Params) p = { 0 };
+
+	g_return_val_if_fail (store != NULL && address != NULL, FALSE);
+	params_init (&p);
+	params_add (&p, address);
+	params_add (&p, name);
+	if (!run_command (store, SQL_ADD_STAFF, &p, error)) {
+		g_prefix_error (error, "staff %s: ", address);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
+tg_store_set_staff_active (TgStore *store, const char *address,
+			   gboolean active, GError **error)
+{
+	g_auto (Params) p = { 0 };
+	g_autofree char *what = g_strdup_printf ("staff member %s", address);
+
+	g_return_val_if_fail (store != NULL && address != NULL, FALSE);
+	params_init (&p);
+	params_add (&p, address);
+	params_add_bool (&p, active);
+	return run_change (store, SQL_SET_STAFF_ACTIVE, &p, what, error);
+}
+
+GPtrArray *
+tg_store_list_staff (TgStore *store, GError **error)
+{
+	g_autoptr (PGresult) res = NULL;
+	GPtrArray *list;
+
+	g_return_val_if_fail (store != NULL, NULL);
+	res = run_query (store, SQL_LIST_STAFF, NULL, error);
+	if (res == NULL)
+		return NULL;
+	list = g_ptr_array_new_with_free_func ((GDestroyNotify) tg_staff_free);
+	for (int i = 0; i < PQntuples (res); i++) {
+		TgStaff *s = g_new0 (TgStaff, 1);
+
+		s->address = get_str (res, i, 0);
+		s->name = get_str (res, i, 1);
+		s->active = get_bool (res, i, 2);
+		g_ptr_array_add (list, s);
+	}
+	return list;
+}
+
+gboolean
+tg_store_add_holiday (TgStore *store, const GDate *day, const char *name,
+		      GError **error)
+{
+	g_auto (Params) p = { 0 };
+
+	g_return_val_if_fail (store != NULL && day != NULL, FALSE);
+	params_init (&p);
+	params_add_date (&p, day);
+	params_add (&p, name);
+	return run_command (store, SQL_ADD_HOLIDAY, &p, error);
+}
+
+gboolean
+tg_store_remove_holiday (TgStore *store, const GDate *day, GError **error)
+{
+	g_auto (Params) p = { 0 };
+
+	g_return_val_if_fail (store != NULL && day != NULL, FALSE);
+	params_init (&p);
+	params_add_date (&p, day);
+	return run_change (store, SQL_REMOVE_HOLIDAY, &p, "holiday on that day",
+			   error);
+}
+
+static void
+attachment_free (TgAttachment *a)
+{
+	g_free (a->filename);
+	g_free (a->content_type);
+	g_free (a->part_path);
+	g_free (a);
+}
+
+static GPtrArray *
+get_attachments (const PGresult *res, int row, int col)
+{
+	g_auto (GStrv) rows = get_list (res, row, col);
+	GPtrArray *list = g_ptr_array_new_with_free_func (
+		(GDestroyNotify) attachment_free);
+
+	for (char **r = rows; *r != NULL; r++) {
+		g_auto (GStrv) f = g_strsplit (*r, "\x1e", 4);
+		TgAttachment *a;
+
+		if (g_strv_length (f) != 4)
+			continue;
+		a = g_new0 (TgAttachment, 1);
+		a->part_path = g_strdup (f[0]);
+		a->filename = *f[1] != '\0' ? g_strdup (f[1]) : NULL;
+		a->content_type = g_strdup (f[2]);
+		a->size = g_ascii_strtoull (f[3], NULL, 10);
+		g_ptr_array_add (list, a);
+	}
+	return list;
+}
+
+GPtrArray *
+tg_store_list_messages (TgStore *store, gint64 ticket_id, GError **error)
+{
+	g_auto (Params) p = { 0 };
+	g_autoptr (PGresult) res = NULL;
+	GPtrArray *list;
+
+	g_return_val_if_fail (store != NULL, NULL);
+	params_init (&p);
+	params_add_int (&p, ticket_id);
+	res = run_query (store, SQL_LIST_MESSAGES, &p, error);
+	if (res == NULL)
+		return NULL;
+	list = g_ptr_array_new_with_free_func (
+		(GDestroyNotify) tg_stored_message_free);
+	for (int i = 0; i < PQntuples (res); i++) {
+		TgStoredMessage *m = g_new0 (TgStoredMessage, 1);
+
+		m->id = get_int (res, i, 0);
+		m->direction = get_str (res, i, 1);
+		m->kind = get_str (res, i, 2);
+		m->message_id = get_str (res, i, 3);
+		m->sender = get_str (res, i, 4);
+		m->recipients = get_list (res, i, 5);
+		m->subject = get_str (res, i, 6);
+		m->body_text = get_str (res, i, 7);
+		m->size = get_int (res, i, 8);
+		m->received_at = get_time (res, i, 9);
+		m->attachments = get_attachments (res, i, 10);
+		m->delivery = get_str (res, i, 11);
+		g_ptr_array_add (list, m);
+	}
+	return list;
+}
+
+/* ---- releasing results --------------------------------------------- */
+
+void
+tg_plan_free (TgPlan *plan)
+{
+	if (plan == NULL)
+		return;
+	g_free (plan->name);
+	g_free (plan->hourly_rate);
+	g_free (plan->currency);
+	g_free (plan->description);
+	g_free (plan);
+}
+
+void
+tg_ticket_free (TgTicket *t)
+{
+	if (t == NULL)
+		return;
+	g_free (t->requester);
+	g_free (t->requester_name);
+	g_free (t->reply_address);
+	g_free (t->customer_name);
+	g_free (t->subject);
+	g_free (t->status);
+	g_free (t->plan_name);
+	g_free (t->hourly_rate);
+	g_free (t->currency);
+	g_strfreev (t->scope_flags);
+	g_strfreev (t->cc);
+	g_clear_pointer (&t->received_at, g_date_time_unref);
+	g_clear_pointer (&t->response_due_at, g_date_time_unref);
+	g_clear_pointer (&t->first_response_at, g_date_time_unref);
+	g_clear_pointer (&t->closed_at, g_date_time_unref);
+	g_clear_pointer (&t->updated_at, g_date_time_unref);
+	g_free (t->last_message_id);
+	g_clear_pointer (&t->references, g_ptr_array_unref);
+	g_free (t);
+}
+
+void
+tg_outbox_item_free (TgOutboxItem *item)
+{
+	if (item == NULL)
+		return;
+	g_free (item->envelope_from);
+	g_strfreev (item->recipients);
+	g_clear_pointer (&item->content, g_bytes_unref);
+	g_clear_pointer (&item->created_at, g_date_time_unref);
+	g_free (item);
+}
+
+void
+tg_stored_message_free (TgStoredMessage *m)
+{
+	if (m == NULL)
+		return;
+	g_free (m->direction);
+	g_free (m->kind);
+	g_free (m->message_id);
+	g_free (m->sender);
+	g_strfreev (m->recipients);
+	g_free (m->subject);
+	g_free (m->body_text);
+	g_clear_pointer (&m->received_at, g_date_time_unref);
+	g_clear_pointer (&m->attachments, g_ptr_array_unref);
+	g_free (m->delivery);
+	g_free (m);
+}
+
+void
+tg_scope_rule_row_free (TgScopeRuleRow *row)
+{
+	if (row == NULL)
+		return;
+	g_free (row->topic);
+	g_free (row->pattern);
+	g_strfreev (row->plans);
+	g_free (row->rule);
+	g_free (row);
+}
+
+void
+tg_customer_free (TgCustomer *c)
+{
+	if (c == NULL)
+		return;
+	g_free (c->name);
+	g_strfreev (c->contacts);
+	g_strfreev (c->domains);
+	g_free (c->plan_today);
+	g_clear_pointer (&c->subscriptions, g_ptr_array_unref);
+	g_free (c);
+}
+
+void
+tg_staff_free (TgStaff *s)
+{
+	if (s == NULL)
+		return;
+	g_free (s->address);
+	g_free (s->name);
+	g_free (s);
+}
+
+void
+tg_holiday_clear (TgHoliday *h)
+{
+	if (h != NULL)
+		g_clear_pointer (&h->name, g_free);
+}

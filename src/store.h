@@ -1,3 +1,444 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * store: every SQL statement of ticketgate, and the only user of libpq.
+ * Its API speaks of customers, tickets and mail, never of SQL; results are
+ * plain structs that own their strings. It keeps no session state, so it
+ * works through PgBouncer in transaction mode.
+ */
 #pragma once
+
 #include <glib.h>
+
+#include "message.h"
+#include "spool.h"
+
+#define TG_STORE_ERROR (tg_store_error_quark ())
+GQuark tg_store_error_quark (void);
+
+typedef enum {
+	TG_STORE_ERROR_TEMPORARY, /* connection, server shutting down, timeout */
+	TG_STORE_ERROR_RETRY,     /* serialization failure or deadlock: run
+				     the whole transaction again */
+	TG_STORE_ERROR_DUPLICATE, /* a unique key exists already */
+	TG_STORE_ERROR_NOT_FOUND, /* no such customer, plan, ticket, ... */
+	TG_STORE_ERROR_INVALID,   /* the database refused the values */
+	TG_STORE_ERROR_FAILED,    /* anything else: our bug */
+} TgStoreError;
+
+typedef struct _TgStore TgStore;
+
+typedef struct {
+	char *name;
+	int rank;              /* order of work: lower first */
+	int reaction_minutes;  /* 0: no deadline promised */
+	gboolean email_support;
+	gboolean full_service;
+	char *hourly_rate;     /* "50.00", NULL when none */
+	char *currency;
+	char *description;
+} TgPlan;
+
+typedef enum {
+	TG_MATCH_NONE,
+	TG_MATCH_ADDRESS,
+	TG_MATCH_DOMAIN,
+} TgCustomerMatch;
+
+/* Who wrote a mail, as the database knows it. */
+typedef struct {
+	gboolean is_staff;
+	char *staff_name;        /* NULL when none is recorded */
+	gint64 customer_id;      /* 0: not a customer */
+	char *customer_name;
+	TgCustomerMatch matched_by;
+	TgPlan *plan;            /* in force on the day; NULL when none */
+	gboolean is_duplicate;   /* the mail is stored already */
+} TgIdentity;
+
+typedef struct {
+	gint64 id;
+	gint64 number;
+	char *requester;
+	char *requester_name;
+	char *reply_address;
+	gint64 customer_id;
+	char *customer_name;     /* NULL without a customer */
+	char *subject;
+	char *status;
+	int priority;            /* TgPriority value */
+	char *plan_name;         /* NULL: no plan at all */
+	int plan_rank;
+	int reaction_minutes;    /* 0: no deadline */
+	gboolean billable;
+	char *hourly_rate;
+	char *currency;
+	char **scope_flags;      /* topics flagged as likely out of scope */
+	char **cc;
+	GDateTime *received_at;
+	GDateTime *response_due_at;   /* NULL: no deadline */
+	GDateTime *first_response_at; /* NULL: no staff answer yet */
+	GDateTime *closed_at;
+	GDateTime *updated_at;
+	char *last_message_id;   /* Message-ID of the last incoming mail */
+	GPtrArray *references;   /* char *: Message-IDs of the whole thread */
+} TgTicket;
+
+/* A ticket to open (see the tickets table for the meaning of fields). */
+typedef struct {
+	const char *requester;
+	const char *requester_name;
+	const char *reply_address;
+	gint64 customer_id;      /* 0: none */
+	const char *subject;
+	int priority;
+	const TgPlan *plan;      /* NULL: no plan at all */
+	gboolean billable;
+	const char *const *scope_flags;
+	GDateTime *received_at;
+	GDateTime *response_due_at; /* NULL: no deadline */
+} TgNewTicket;
+
+typedef enum {
+	TG_KIND_CUSTOMER,
+	TG_KIND_STAFF,
+	TG_KIND_COMMENT,
+	TG_KIND_MACHINE,
+	TG_KIND_REJECTED,
+	TG_KIND_ACK,
+	TG_KIND_RELAY,
+	TG_KIND_NOTICE,
+} TgMessageKind;
+
+/* An incoming mail to record. */
+typedef struct {
+	gint64 ticket_id;        /* 0: not attached to a ticket */
+	TgMessageKind kind;
+	const TgMessage *msg;
+	const TgSpool *raw;
+	const char *dedup_key;
+	const char *envelope_sender;
+	const char *envelope_recipient;
+	int priority;
+	GDateTime *received_at;
+} TgIncoming;
+
+/* An outgoing mail to record and queue for sending. */
+typedef struct {
+	gint64 ticket_id;        /* 0: not attached to a ticket */
+	TgMessageKind kind;
+	const char *message_id;  /* without <> */
+	const char *envelope_from;
+	const char *const *recipients;
+	const char *subject;
+	const char *body_text;
+	GBytes *content;         /* the complete mail */
+} TgOutgoing;
+
+typedef struct {
+	gint64 id;
+	char *envelope_from;
+	char **recipients;
+	GBytes *content;
+	int attempts;
+	GDateTime *created_at;
+} TgOutboxItem;
+
+typedef struct {
+	gint64 id;
+	char *direction;          /* "in" or "out" */
+	char *kind;
+	char *message_id;
+	char *sender;
+	char **recipients;
+	char *subject;
+	char *body_text;
+	gint64 size;
+	GDateTime *received_at;
+	GPtrArray *attachments;   /* TgAttachment */
+	char *delivery;           /* outgoing: "sent", "queued", "failed: ..." */
+} TgStoredMessage;
+
+typedef struct {
+	char *topic;
+	char *pattern;
+	char **plans;             /* NULL: every plan */
+	char *rule;
+} TgScopeRuleRow;
+
+typedef struct {
+	GDate date;
+	char *name;
+} TgHoliday;
+
+typedef struct {
+	gint64 id;
+	char *name;
+	char **contacts;
+	char **domains;
+	char *plan_today;         /* NULL: none */
+	GPtrArray *subscriptions; /* char *: "GOLD 2026-01-01..2026-12-31" */
+} TgCustomer;
+
+typedef struct {
+	char *address;
+	char *name;
+	gboolean active;
+} TgStaff;
+
+/* Connecting and transactions. */
+
+/*
+ * tg_store_connect: opens a connection.
+ * @conninfo: a libpq connection string or "service=NAME"
+ * @application_name: shown in pg_stat_activity ("ticketgate-deliver")
+ * @connect_timeout: seconds; @statement_timeout: seconds, 0 for none
+ * Returns: (transfer full): the store, or NULL with
+ * TG_STORE_ERROR_TEMPORARY (the server may come back) or _FAILED
+ * (a malformed conninfo).
+ */
+TgStore *tg_store_connect (const char *conninfo,
+			   const char *application_name,
+			   int connect_timeout,
+			   int statement_timeout,
+			   GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* tg_store_free: closes the connection; NULL is allowed. */
+void tg_store_free (TgStore *store);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgStore, tg_store_free)
+
+/*
+ * tg_store_begin / tg_store_commit: one explicit transaction; every
+ * write below that is not an admin command happens inside one.
+ * tg_store_rollback ends it and ignores any error (the connection may
+ * be gone already).
+ */
+gboolean tg_store_begin (TgStore *store, GError **error);
+gboolean tg_store_commit (TgStore *store, GError **error);
+void tg_store_rollback (TgStore *store);
+
+/*
+ * tg_store_migrate: applies the numbered *.sql files of @schema_dir that
+ * are not yet recorded, in order, each in its own transaction, and
+ * records them. @applied_out: (out) (optional) (transfer full): the file
+ * names applied now. Concurrent migrations wait for each other.
+ */
+gboolean tg_store_migrate (TgStore *store,
+			   const char *schema_dir,
+			   GPtrArray **applied_out,
+			   GError **error);
+
+/*
+ * tg_store_pending_migrations: (transfer full): file names in @schema_dir
+ * not yet applied; NULL with an error.
+ */
+GPtrArray *tg_store_pending_migrations (TgStore *store,
+					const char *schema_dir,
+					GError **error);
+
+/* Delivering mail. */
+
+/*
+ * tg_store_identify: who @address is on @day (the desk's local date of
+ * arrival): staff, a customer by exact address, else by domain or a
+ * parent domain, the plan in force, and whether @dedup_key is stored.
+ * Fills @identity_out, which tg_identity_clear() releases.
+ */
+gboolean tg_store_identify (TgStore *store,
+			    const char *address,
+			    const GDate *day,
+			    const char *dedup_key,
+			    TgIdentity *identity_out,
+			    GError **error);
+
+/* tg_identity_clear: releases what @identity holds and zeroes it. */
+void tg_identity_clear (TgIdentity *identity);
+
+/*
+ * tg_store_get_plan: (transfer full): the plan called @name, or NULL with
+ * TG_STORE_ERROR_NOT_FOUND.
+ */
+TgPlan *tg_store_get_plan (TgStore *store, const char *name, GError **error);
+
+/*
+ * tg_store_list_holidays: (transfer full): TgHoliday rows from @from on
+ * (NULL: all), in date order.
+ */
+GArray *tg_store_list_holidays (TgStore *store,
+				const GDate *from,
+				GError **error);
+
+/* tg_store_list_scope_rules: (transfer full): TgScopeRuleRow rows. */
+GPtrArray *tg_store_list_scope_rules (TgStore *store, GError **error);
+
+/*
+ * tg_store_find_ticket_by_message_ids: (transfer full) (nullable): the
+ * ticket of a stored mail (in or out) whose Message-ID is in @ids; later
+ * entries of @ids win. NULL without an error when none matches.
+ */
+TgTicket *tg_store_find_ticket_by_message_ids (TgStore *store,
+					       const char *const *ids,
+					       guint n_ids,
+					       GError **error);
+
+/*
+ * tg_store_get_ticket: (transfer full): ticket @number, or NULL with
+ * TG_STORE_ERROR_NOT_FOUND.
+ */
+TgTicket *tg_store_get_ticket (TgStore *store, gint64 number, GError **error);
+
+/*
+ * tg_store_is_cc: whether @address is on the CC list of @ticket_id.
+ */
+gboolean tg_store_is_cc (TgStore *store,
+			 gint64 ticket_id,
+			 const char *address,
+			 gboolean *is_cc_out,
+			 GError **error);
+
+/*
+ * tg_store_create_ticket: opens a ticket; sets its id and number.
+ */
+gboolean tg_store_create_ticket (TgStore *store,
+				 const TgNewTicket *ticket,
+				 gint64 *id_out,
+				 gint64 *number_out,
+				 GError **error);
+
+/* tg_store_add_cc: adds addresses to a ticket's CC list (duplicates kept once). */
+gboolean tg_store_add_cc (TgStore *store,
+			  gint64 ticket_id,
+			  const char *const *addresses,
+			  GError **error);
+
+/*
+ * tg_store_set_ticket_status: sets the status (and closed_at for
+ * "closed"/"resolved", cleared otherwise).
+ */
+gboolean tg_store_set_ticket_status (TgStore *store,
+				     gint64 ticket_id,
+				     const char *status,
+				     GError **error);
+
+/*
+ * tg_store_add_incoming: records an incoming mail with its raw bytes
+ * (streamed, never copied whole into memory) and its attachment list.
+ * A mail stored already fails with TG_STORE_ERROR_DUPLICATE.
+ */
+gboolean tg_store_add_incoming (TgStore *store,
+				const TgIncoming *in,
+				gint64 *message_row_out,
+				GError **error);
+
+/*
+ * tg_store_add_outgoing: records an outgoing mail and queues it, claimed
+ * by the caller for @claim_seconds so that sweep leaves it alone while
+ * the caller sends it. Sets the outbox row id.
+ */
+gboolean tg_store_add_outgoing (TgStore *store,
+				const TgOutgoing *out,
+				int claim_seconds,
+				gint64 *outbox_id_out,
+				GError **error);
+
+/* Sending. */
+
+/*
+ * tg_store_claim_due: (transfer full): up to @limit outbox rows that are
+ * due and unclaimed, claimed for @claim_seconds, oldest first.
+ */
+GPtrArray *tg_store_claim_due (TgStore *store,
+			       int limit,
+			       int claim_seconds,
+			       GError **error);
+
+/* tg_store_outbox_sent: marks a row sent and releases the claim. */
+gboolean tg_store_outbox_sent (TgStore *store, gint64 id, GError **error);
+
+/*
+ * tg_store_outbox_failed: records a failed attempt with @why; the row is
+ * tried again after @retry_seconds, or given up when @give_up.
+ */
+gboolean tg_store_outbox_failed (TgStore *store,
+				 gint64 id,
+				 const char *why,
+				 int retry_seconds,
+				 gboolean give_up,
+				 GError **error);
+
+/* Administration. */
+
+gboolean tg_store_add_customer (TgStore *store,
+				const char *name,
+				gint64 *id_out,
+				GError **error);
+gboolean tg_store_find_customer (TgStore *store,
+				 const char *name,
+				 gint64 *id_out,
+				 GError **error);
+gboolean tg_store_add_contact (TgStore *store,
+			       gint64 customer_id,
+			       const char *address,
+			       const char *name,
+			       GError **error);
+gboolean tg_store_add_domain (TgStore *store,
+			      gint64 customer_id,
+			      const char *domain,
+			      GError **error);
+gboolean tg_store_add_subscription (TgStore *store,
+				    gint64 customer_id,
+				    const char *plan,
+				    const GDate *from,
+				    const GDate *until,
+				    GError **error);
+GPtrArray *tg_store_list_customers (TgStore *store,
+				    const GDate *today,
+				    GError **error);
+gboolean tg_store_add_staff (TgStore *store,
+			     const char *address,
+			     const char *name,
+			     GError **error);
+gboolean tg_store_set_staff_active (TgStore *store,
+				    const char *address,
+				    gboolean active,
+				    GError **error);
+GPtrArray *tg_store_list_staff (TgStore *store, GError **error);
+gboolean tg_store_add_holiday (TgStore *store,
+			       const GDate *day,
+			       const char *name,
+			       GError **error);
+gboolean tg_store_remove_holiday (TgStore *store,
+				  const GDate *day,
+				  GError **error);
+GPtrArray *tg_store_list_plans (TgStore *store, GError **error);
+
+/*
+ * tg_store_list_messages: (transfer full): TgStoredMessage rows of a
+ * ticket, oldest first.
+ */
+GPtrArray *tg_store_list_messages (TgStore *store,
+				   gint64 ticket_id,
+				   GError **error);
+
+/*
+ * tg_store_list_queue: (transfer full): the open tickets (new, open) in
+ * the order of work: plan rank, priority, deadline (none last), arrival,
+ * number.
+ */
+GPtrArray *tg_store_list_queue (TgStore *store, GError **error);
+
+/* Releasing results. */
+void tg_plan_free (TgPlan *plan);
+void tg_ticket_free (TgTicket *ticket);
+void tg_outbox_item_free (TgOutboxItem *item);
+void tg_stored_message_free (TgStoredMessage *msg);
+void tg_scope_rule_row_free (TgScopeRuleRow *row);
+void tg_customer_free (TgCustomer *customer);
+void tg_staff_free (TgStaff *staff);
+void tg_holiday_clear (TgHoliday *holiday);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgPlan, tg_plan_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgTicket, tg_ticket_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgOutboxItem, tg_outbox_item_free)
+
+/* tg_message_kind_to_string: (transfer none): the kind's name in the
+ * database ("customer", "ack", ...). */
+const char *tg_message_kind_to_string (TgMessageKind kind);
