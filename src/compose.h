@@ -1,3 +1,55 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * compose: builds the mail ticketgate sends, with GMime, from plain text
+ * and a few facts: our Message-ID, threading headers, RFC 2047 encoded
+ * subject and names, the loop and robot-stopping headers. GMime stays
+ * inside; callers get the finished bytes.
+ */
 #pragma once
+
 #include <glib.h>
+
+typedef struct {
+	const char *from_name;          /* display name, UTF-8 */
+	const char *from_address;
+	const char *to_name;            /* nullable */
+	const char *to_address;
+	const char *const *cc;          /* nullable, NULL-terminated */
+	const char *reply_to;           /* nullable */
+	const char *subject;            /* UTF-8, complete with tag */
+	const char *message_id;         /* ours, without <> */
+	const char *in_reply_to;        /* nullable, without <> */
+	const GPtrArray *references;    /* nullable: char *, without <> */
+	const char *body;               /* UTF-8 text/plain */
+	const GPtrArray *header_names;  /* nullable: extra headers ... */
+	const GPtrArray *header_values; /* ... and their values, UTF-8 */
+	gboolean auto_replied;          /* an acknowledgment (RFC 3834) */
+	const char *loop_value;         /* X-Ticketgate-Loop: our address */
+	gint64 ticket_number;           /* 0: none */
+	GDateTime *date;                /* nullable: now */
+} TgMailSpec;
+
+/* Headers compose writes itself; a template may not set them. */
+extern const char *const tg_compose_reserved_headers[];
+
+/* Most Message-IDs kept in References: the first and the latest ones. */
+#define TG_COMPOSE_MAX_REFERENCES 20
+
+/*
+ * tg_compose_text_mail: (transfer full): the complete mail, LF line ends,
+ * ready for sendmail -i. Headers of @spec that are not plain printable
+ * (a Message-ID with spaces, say) are left out rather than sent broken.
+ */
+GBytes *tg_compose_text_mail (const TgMailSpec *spec);
+
+/*
+ * tg_compose_new_message_id: (transfer full): a new Message-ID of ours,
+ * without <>: "ticketgate.<32 hex digits>@<domain of @address>".
+ */
+char *tg_compose_new_message_id (const char *address);
+
+/*
+ * tg_compose_is_own_message_id: whether @id (without <>) has the form of
+ * tg_compose_new_message_id() for @address.
+ */
+gboolean tg_compose_is_own_message_id (const char *id, const char *address);

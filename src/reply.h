@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * reply: the answers deliver sends in its own name (acknowledgments, the
+ * answer to unknown senders): their templates, the values of every
+ * placeholder, the deadline explained in words, and the finished mail.
+ * Policy layer: uses calendar, template and compose; no database.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "calendar.h"
+#include "config.h"
+#include "priority.h"
+#include "store.h"
+
+#define TG_REPLY_ERROR (tg_reply_error_quark ())
+GQuark tg_reply_error_quark (void);
+
+typedef enum {
+	TG_REPLY_ERROR_INVALID, /* a template names a reserved header */
+} TgReplyError;
+
+typedef enum {
+	TG_REPLY_ACK,            /* new ticket under a plan with a deadline */
+	TG_REPLY_ACK_PAID,       /* new ticket without e-mail support */
+	TG_REPLY_REJECT_UNKNOWN, /* [policy] unknown_sender = reject */
+	TG_REPLY_N_KINDS,
+} TgReplyKind;
+
+typedef struct _TgReplies TgReplies;
+
+/* tg_reply_placeholders: every placeholder name a template may use. */
+extern const char *const tg_reply_placeholders[];
+
+/*
+ * tg_replies_load: reads ack.txt, ack-paid.txt and reject-unknown.txt from
+ * @directory and checks every placeholder and header.
+ * Returns: (transfer full): the set, or NULL with a TG_TEMPLATE_ERROR or
+ * TG_REPLY_ERROR naming the file.
+ */
+TgReplies *tg_replies_load (const char *directory, GError **error)
+	G_GNUC_WARN_UNUSED_RESULT;
+
+/* tg_replies_free: NULL is allowed. */
+void tg_replies_free (TgReplies *replies);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgReplies, tg_replies_free)
+
+/* What an answer is about. Everything is borrowed. */
+typedef struct {
+	TgReplyKind kind;
+	const TgConfig *config;
+	const TgCalendar *calendar;
+	gint64 ticket_number;      /* 0: no ticket */
+	const char *subject;       /* the customer's subject, cleaned */
+	const char *customer;      /* customer name, or the sender's */
+	const char *requester;     /* the sender's name, else address */
+	const TgPlan *plan;        /* nullable */
+	TgPriority priority;
+	GDateTime *received_at;
+	GDateTime *deadline;       /* nullable: none promised */
+	const GArray *scope;       /* nullable: TgScopeMatch */
+	const char *to_name;       /* nullable */
+	const char *to_address;
+	const char *in_reply_to;   /* nullable: the customer's Message-ID */
+	const GPtrArray *references; /* nullable */
+} TgReplyFacts;
+
+/* A finished answer. */
+typedef struct {
+	char *message_id; /* ours, without <> */
+	char *subject;
+	char *body;
+	GBytes *content;  /* the complete mail */
+} TgReply;
+
+/*
+ * tg_replies_build: (transfer full): the answer for @facts.
+ */
+TgReply *tg_replies_build (const TgReplies *replies, const TgReplyFacts *facts);
+
+/* tg_reply_free: NULL is allowed. */
+void tg_reply_free (TgReply *reply);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgReply, tg_reply_free)
+
+/*
+ * tg_reply_format_time: (transfer full): @t in the desk's zone, in words
+ * that do not depend on the locale: "Monday, 30 November 2026, 09:30
+ * (UTC+02:00)".
+ */
+char *tg_reply_format_time (const TgCalendar *calendar, GDateTime *t);
+
+/*
+ * tg_reply_deadline_note: (transfer full): why the deadline is where it is,
+ * in one or two sentences, or "" when it needs no explaining (arrived in
+ * working hours, due the same day).
+ */
+char *tg_reply_deadline_note (const TgCalendar *calendar,
+			      GDateTime *received_at,
+			      GDateTime *deadline);
