@@ -1,2 +1,130 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * sweep: one pass over the outbox. Rows are claimed before sending, so
+ * that a deliver still sending them, or a second sweep, never sends the
+ * same row twice at the same time.
+ */
 #include "sweep.h"
+
+#include <sysexits.h>
+
+#include "config.h"
+#include "mailer.h"
+#include "store.h"
+
+/* A claim outlives any sendmail run of the batch. */
+#define CLAIM_SECONDS 600
+
+int
+tg_sweep_backoff (int attempts)
+{
+	int delay = TG_SWEEP_FIRST_RETRY;
+
+	for (int i = 1; i < attempts && delay < TG_SWEEP_MAX_RETRY; i++)
+		delay *= 2;
+	return MIN (delay, TG_SWEEP_MAX_RETRY);
+}
+
+typedef struct {
+	int sent, failed, gave_up;
+} Tally;
+
+static void
+send_one (const TgConfig *c, TgStore *store, const TgOutboxItem *item,
+	  Tally *tally)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (GError) db = NULL;
+	g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+	gboolean give_up;
+
+	if (tg_mailer_send (c->sendmail, item->envelope_from,
+			    (const char *const *) item->recipients,
+			    item->content, c->sendmail_timeout, &error)) {
+		tally->sent++;
+		if (!tg_store_outbox_sent (store, item->id, &db))
+			g_warning ("outbox(%" G_GINT64_FORMAT
+				   ") sent, marking failed: %s",
+				   item->id, db->message);
+		return;
+	}
+	give_up = g_date_time_difference (now, item->created_at) >=
+		  (GTimeSpan) c->retry_for * G_TIME_SPAN_SECOND;
+	if (give_up)
+		tally->gave_up++;
+	else
+		tally->failed++;
+	g_warning ("outbox(%" G_GINT64_FORMAT ") to %s: %s%s", item->id,
+		   item->recipients[0], error->message,
+		   give_up ? "; giving up" : "");
+	if (!tg_store_outbox_failed (store, item->id, error->message,
+				     tg_sweep_backoff (item->attempts + 1),
+				     give_up, &db))
+		g_warning ("outbox(%" G_GINT64_FORMAT "): %s", item->id,
+			   db->message);
+}
+
+static int
+sweep (const TgConfig *c, TgStore *store, int limit)
+{
+	Tally tally = { 0 };
+	int total = 0;
+
+	for (;;) {
+		g_autoptr (GError) error = NULL;
+		g_autoptr (GPtrArray) items =
+			tg_store_claim_due (store, limit, CLAIM_SECONDS, &error);
+
+		if (items == NULL) {
+			g_warning ("sweep: %s", error->message);
+			return EX_TEMPFAIL;
+		}
+		for (guint i = 0; i < items->len; i++)
+			send_one (c, store, items->pdata[i], &tally);
+		total += items->len;
+		/* Rows that failed now are not due again in this pass. */
+		if ((int) items->len < limit)
+			break;
+	}
+	if (total > 0)
+		g_message ("sweep: sent=%d deferred=%d gave_up=%d", tally.sent,
+			   tally.failed, tally.gave_up);
+	return EX_OK;
+}
+
+int
+tg_sweep_main (const char *config_path, int argc, char **argv)
+{
+	int limit = 100;
+	GOptionEntry entries[] = {
+		{ "limit", 'n', 0, G_OPTION_ARG_INT, &limit,
+		  "Mails claimed per batch (default 100)", "N" },
+		G_OPTION_ENTRY_NULL
+	};
+	g_autoptr (GOptionContext) ctx =
+		g_option_context_new ("- send the outgoing mail that is due");
+	g_autoptr (GError) error = NULL;
+	g_autofree char *path = tg_config_default_path (config_path);
+	g_autoptr (TgConfig) config = NULL;
+	g_autoptr (TgStore) store = NULL;
+
+	g_option_context_add_main_entries (ctx, entries, NULL);
+	if (!g_option_context_parse (ctx, &argc, &argv, &error) || limit < 1) {
+		g_printerr ("ticketgate sweep: %s\n",
+			    error ? error->message : "--limit must be positive");
+		return EX_USAGE;
+	}
+	config = tg_config_load (path, &error);
+	if (config == NULL) {
+		g_printerr ("ticketgate: %s\n", error->message);
+		return EX_CONFIG;
+	}
+	store = tg_store_connect (config->conninfo, "ticketgate-sweep",
+				  config->connect_timeout,
+				  config->statement_timeout, &error);
+	if (store == NULL) {
+		g_warning ("sweep: %s", error->message);
+		return EX_TEMPFAIL;
+	}
+	return sweep (config, store, limit);
+}

@@ -1,3 +1,26 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * sweep: sends what deliver could not: outbox rows that are due, with
+ * exponential backoff, giving up after [mail] retry_for. Run every minute
+ * by a systemd timer or cron.
+ */
 #pragma once
+
 #include <glib.h>
+
+/* Backoff of the first retry, doubled at every attempt, and its cap. */
+#define TG_SWEEP_FIRST_RETRY 60
+#define TG_SWEEP_MAX_RETRY 3600
+
+/*
+ * tg_sweep_backoff: seconds before the next attempt after @attempts
+ * failed ones: 60, 120, 240, ... at most TG_SWEEP_MAX_RETRY.
+ */
+int tg_sweep_backoff (int attempts);
+
+/*
+ * tg_sweep_main: "ticketgate sweep [--limit N]".
+ * Returns: 0, or 75 when the database is unreachable, 78 for a bad
+ * configuration.
+ */
+int tg_sweep_main (const char *config_path, int argc, char **argv);
