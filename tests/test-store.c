@@ -1,9 +1,654 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * test-store: the store against a real PostgreSQL (a private cluster for
+ * this binary, a fresh database per test case): identification, plans in
+ * force, threading lookups, the delivery writes, the outbox, error
+ * classes and the admin functions.
+ */
 #include "tgtest.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "message.h"
+#include "spool.h"
+#include "store.h"
+
+typedef struct {
+	char *conninfo;
+	TgStore *store;
+	PGconn *raw; /* for assertions and setup */
+} Fixture;
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+	g_autoptr (GError) error = NULL;
+
+	f->conninfo = tg_test_db_fresh ();
+	f->store = tg_store_connect (f->conninfo, "test-store", 5, 30, &error);
+	g_assert_no_error (error);
+	f->raw = PQconnectdb (f->conninfo);
+	g_assert_cmpint (PQstatus (f->raw), ==, CONNECTION_OK);
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+	tg_store_free (f->store);
+	PQfinish (f->raw);
+	g_free (f->conninfo);
+}
+
+/* Runs SQL for setup; fails the test on error. */
+static void
+exec_sql (Fixture *f, const char *sql)
+{
+	PGresult *res = PQexec (f->raw, sql);
+	ExecStatusType st = PQresultStatus (res);
+
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+		g_error ("%s: %s", sql, PQerrorMessage (f->raw));
+	PQclear (res);
+}
+
+/* The first value of a query, as text ("" for NULL). */
+static char *
+query (Fixture *f, const char *sql)
+{
+	PGresult *res = PQexec (f->raw, sql);
+	char *value;
+
+	if (PQresultStatus (res) != PGRES_TUPLES_OK)
+		g_error ("%s: %s", sql, PQerrorMessage (f->raw));
+	value = g_strdup (PQntuples (res) ? PQgetvalue (res, 0, 0) : "");
+	PQclear (res);
+	return value;
+}
+
+static void
+set_date (GDate *d, int y, int m, int day)
+{
+	g_date_clear (d, 1);
+	g_date_set_dmy (d, day, m, y);
+}
+
+static void
+seed (Fixture *f)
+{
+	exec_sql (f,
+		  "INSERT INTO customers (id, name) VALUES (1, 'ACME'), (2, 'Sub');"
+		  "INSERT INTO contacts VALUES ('jane@acme.example', 1, 'Jane');"
+		  "INSERT INTO customer_domains VALUES ('acme.example', 1),"
+		  " ('sub.example', 2);"
+		  "INSERT INTO subscriptions (customer_id, plan, valid_from, valid_until)"
+		  " VALUES (1, 'GOLD', '2026-01-01', '2026-06-30'),"
+		  "        (1, 'BRONZE', '2026-01-01', NULL),"
+		  "        (2, 'SILVER', '2026-03-01', '2026-03-31');"
+		  "INSERT INTO staff VALUES ('alice@desk.example', 'Alice', true),"
+		  " ('gone@desk.example', 'Gone', false);");
+}
+
+/* ---- connecting ---------------------------------------------------- */
+
+static void
+test_connect_errors (void)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (TgStore) store = NULL;
+
+	store = tg_store_connect ("host=/nonexistent dbname=x", "t", 2, 0,
+				  &error);
+	g_assert_null (store);
+	g_assert_error (error, TG_STORE_ERROR, TG_STORE_ERROR_TEMPORARY);
+	g_clear_error (&error);
+	store = tg_store_connect ("nonsense_option=1", "t", 2, 0, &error);
+	g_assert_null (store);
+	g_assert_error (error, TG_STORE_ERROR, TG_STORE_ERROR_FAILED);
+}
+
+/* ---- identification ------------------------------------------------ */
+
+typedef struct {
+	const char *label;
+	const char *address;
+	int y, m, d;
+	gboolean staff;
+	gint64 customer;
+	TgCustomerMatch how;
+	const char *plan; /* NULL: none */
+} IdentifyRow;
+
+static const IdentifyRow identify_rows[] = {
+	{ "contact, GOLD in force", "jane@acme.example", 2026, 3, 1, FALSE, 1,
+	  TG_MATCH_ADDRESS, "GOLD" },
+	{ "GOLD last day inclusive", "jane@acme.example", 2026, 6, 30, FALSE,
+	  1, TG_MATCH_ADDRESS, "GOLD" },
+	{ "after GOLD: BRONZE", "jane@acme.example", 2026, 7, 1, FALSE, 1,
+	  TG_MATCH_ADDRESS, "BRONZE" },
+	{ "before any plan", "jane@acme.example", 2025, 12, 31, FALSE, 1,
+	  TG_MATCH_ADDRESS, NULL },
+	{ "domain", "bob@acme.example", 2026, 3, 1, FALSE, 1, TG_MATCH_DOMAIN,
+	  "GOLD" },
+	{ "parent domain", "x@mail.eu.acme.example", 2026, 3, 1, FALSE, 1,
+	  TG_MATCH_DOMAIN, "GOLD" },
+	{ "other customer's plan ended", "a@sub.example", 2026, 4, 1, FALSE,
+	  2, TG_MATCH_DOMAIN, NULL },
+	{ "other customer in force", "a@sub.example", 2026, 3, 31, FALSE, 2,
+	  TG_MATCH_DOMAIN, "SILVER" },
+	{ "staff", "alice@desk.example", 2026, 3, 1, TRUE, 0, TG_MATCH_NONE,
+	  NULL },
+	{ "inactive staff", "gone@desk.example", 2026, 3, 1, FALSE, 0,
+	  TG_MATCH_NONE, NULL },
+	{ "stranger", "who@example.org", 2026, 3, 1, FALSE, 0, TG_MATCH_NONE,
+	  NULL },
+	{ "top-level domain only", "x@example", 2026, 3, 1, FALSE, 0,
+	  TG_MATCH_NONE, NULL },
+};
+
+static void
+test_identify (Fixture *f, gconstpointer data)
+{
+	seed (f);
+	for (gsize i = 0; i < G_N_ELEMENTS (identify_rows); i++) {
+		const IdentifyRow *row = &identify_rows[i];
+		g_autoptr (GError) error = NULL;
+		TgIdentity who = { 0 };
+		GDate day;
+
+		set_date (&day, row->y, row->m, row->d);
+		g_test_message ("row %s", row->label);
+		g_assert_true (tg_store_identify (f->store, row->address, &day,
+						  "nokey", &who, &error));
+		g_assert_no_error (error);
+		g_assert_cmpint (who.is_staff, ==, row->staff);
+		g_assert_cmpint (who.customer_id, ==, row->customer);
+		g_assert_cmpint (who.matched_by, ==, row->how);
+		g_assert_cmpstr (who.plan ? who.plan->name : NULL, ==,
+				 row->plan);
+		g_assert_false (who.is_duplicate);
+		tg_identity_clear (&who);
+	}
+}
+
+static void
+test_plans (Fixture *f, gconstpointer data)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (TgPlan) gold = tg_store_get_plan (f->store, "GOLD", &error);
+	g_autoptr (TgPlan) none = tg_store_get_plan (f->store, "NONE", &error);
+	g_autoptr (TgPlan) missing = NULL;
+	g_autoptr (GPtrArray) all = NULL;
+
+	g_assert_no_error (error);
+	g_assert_cmpint (gold->reaction_minutes, ==, 180);
+	g_assert_true (gold->email_support);
+	g_assert_null (gold->hourly_rate);
+	g_assert_cmpint (none->reaction_minutes, ==, 0);
+	g_assert_false (none->email_support);
+	g_assert_cmpstr (none->hourly_rate, ==, "50.00");
+	g_assert_cmpstr (none->currency, ==, "EUR");
+	missing = tg_store_get_plan (f->store, "DIAMOND", &error);
+	g_assert_null (missing);
+	g_assert_error (error, TG_STORE_ERROR, TG_STORE_ERROR_NOT_FOUND);
+	g_clear_error (&error);
+	all = tg_store_list_plans (f->store, &error);
+	g_assert_cmpuint (all->len, ==, 6);
+	g_assert_cmpstr (((TgPlan *) all->pdata[0])->name, ==, "PLATINUM");
+}
+
+/* ---- delivering ---------------------------------------------------- */
+
+static const char mail_text[] =
+	"From: Jane <jane@acme.example>\n"
+	"To: support@desk.example, carl@acme.example\n"
+	"Subject: Server down\n"
+	"Message-ID: <m1@acme.example>\n"
+	"MIME-Version: 1.0\n"
+	"Content-Type: multipart/mixed; boundary=b\n"
+	"\n"
+	"--b\n"
+	"Content-Type: text/plain\n"
+	"\n"
+	"Help.\n"
+	"--b\n"
+	"Content-Type: application/pdf; name=a.pdf\n"
+	"Content-Disposition: attachment; filename=a.pdf\n"
+	"\n"
+	"PDFDATA\n"
+	"--b--\n";
+
+static gint64
+new_ticket (Fixture *f, const char *subject, const TgPlan *plan, int priority,
+	    GDateTime *received, GDateTime *due, gint64 *number_out)
+{
+	g_autoptr (GError) error = NULL;
+	const char *flags[] = { "VPN configuration", NULL };
+	TgNewTicket t = {
+		.requester = "jane@acme.example",
+		.requester_name = "Jane",
+		.reply_address = "jane@acme.example",
+		.customer_id = 1,
+		.subject = subject,
+		.priority = priority,
+		.plan = plan,
+		.billable = plan == NULL || !plan->email_support,
+		.scope_flags = flags,
+		.received_at = received,
+		.response_due_at = due,
+	};
+	gint64 id = 0, number = 0;
+
+	g_assert_true (tg_store_create_ticket (f->store, &t, &id, &number,
+					       &error));
+	g_assert_no_error (error);
+	if (number_out != NULL)
+		*number_out = number;
+	return id;
+}
+
+static gboolean
+add_mail (Fixture *f, gint64 ticket_id, const TgSpool *spool,
+	  const char *key, GError **error)
+{
+	g_autoptr (TgMessage) msg = tg_message_parse (spool, NULL);
+	g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+	gint64 row = 0;
+	TgIncoming in = {
+		.ticket_id = ticket_id,
+		.kind = TG_KIND_CUSTOMER,
+		.msg = msg,
+		.raw = spool,
+		.dedup_key = key,
+		.envelope_sender = "jane@acme.example",
+		.envelope_recipient = "support@desk.example",
+		.priority = 2,
+		.received_at = now,
+	};
+
+	return tg_store_add_incoming (f->store, &in, &row, error);
+}
+
+static void
+test_delivery (Fixture *f, gconstpointer data)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (TgSpool) spool =
+		tg_spool_new_from_data (mail_text, sizeof mail_text - 1);
+	g_autoptr (TgPlan) gold = tg_store_get_plan (f->store, "GOLD", NULL);
+	g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+	g_autoptr (GDateTime) due = g_date_time_add_hours (now, 3);
+	g_autoptr (TgTicket) t = NULL;
+	g_autoptr (GPtrArray) msgs = NULL;
+	g_autofree char *md5 = g_compute_checksum_for_data (
+		G_CHECKSUM_MD5, (const guchar *) mail_text, sizeof mail_text - 1);
+	g_autofree char *stored_md5 = NULL;
+	const char *cc[] = { "carl@acme.example", "carl@acme.example", NULL };
+	gint64 number = 0, id;
+
+	seed (f);
+	id = new_ticket (f, "Server down", gold, 1, now, due, &number);
+	g_assert_cmpint (number, ==, 1000);
+	g_assert_true (tg_store_begin (f->store, &error));
+	g_assert_true (add_mail (f, id, spool, "key1", &error));
+	g_assert_true (tg_store_add_cc (f->store, id, cc, &error));
+	g_assert_true (tg_store_commit (f->store, &error));
+	g_assert_no_error (error);
+
+	stored_md5 = query (f, "SELECT md5(raw) FROM message_raw");
+	g_assert_cmpstr (stored_md5, ==, md5);
+	t = tg_store_get_ticket (f->store, 1000, &error);
+	g_assert_no_error (error);
+	g_assert_cmpstr (t->plan_name, ==, "GOLD");
+	g_assert_cmpint (t->reaction_minutes, ==, 180);
+	g_assert_false (t->billable);
+	g_assert_cmpstr (t->customer_name, ==, "ACME");
+	g_assert_cmpstr (t->scope_flags[0], ==, "VPN configuration");
+	g_assert_cmpstr (t->cc[0], ==, "carl@acme.example");
+	g_assert_null (t->cc[1]);
+	g_assert_cmpint (g_date_time_difference (t->response_due_at, due), ==, 0);
+	g_assert_cmpstr (t->last_message_id, ==, "m1@acme.example");
+
+	msgs = tg_store_list_messages (f->store, id, &error);
+	g_assert_cmpuint (msgs->len, ==, 1);
+	{
+		TgStoredMessage *m = msgs->pdata[0];
+		TgAttachment *a = m->attachments->pdata[0];
+
+		g_assert_cmpstr (m->kind, ==, "customer");
+		g_assert_cmpuint (m->attachments->len, ==, 1);
+		g_assert_cmpstr (a->filename, ==, "a.pdf");
+		g_assert_cmpstr (a->content_type, ==, "application/pdf");
+	}
+}
+
+static void
+test_duplicate (Fixture *f, gconstpointer data)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (TgSpool) spool =
+		tg_spool_new_from_data (mail_text, sizeof mail_text - 1);
+	TgIdentity who = { 0 };
+	GDate day;
+
+	seed (f);
+	g_assert_true (add_mail (f, 0, spool, "same", &error));
+	g_assert_false (add_mail (f, 0, spool, "same", &error));
+	g_assert_error (error, TG_STORE_ERROR, TG_STORE_ERROR_DUPLICATE);
+	set_date (&day, 2026, 3, 1);
+	g_clear_error (&error);
+	g_assert_true (tg_store_identify (f->store, "jane@acme.example", &day,
+					  "same", &who, &error));
+	g_assert_true (who.is_duplicate);
+	tg_identity_clear (&who);
+}
+
+/* Mail spooled to a file is streamed with COPY; the bytes (NULs, 8-bit,
+ * 300 KB) arrive unchanged. */
+static void
+test_copy_raw (Fixture *f, gconstpointer data)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (GByteArray) big = g_byte_array_new ();
+	g_autoptr (TgSpool) spool = NULL;
+	g_autofree char *md5 = NULL;
+	g_autofree char *stored = NULL;
+	g_autofree char *len = NULL;
+	int fds[2];
+
+	g_byte_array_append (big, (const guint8 *) mail_text,
+			     sizeof mail_text - 1);
+	for (int i = 0; i < 300 * 1024; i++) {
+		guint8 b = (guint8) (i * 7);
+
+		g_byte_array_append (big, &b, 1);
+	}
+	md5 = g_compute_checksum_for_data (G_CHECKSUM_MD5, big->data, big->len);
+	g_assert_cmpint (pipe (fds), ==, 0);
+	if (fork () == 0) {
+		close (fds[0]);
+		g_assert_cmpint (write (fds[1], big->data, big->len), ==,
+				 (gssize) big->len);
+		_exit (0);
+	}
+	close (fds[1]);
+	spool = tg_spool_read_fd (fds[0], 0, 4096, NULL, &error);
+	close (fds[0]);
+	g_assert_no_error (error);
+	g_assert_cmpint (tg_spool_get_fd (spool), >=, 0);
+	g_assert_true (tg_store_begin (f->store, &error));
+	g_assert_true (add_mail (f, 0, spool, "big", &error));
+	g_assert_true (tg_store_commit (f->store, &error));
+	g_assert_no_error (error);
+	stored = query (f, "SELECT md5(raw) FROM message_raw");
+	len = query (f, "SELECT length(raw) || '/' || (SELECT size FROM messages)"
+			" FROM message_raw");
+	g_assert_cmpstr (stored, ==, md5);
+	g_assert_cmpstr (len, ==, g_strdup_printf ("%u/%u", big->len, big->len));
+}
+
+static void
+test_thread_lookup (Fixture *f, gconstpointer data)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+	g_autoptr (TgTicket) t = NULL;
+	g_autoptr (TgTicket) none = NULL;
+	const char *ids[] = { "m1@acme.example", "ours-1@desk.example",
+			      "unknown@x" };
+	const char *rcpts[] = { "jane@acme.example", NULL };
+	g_autoptr (GBytes) content = g_bytes_new_static ("x\n", 2);
+	gint64 n1 = 0, n2 = 0, t1, t2, outbox = 0;
+	TgOutgoing out = { 0 };
+	g_autoptr (TgSpool) spool =
+		tg_spool_new_from_data (mail_text, sizeof mail_text - 1);
+
+	seed (f);
+	t1 = new_ticket (f, "one", NULL, 2, now, NULL, &n1);
+	t2 = new_ticket (f, "two", NULL, 2, now, NULL, &n2);
+	g_assert_true (add_mail (f, t1, spool, "k1", &error));
+	out = (TgOutgoing){ .ticket_id = t2, .kind = TG_KIND_ACK,
+			    .message_id = "ours-1@desk.example",
+			    .envelope_from = "support@desk.example",
+			    .recipients = rcpts, .subject = "s",
+			    .body_text = "b", .content = content };
+	g_assert_true (tg_store_add_outgoing (f->store, &out, 600, &outbox,
+					      &error));
+	g_assert_no_error (error);
+	/* Later ids win: the outgoing mail of ticket two. */
+	t = tg_store_find_ticket_by_message_ids (f->store, ids, 3, &error);
+	g_assert_no_error (error);
+	g_assert_cmpint (t->number, ==, n2);
+	g_clear_pointer (&t, tg_ticket_free);
+	t = tg_store_find_ticket_by_message_ids (f->store, ids, 1, &error);
+	g_assert_cmpint (t->number, ==, n1);
+	none = tg_store_find_ticket_by_message_ids (f->store, ids + 2, 1,
+						    &error);
+	g_assert_no_error (error);
+	g_assert_null (none);
+	g_clear_pointer (&t, tg_ticket_free);
+	t = tg_store_get_ticket (f->store, 999999, &error);
+	g_assert_null (t);
+	g_assert_error (error, TG_STORE_ERROR, TG_STORE_ERROR_NOT_FOUND);
+}
+
+static void
+test_outbox (Fixture *f, gconstpointer data)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (GBytes) content = g_bytes_new_static ("Subject: a\n\nb\n", 14);
+	g_autoptr (GPtrArray) due = NULL;
+	const char *rcpts[] = { "jane@acme.example", "carl@acme.example", NULL };
+	TgOutgoing out = { .kind = TG_KIND_ACK, .message_id = "o1@desk.example",
+			   .envelope_from = "support@desk.example",
+			   .recipients = rcpts, .subject = "a", .body_text = "b",
+			   .content = content };
+	g_autofree char *state = NULL;
+	gint64 id = 0;
+
+	g_assert_true (tg_store_add_outgoing (f->store, &out, 600, &id, &error));
+	due = tg_store_claim_due (f->store, 10, 60, &error);
+	g_assert_cmpuint (due->len, ==, 0); /* claimed by its writer */
+	g_clear_pointer (&due, g_ptr_array_unref);
+
+	exec_sql (f, "UPDATE outbox SET claimed_until = now() - interval '1s'");
+	due = tg_store_claim_due (f->store, 10, 60, &error);
+	g_assert_cmpuint (due->len, ==, 1);
+	{
+		TgOutboxItem *item = due->pdata[0];
+
+		g_assert_cmpint (item->id, ==, id);
+		g_assert_true (g_bytes_equal (item->content, content));
+		g_assert_cmpstr (item->recipients[1], ==, "carl@acme.example");
+		g_assert_cmpstr (item->envelope_from, ==, "support@desk.example");
+	}
+	g_clear_pointer (&due, g_ptr_array_unref);
+	/* Claimed now: a second sweep gets nothing. */
+	due = tg_store_claim_due (f->store, 10, 60, &error);
+	g_assert_cmpuint (due->len, ==, 0);
+	g_clear_pointer (&due, g_ptr_array_unref);
+
+	g_assert_true (tg_store_outbox_failed (f->store, id, "full", 60, FALSE,
+					       &error));
+	due = tg_store_claim_due (f->store, 10, 60, &error);
+	g_assert_cmpuint (due->len, ==, 0); /* not due for a minute */
+	g_clear_pointer (&due, g_ptr_array_unref);
+	exec_sql (f, "UPDATE outbox SET next_attempt_at = now()");
+	due = tg_store_claim_due (f->store, 10, 60, &error);
+	g_assert_cmpuint (due->len, ==, 1);
+	g_assert_cmpint (((TgOutboxItem *) due->pdata[0])->attempts, ==, 1);
+	g_assert_true (tg_store_outbox_sent (f->store, id, &error));
+	state = query (f, "SELECT attempts || '|' || (sent_at IS NOT NULL) ||"
+			  " '|' || coalesce(last_error, '-') FROM outbox");
+	g_assert_cmpstr (state, ==, "2|true|-");
+	g_clear_pointer (&state, g_free);
+
+	exec_sql (f, "UPDATE outbox SET sent_at = NULL");
+	g_assert_true (tg_store_outbox_failed (f->store, id, "gone", 60, TRUE,
+					       &error));
+	exec_sql (f, "UPDATE outbox SET next_attempt_at = now()");
+	g_clear_pointer (&due, g_ptr_array_unref);
+	due = tg_store_claim_due (f->store, 10, 60, &error);
+	g_assert_cmpuint (due->len, ==, 0); /* given up */
+	state = query (f, "SELECT (gave_up_at IS NOT NULL) || '|' || last_error"
+			  " FROM outbox");
+	g_assert_cmpstr (state, ==, "true|gone");
+}
+
+static void
+test_queue_order (Fixture *f, gconstpointer data)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (GPtrArray) queue = NULL;
+	g_autoptr (TgPlan) plat = tg_store_get_plan (f->store, "PLATINUM", NULL);
+	g_autoptr (TgPlan) gold = tg_store_get_plan (f->store, "GOLD", NULL);
+	g_autoptr (TgPlan) none = tg_store_get_plan (f->store, "NONE", NULL);
+	g_autoptr (GDateTime) t0 = g_date_time_new_utc (2026, 11, 25, 8, 0, 0);
+	g_autoptr (GDateTime) t1 = g_date_time_add_hours (t0, 1);
+	g_autoptr (GDateTime) t2 = g_date_time_add_hours (t0, 2);
+	g_autoptr (GString) order = g_string_new (NULL);
+
+	seed (f);
+	new_ticket (f, "none-early", none, 1, t0, NULL, NULL);
+	new_ticket (f, "gold-low", gold, 3, t0, t1, NULL);
+	new_ticket (f, "gold-high-late", gold, 1, t0, t2, NULL);
+	new_ticket (f, "gold-high-early", gold, 1, t1, t1, NULL);
+	new_ticket (f, "plat-medium", plat, 2, t2, t2, NULL);
+	new_ticket (f, "closed", plat, 1, t0, t0, NULL);
+	exec_sql (f, "UPDATE tickets SET status = 'closed' WHERE subject = 'closed'");
+	queue = tg_store_list_queue (f->store, &error);
+	g_assert_no_error (error);
+	for (guint i = 0; i < queue->len; i++)
+		g_string_append_printf (order, "%s ",
+					((TgTicket *) queue->pdata[i])->subject);
+	g_assert_cmpstr (order->str, ==,
+			 "plat-medium gold-high-early gold-high-late gold-low "
+			 "none-early ");
+}
+
+/* ---- error classes ------------------------------------------------- */
+
+typedef struct {
+	const char *label;
+	const char *errcode;
+	TgStoreError want;
+} ErrorRow;
+
+static const ErrorRow error_rows[] = {
+	{ "serialization failure", "40001", TG_STORE_ERROR_RETRY },
+	{ "deadlock", "40P01", TG_STORE_ERROR_RETRY },
+	{ "unique violation", "23505", TG_STORE_ERROR_DUPLICATE },
+	{ "check violation", "23514", TG_STORE_ERROR_INVALID },
+	{ "admin shutdown", "57P01", TG_STORE_ERROR_TEMPORARY },
+	{ "query canceled", "57014", TG_STORE_ERROR_TEMPORARY },
+	{ "disk full", "53100", TG_STORE_ERROR_TEMPORARY },
+	{ "internal error", "XX000", TG_STORE_ERROR_FAILED },
+};
+
+static void
+test_error_classes (Fixture *f, gconstpointer data)
+{
+	for (gsize i = 0; i < G_N_ELEMENTS (error_rows); i++) {
+		const ErrorRow *row = &error_rows[i];
+		g_autoptr (GError) error = NULL;
+		g_autofree char *sql = g_strdup_printf (
+			"CREATE OR REPLACE FUNCTION boom() RETURNS trigger"
+			" LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'boom'"
+			" USING ERRCODE = '%s'; END $$;"
+			"DROP TRIGGER IF EXISTS boom ON holidays;"
+			"CREATE TRIGGER boom BEFORE INSERT ON holidays FOR EACH"
+			" ROW EXECUTE FUNCTION boom();",
+			row->errcode);
+		GDate day;
+
+		g_test_message ("row %s", row->label);
+		exec_sql (f, sql);
+		set_date (&day, 2026, 12, 24);
+		g_assert_false (tg_store_add_holiday (f->store, &day, "x", &error));
+		g_assert_error (error, TG_STORE_ERROR, (int) row->want);
+	}
+}
+
+static void
+test_statement_timeout (Fixture *f, gconstpointer data)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (TgStore) quick =
+		tg_store_connect (f->conninfo, "test", 5, 1, &error);
+	GDate day;
+
+	exec_sql (f, "CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql"
+		     " AS $$ BEGIN PERFORM pg_sleep(5); RETURN NEW; END $$;"
+		     "CREATE TRIGGER slow BEFORE INSERT ON holidays FOR EACH ROW"
+		     " EXECUTE FUNCTION slow();");
+	set_date (&day, 2026, 12, 24);
+	g_assert_true (tg_store_begin (quick, &error));
+	g_assert_false (tg_store_add_holiday (quick, &day, "x", &error));
+	g_assert_error (error, TG_STORE_ERROR, TG_STORE_ERROR_TEMPORARY);
+	tg_store_rollback (quick);
+}
+
+/* ---- administration ------------------------------------------------ */
+
+static void
+test_admin_errors (Fixture *f, gconstpointer data)
+{
+	g_autoptr (GError) error = NULL;
+	gint64 id = 0;
+	GDate from;
+
+	set_date (&from, 2026, 1, 1);
+	g_assert_true (tg_store_add_customer (f->store, "ACME", &id, &error));
+	g_assert_false (tg_store_add_customer (f->store, "ACME", &id, &error));
+	g_assert_error (error, TG_STORE_ERROR, TG_STORE_ERROR_DUPLICATE);
+	g_clear_error (&error);
+	g_assert_false (tg_store_add_subscription (f->store, id, "DIAMOND",
+						   &from, NULL, &error));
+	g_assert_error (error, TG_STORE_ERROR, TG_STORE_ERROR_INVALID);
+	g_clear_error (&error);
+	g_assert_false (tg_store_add_contact (f->store, id, "not-an-address",
+					      NULL, &error));
+	g_assert_error (error, TG_STORE_ERROR, TG_STORE_ERROR_INVALID);
+	g_clear_error (&error);
+	g_assert_false (tg_store_set_staff_active (f->store, "nobody@x.example",
+						   FALSE, &error));
+	g_assert_error (error, TG_STORE_ERROR, TG_STORE_ERROR_NOT_FOUND);
+	g_clear_error (&error);
+	g_assert_false (tg_store_remove_holiday (f->store, &from, &error));
+	g_assert_error (error, TG_STORE_ERROR, TG_STORE_ERROR_NOT_FOUND);
+	g_clear_error (&error);
+	g_assert_false (tg_store_find_customer (f->store, "Nobody", &id, &error));
+	g_assert_error (error, TG_STORE_ERROR, TG_STORE_ERROR_NOT_FOUND);
+}
+
+#define ADD(path, func)                                                      \
+	g_test_add ("/store/" path, Fixture, NULL, fixture_setup, func,      \
+		    fixture_teardown)
 
 int
 main (int argc, char **argv)
 {
+	int code;
+
 	g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
-	return g_test_run ();
+	tg_message_init ();
+	tg_test_db_start ();
+	g_test_add_func ("/store/connect/errors", test_connect_errors);
+	ADD ("identify/table", test_identify);
+	ADD ("plans/get-and-list", test_plans);
+	ADD ("deliver/roundtrip", test_delivery);
+	ADD ("deliver/duplicate", test_duplicate);
+	ADD ("deliver/copy-raw", test_copy_raw);
+	ADD ("thread/message-ids", test_thread_lookup);
+	ADD ("outbox/claims-and-retries", test_outbox);
+	ADD ("queue/order-of-work", test_queue_order);
+	ADD ("errors/sqlstate-classes", test_error_classes);
+	ADD ("errors/statement-timeout", test_statement_timeout);
+	ADD ("admin/errors", test_admin_errors);
+	code = g_test_run ();
+	tg_test_db_stop ();
+	tg_message_shutdown ();
+	return code;
 }

@@ -1,2 +1,75 @@
 #!/bin/sh
-echo "1..0 # SKIP not yet written"
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Running a desk without SQL: customers, contacts, domains, subscriptions,
+# staff, holidays, plans; bad input is one line and the right exit code.
+. "$TG_TOP_SRCDIR/tests/lib/common.sh"
+tg_setup
+
+tap_plan 22
+
+run() { out=$("$TICKETGATE" "$@" 2>"$TEST_DIR/err") && rc=0 || rc=$?; err=$(cat "$TEST_DIR/err"); }
+
+run customer add "ACME Corp" --plan gold --from 2026-01-01 --until 2026-12-31 \
+	--contact Jane@ACME.example --contact bob@acme.example --domain ACME.example
+is "$rc:$out" '0:customer "ACME Corp" added' "customer add with plan, contacts and domain"
+got=$(sql "SELECT string_agg(address, ',' ORDER BY address) FROM contacts")
+is "$got" "bob@acme.example,jane@acme.example" "contacts stored lower case"
+got=$(sql "SELECT domain FROM customer_domains")
+is "$got" "acme.example" "domain stored lower case"
+got=$(sql "SELECT plan || ' ' || valid_from || ' ' || valid_until FROM subscriptions")
+is "$got" "GOLD 2026-01-01 2026-12-31" "plan name upper-cased, dates kept"
+
+run customer add "ACME Corp"
+is "$rc" "65" "a second customer with the same name is refused (65)"
+like "$err" "exists already" "... saying it exists"
+
+run customer add "Beta Ltd" --plan GOLDD --from 2026-01-01
+is "$rc" "66" "an unknown plan is refused (66)"
+like "$err" "no plan called GOLDD" "... naming the plan"
+got=$(sql "SELECT count(*) FROM customers WHERE name = 'Beta Ltd'")
+is "$got" "0" "... and nothing of the customer is stored"
+
+run customer add "Beta Ltd" --plan SILVER
+is "$rc" "64" "--plan without --from is a usage error (64)"
+run customer add "Beta Ltd" --plan SILVER --from 2026-02-30
+is "$rc" "64" "an impossible date is a usage error"
+run customer add "Beta Ltd" --contact jane@acme.example
+is "$rc" "65" "a contact of another customer is refused"
+
+run customer add "Beta Ltd"
+run subscription add "Beta Ltd" bronze --from 2026-03-01
+is "$rc:$out" '0:"Beta Ltd" subscribed to BRONZE from 2026-03-01' "subscription add"
+run subscription add "Nobody Inc" GOLD --from 2026-03-01
+is "$rc" "66" "subscription for an unknown customer (66)"
+run contact add "Beta Ltd" ops@beta.example "Ops Team"
+is "$rc" "0" "contact add"
+run domain add "Beta Ltd" beta.example
+is "$rc" "0" "domain add"
+
+run customer list --json
+got=$(printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(";".join(c["name"]+":"+str(c["plan_today"]) for c in d))')
+like "$got" '^ACME Corp:(GOLD|None);Beta Ltd:(BRONZE|None)$' "customer list --json is valid JSON with plans"
+
+run staff add Alice@Desk.example "Alice Smith"
+run staff add bob@desk.example
+run staff remove bob@desk.example
+run staff list
+is "$out" "alice@desk.example               Alice Smith              active
+bob@desk.example                 -                        inactive" "staff add/remove/list"
+run staff remove nobody@desk.example
+is "$rc" "66" "removing an unknown staff member (66)"
+
+run holiday add 2026-12-24 "Christmas Eve"
+run holiday add 2026-12-25 "Christmas Day"
+run holiday remove 2026-12-24
+run holiday list
+is "$out" "2026-12-25  Christmas Day" "holiday add/remove/list"
+
+run plan list --json
+got=$(printf '%s' "$out" | python3 -c 'import json,sys; print(" ".join(p["name"] for p in json.load(sys.stdin)))')
+is "$got" "PLATINUM GOLD SILVER BRONZE FREE NONE" "plan list --json in order of rank"
+
+run frobnicate
+is "$rc" "64" "an unknown command is a usage error"
+
+tg_done

@@ -1,2 +1,120 @@
 #!/bin/sh
-echo "1..0 # SKIP not yet written"
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Exit codes as Postfix reads them: 75 (and a 4.x.x line) for anything on
+# our side, 65 (and 5.x.x) only for a deliberate refusal; nothing half
+# stored; a retry never doubles a ticket or an answer.
+. "$TG_TOP_SRCDIR/tests/lib/common.sh"
+tg_setup
+
+tap_plan 28
+
+tg customer add "ACME Corp" --plan GOLD --from 2026-01-01 --domain acme.example >/dev/null
+count() { sql "SELECT (SELECT count(*) FROM tickets) || '/' || (SELECT count(*) FROM messages) || '/' || (SELECT count(*) FROM outbox)"; }
+# Only what Postfix would see: no log lines on stderr.
+quiet_deliver() { TICKETGATE_LOG=syslog deliver "$@"; }
+
+# Database unreachable: 75 with one 4.x.x line.
+mail "jane@acme.example" "DB down" >"$TEST_DIR/m1.eml"
+conf_ok=$(cat "$TICKETGATE_CONFIG")
+sed -i "s|^conninfo = .*|conninfo = host=$TEST_DIR/nowhere user=postgres dbname=ticketgate|" "$TICKETGATE_CONFIG"
+quiet_deliver "$TEST_DIR/m1.eml"
+is "$rc" "75" "database unreachable: exit 75"
+like "$err" '^4\.3\.0 ticketgate: database unavailable' "... with a 4.3.0 line"
+is "$(printf '%s\n' "$err" | wc -l)" "1" "... and only that line on stderr"
+tg queue >/dev/null 2>&1 && rc=0 || rc=$?
+is "$rc" "69" "admin commands say 69 when the database is unreachable"
+printf '%s\n' "$conf_ok" >"$TICKETGATE_CONFIG"
+is "$(count)" "0/0/0" "nothing was stored"
+
+# The connection dies in the middle of the transaction: all or nothing.
+sql "CREATE FUNCTION die() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NEW; END \$\$;
+     CREATE TRIGGER die BEFORE INSERT ON outbox FOR EACH ROW EXECUTE FUNCTION die();" >/dev/null
+quiet_deliver "$TEST_DIR/m1.eml"
+is "$rc" "75" "connection lost mid-transaction: exit 75"
+is "$(count)" "0/0/0" "... and neither ticket nor message was kept"
+sql "DROP TRIGGER die ON outbox" >/dev/null
+quiet_deliver "$TEST_DIR/m1.eml"
+is "$rc:$(count):$(sent_count)" "0:1/2/1:1" "Postfix's retry stores it once, with one answer"
+
+# Over the size limit: a deliberate refusal, 65 and 5.3.4.
+{ mail "jane@acme.example" "Huge"; head -c 1200000 /dev/zero | tr '\0' 'x' | fold -w 76; } >"$TEST_DIR/big.eml"
+quiet_deliver "$TEST_DIR/big.eml"
+is "$rc" "65" "a mail over max_message_size: exit 65"
+like "$err" '^5\.3\.4 ticketgate: .*1048576' "... one 5.3.4 line stating the limit"
+is "$(count)" "1/2/1" "... and nothing stored"
+
+# Our own configuration: always 75, naming the file (and line and key).
+TICKETGATE_LOG=syslog "$TICKETGATE" -c "$TEST_DIR/missing.conf" deliver <"$TEST_DIR/m1.eml" 2>"$TEST_DIR/err" && rc=0 || rc=$?
+err=$(cat "$TEST_DIR/err")
+is "$rc" "75" "missing configuration: exit 75"
+like "$err" "^4\.3\.5 ticketgate: $TEST_DIR/missing.conf: " "... naming the file"
+cp "$TICKETGATE_CONFIG" "$TEST_DIR/typo.conf"
+printf '[limits]\nmax_mesage_size = 10M\n' >>"$TEST_DIR/typo.conf"
+line=$(grep -n max_mesage_size "$TEST_DIR/typo.conf" | cut -d: -f1)
+TICKETGATE_LOG=syslog "$TICKETGATE" -c "$TEST_DIR/typo.conf" deliver <"$TEST_DIR/m1.eml" 2>"$TEST_DIR/err" && rc=0 || rc=$?
+is "$rc:$(cat "$TEST_DIR/err")" "75:4.3.5 ticketgate: $TEST_DIR/typo.conf:$line: [limits] max_mesage_size: unknown key" \
+	"a misspelt key: 75, file, line, group and key"
+cp "$TICKETGATE_CONFIG" "$TEST_DIR/bad.conf"
+sed -i 's|^directory = .*|directory = /nonexistent/templates|' "$TEST_DIR/bad.conf"
+TICKETGATE_LOG=syslog "$TICKETGATE" -c "$TEST_DIR/bad.conf" deliver <"$TEST_DIR/m1.eml" 2>"$TEST_DIR/err" && rc=0 || rc=$?
+like "$rc:$(cat "$TEST_DIR/err")" "^75:4\.3\.5 ticketgate: .*/nonexistent/templates/ack.txt" "missing templates: 75, naming the file"
+quiet_deliver "$TEST_DIR/m1.eml" --no-such-option
+like "$rc:$err" '^75:4\.3\.5 ticketgate: bad arguments' "a bad argument (our alias is wrong): 75, not a bounce"
+
+# sendmail fails: the mail is stored anyway, sweep sends the answer later.
+echo "queue file write error" >"$TG_SENDMAIL_DIR/fail"
+mail "jane@acme.example" "While sendmail is broken" >"$TEST_DIR/m2.eml"
+quiet_deliver "$TEST_DIR/m2.eml"
+is "$rc" "0" "sendmail failing does not fail the delivery"
+got=$(sql "SELECT attempts || '|' || (sent_at IS NULL) || '|' || last_error FROM outbox ORDER BY id DESC LIMIT 1")
+is "$got" "1|true|sendmail exited with 75: queue file write error" "... the answer waits in the outbox with the reason"
+tg sweep >/dev/null 2>&1
+got=$(sql "SELECT count(*) FROM outbox WHERE sent_at IS NULL")
+is "$got" "1" "sweep leaves it alone until it is due"
+rm "$TG_SENDMAIL_DIR/fail"
+sql "UPDATE outbox SET next_attempt_at = now() WHERE sent_at IS NULL" >/dev/null
+n=$(sent_count)
+tg sweep >/dev/null 2>&1 && rc=0 || rc=$?
+got=$(sql "SELECT count(*) FROM outbox WHERE sent_at IS NULL")
+is "$rc:$got:$(sent_count)" "0:0:$((n + 1))" "once due, sweep sends it, once"
+tg sweep >/dev/null 2>&1
+is "$(sent_count)" "$((n + 1))" "a second sweep sends nothing again"
+
+# deliver's own time limit: exit 75 before Postfix's command_time_limit.
+cat >"$TEST_DIR/slow-sendmail" <<'SH'
+#!/bin/sh
+cat >/dev/null
+sleep 30
+SH
+chmod +x "$TEST_DIR/slow-sendmail"
+cp "$TICKETGATE_CONFIG" "$TEST_DIR/slow.conf"
+sed -i "s|^sendmail = .*|sendmail = $TEST_DIR/slow-sendmail|; s|^time_limit = .*|time_limit = 2s|" "$TEST_DIR/slow.conf"
+mail "jane@acme.example" "Slow sendmail" >"$TEST_DIR/m3.eml"
+start=$(date +%s)
+TICKETGATE_LOG=syslog "$TICKETGATE" -c "$TEST_DIR/slow.conf" deliver <"$TEST_DIR/m3.eml" 2>"$TEST_DIR/err" && rc=0 || rc=$?
+took=$(($(date +%s) - start))
+is "$rc:$(cat "$TEST_DIR/err")" "75:4.3.0 ticketgate: time limit of 2 seconds exceeded" "past time_limit: exit 75 with a 4.3.0 line"
+ok $([ "$took" -le 5 ] && echo 0 || echo 1) "... in time ($took s)"
+before=$(count)
+quiet_deliver "$TEST_DIR/m3.eml"
+is "$rc:$(count)" "0:$before" "Postfix's retry finds the mail stored: exit 0, nothing new"
+got=$(sql "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND claimed_until > now()")
+is "$got" "1" "the unsent answer stays claimed, for sweep once the claim expires"
+sql "UPDATE outbox SET claimed_until = now() - interval '1 second' WHERE sent_at IS NULL" >/dev/null
+tg sweep >/dev/null 2>&1
+got=$(sql "SELECT count(*) FROM outbox WHERE sent_at IS NULL")
+is "$got" "0" "sweep then sends it"
+
+# Two copies of one mail at the same moment: one ticket, one answer.
+mail "jane@acme.example" "Twice at once" >"$TEST_DIR/m4.eml"
+n=$(sent_count)
+t=$(sql "SELECT count(*) FROM tickets")
+for i in 1 2 3 4; do
+	TICKETGATE_LOG=syslog SENDER=jane@acme.example "$TICKETGATE" deliver <"$TEST_DIR/m4.eml" 2>>"$TEST_DIR/par.err" &
+done
+fails=0
+for p in $(jobs -p); do wait "$p" || fails=$((fails + 1)); done
+is "$fails" "0" "four concurrent copies all exit 0"
+is "$(sql "SELECT count(*) FROM tickets"):$(sent_count)" "$((t + 1)):$((n + 1))" "... making one ticket and one answer"
+
+tg_done

@@ -4,6 +4,8 @@
  */
 #include "tgtest.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 GBytes *
@@ -58,4 +60,117 @@ tg_test_corpus_dir (void)
 	if (g_file_test (guess, G_FILE_TEST_IS_DIR))
 		return g_steal_pointer (&guess);
 	return NULL;
+}
+
+/* ---- a private PostgreSQL ------------------------------------------ */
+
+#include <stdlib.h>
+
+#include "store.h"
+
+static char *pg_dir = NULL;
+static int pg_fresh_count = 0;
+
+static gboolean
+run_script (const char *const *argv, char **out)
+{
+	g_autoptr (GError) error = NULL;
+	int status = 0;
+
+	if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL,
+			   NULL, out, NULL, &status, &error))
+		g_error ("%s: %s", argv[0], error->message);
+	return g_spawn_check_wait_status (status, NULL);
+}
+
+void
+tg_test_db_stop (void)
+{
+	g_autofree char *script = NULL;
+
+	if (pg_dir == NULL)
+		return;
+	script = g_build_filename (g_getenv ("TG_TOP_SRCDIR"), "tests", "lib",
+				   "pg-cluster", NULL);
+	{
+		const char *argv[] = { script, "stop", pg_dir, NULL };
+
+		run_script (argv, NULL);
+	}
+	if (g_getenv ("TG_KEEP") == NULL) {
+		g_autofree char *rm = g_strdup_printf ("rm -rf '%s'", pg_dir);
+		const char *argv[] = { "/bin/sh", "-c", rm, NULL };
+
+		run_script (argv, NULL);
+	}
+	g_clear_pointer (&pg_dir, g_free);
+}
+
+static char *
+conninfo_for (const char *db)
+{
+	return g_strdup_printf ("host=%s user=postgres dbname=%s", pg_dir, db);
+}
+
+static void
+create_template (void)
+{
+	g_autofree char *schema = g_build_filename (g_getenv ("TG_TOP_SRCDIR"),
+						    "schema", NULL);
+	g_autofree char *cmd = g_strdup_printf (
+		"createdb -h '%s' -U postgres tg_template", pg_dir);
+	const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+	g_autofree char *conninfo = conninfo_for ("tg_template");
+	g_autoptr (GError) error = NULL;
+	g_autoptr (TgStore) store = NULL;
+
+	if (!run_script (argv, NULL))
+		g_error ("createdb tg_template failed");
+	store = tg_store_connect (conninfo, "tgtest", 5, 0, &error);
+	if (store == NULL || !tg_store_migrate (store, schema, NULL, &error))
+		g_error ("migrating the template: %s", error->message);
+}
+
+const char *
+tg_test_db_start (void)
+{
+	g_autofree char *script = NULL;
+	g_autofree char *out = NULL;
+	char tmpl[] = "/tmp/tgpg.XXXXXX";
+
+	if (pg_dir != NULL)
+		return pg_dir;
+	if (g_getenv ("TG_TOP_SRCDIR") == NULL)
+		g_error ("TG_TOP_SRCDIR is not set: run through make check");
+	script = g_build_filename (g_getenv ("TG_TOP_SRCDIR"), "tests", "lib",
+				   "pg-cluster", NULL);
+	if (g_mkdtemp (tmpl) == NULL)
+		g_error ("mkdtemp: %s", g_strerror (errno));
+	pg_dir = g_strdup (tmpl);
+	{
+		const char *argv[] = { script, "start", pg_dir, NULL };
+
+		if (!run_script (argv, &out)) {
+			g_clear_pointer (&pg_dir, g_free);
+			printf ("1..0 # SKIP no PostgreSQL server\n");
+			exit (77);
+		}
+	}
+	atexit (tg_test_db_stop);
+	create_template ();
+	return pg_dir;
+}
+
+char *
+tg_test_db_fresh (void)
+{
+	g_autofree char *name = g_strdup_printf ("t%d", ++pg_fresh_count);
+	g_autofree char *cmd = g_strdup_printf (
+		"createdb -h '%s' -U postgres -T tg_template %s", pg_dir, name);
+	const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+
+	g_assert_nonnull (pg_dir);
+	if (!run_script (argv, NULL))
+		g_error ("createdb %s failed", name);
+	return conninfo_for (name);
 }

@@ -25,3 +25,19 @@ GPtrArray *tg_test_list_fixtures (const char *area, const char *suffix);
  * tree), or NULL when it is absent.
  */
 char *tg_test_corpus_dir (void);
+
+/*
+ * tg_test_db_start: starts a private PostgreSQL (tests/lib/pg-cluster),
+ * creates a database from the schema folder with "ticketgate db migrate"
+ * semantics (tg_store_migrate) to use as a template, and returns its
+ * socket folder. Skips the whole binary (exit 77) when PostgreSQL is not
+ * installed. Stopped by tg_test_db_stop(), also registered with atexit().
+ */
+const char *tg_test_db_start (void);
+void tg_test_db_stop (void);
+
+/*
+ * tg_test_db_fresh: (transfer full): the conninfo of a new database cloned
+ * from the migrated template, for one test case.
+ */
+char *tg_test_db_fresh (void);
