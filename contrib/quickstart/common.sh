@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Shared by the quick-start scripts: install what is missing, build.
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+
+say() { printf '\n==> %s\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Debian packages the build, the tests and the demo need.
+PACKAGES="gcc make autoconf automake pkg-config libglib2.0-dev
+libgmime-3.0-dev libpq-dev postgresql postgresql-client tzdata python3
+util-linux ca-certificates"
+
+install_missing() {
+	missing=""
+	for p in $PACKAGES "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	say "installing:$missing"
+	[ "$(id -u)" = 0 ] || die "run as root (or with sudo) to install:$missing"
+	# Installing postgresql must not start or enable the system cluster:
+	# ticketgate runs its own, private ones.
+	policy=/usr/sbin/policy-rc.d
+	restore=""
+	if [ ! -e "$policy" ]; then
+		printf '#!/bin/sh\nexit 101\n' >"$policy"
+		chmod +x "$policy"
+		restore=1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q >/dev/null &&
+		apt-get install -y -q --no-install-recommends $missing >/dev/null ||
+		{ [ -n "$restore" ] && rm -f "$policy"; die "apt-get install failed"; }
+	[ -n "$restore" ] && rm -f "$policy"
+	return 0
+}
+
+build() {
+	cd "$top"
+	if [ ! -x configure ]; then
+		say "autoreconf"
+		autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
+	fi
+	if [ ! -f Makefile ]; then
+		say "configure"
+		./configure -q --enable-werror "$@"
+	fi
+	say "make"
+	make -s -j"$(nproc)" >/dev/null
+}
