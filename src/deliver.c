@@ -75,6 +75,7 @@ typedef struct {
 	TgMessage *msg;
 	char *envelope_sender; /* NULL: unknown; "": the null sender */
 	char *envelope_recipient;
+	char *queue_id;        /* Postfix's, from --queue-id or Received */
 	GDateTime *received_at;
 	const char *received_from; /* "header", "option", "clock" */
 	char *dedup_key;
@@ -130,6 +131,7 @@ delivery_clear (Delivery *d)
 	g_clear_pointer (&d->msg, tg_message_free);
 	g_clear_pointer (&d->envelope_sender, g_free);
 	g_clear_pointer (&d->envelope_recipient, g_free);
+	g_clear_pointer (&d->queue_id, g_free);
 	g_clear_pointer (&d->received_at, g_date_time_unref);
 	g_clear_pointer (&d->dedup_key, g_free);
 	g_clear_pointer (&d->sender, g_free);
@@ -811,7 +813,7 @@ log_summary (const Delivery *d)
 	g_autofree char *queued = queued_summary (d);
 	g_autofree char *size = g_strdup_printf ("%zu", d->msg->size);
 
-	tg_log_kv (line, "queue_id", d->msg->received_id);
+	tg_log_kv (line, "queue_id", d->queue_id);
 	tg_log_kv (line, "message_id", d->msg->message_id);
 	tg_log_kv (line, "from", d->sender);
 	tg_log_kv (line, "action", action_names[d->action]);
@@ -895,6 +897,7 @@ typedef struct {
 	char *sender;
 	char *recipient;
 	char *received_at;
+	char *queue_id;
 } Options;
 
 static gboolean
@@ -908,6 +911,9 @@ parse_options (int argc, char **argv, Options *o, GError **error)
 		{ "received-at", 0, 0, G_OPTION_ARG_STRING, &o->received_at,
 		  "When the mail arrived (ISO 8601), for replays and imports",
 		  "TIME" },
+		{ "queue-id", 0, 0, G_OPTION_ARG_STRING, &o->queue_id,
+		  "Postfix's queue id, for the log (pipe(8): ${queue_id})",
+		  "ID" },
 		G_OPTION_ENTRY_NULL
 	};
 	g_autoptr (GOptionContext) ctx =
@@ -978,6 +984,7 @@ read_input (Delivery *d, const Options *o)
 	}
 	d->envelope_sender = g_strdup (o->sender);
 	d->envelope_recipient = g_strdup (o->recipient);
+	d->queue_id = g_strdup (o->queue_id ? o->queue_id : d->msg->received_id);
 	choose_received_at (d, when);
 	return EX_OK;
 }
@@ -1029,6 +1036,7 @@ tg_deliver_main (const char *config_path, int argc, char **argv)
 	g_free (o.sender);
 	g_free (o.recipient);
 	g_free (o.received_at);
+	g_free (o.queue_id);
 	alarm (0);
 	return code;
 }
