@@ -651,7 +651,7 @@ time_left (const TgCalendar *cal, const TgTicket *t, GDateTime *now)
 	if (t->response_due_at == NULL)
 		return g_strdup (t->billable ? "paid" : "-");
 	if (t->first_response_at != NULL)
-		return g_strdup ("answered");
+		return g_strdup (t->deadline_met == 1 ? "met" : "missed");
 	overdue = g_date_time_compare (now, t->response_due_at) > 0;
 	minutes = overdue ? tg_calendar_working_minutes (cal, t->response_due_at,
 						       now)
@@ -688,6 +688,15 @@ ticket_json_fields (TgJson *j, const TgTicket *t, const char *left)
 	tg_json_time (j, "response_due_at", t->response_due_at);
 	tg_json_time (j, "first_response_at", t->first_response_at);
 	tg_json_time (j, "closed_at", t->closed_at);
+	if (t->deadline_met < 0)
+		tg_json_null (j, "deadline_met");
+	else
+		tg_json_bool (j, "deadline_met", t->deadline_met);
+	tg_json_string (j, "assignee", t->assignee);
+	if (t->follows_number)
+		tg_json_int (j, "follows", t->follows_number);
+	else
+		tg_json_null (j, "follows");
 	tg_json_string (j, "time_left", left);
 }
 
@@ -704,6 +713,7 @@ message_json (TgJson *j, const TgStoredMessage *m)
 	tg_json_time (j, "at", m->received_at);
 	tg_json_int (j, "size", m->size);
 	tg_json_string (j, "delivery", m->delivery);
+	tg_json_string (j, "note", m->note);
 	tg_json_begin_array (j, "attachments");
 	for (guint k = 0; k < m->attachments->len; k++) {
 		const TgAttachment *att = m->attachments->pdata[k];
@@ -743,7 +753,14 @@ ticket_text (Admin *a, const TgTicket *t, const char *left)
 		tg_priority_to_string ((TgPriority) t->priority));
 	printf ("  received:       %s\n", received);
 	printf ("  response due:   %s (%s)\n", due, left);
-	printf ("  first response: %s\n", first);
+	printf ("  first response: %s%s\n", first,
+		t->deadline_met == 1   ? " (deadline met)"
+		: t->deadline_met == 0 ? " (deadline missed)"
+				       : "");
+	printf ("  assigned to:    %s\n", t->assignee ? t->assignee : "-");
+	if (t->follows_number)
+		printf ("  follows:        #%" G_GINT64_FORMAT "\n",
+			t->follows_number);
 	if (t->billable)
 		printf ("  hourly rate:    %s %s\n",
 			t->hourly_rate ? t->hourly_rate : "-",
@@ -766,6 +783,8 @@ message_text (Admin *a, guint index, const TgStoredMessage *m)
 		m->kind, at, m->sender ? m->sender : "-", *to ? to : "-",
 		m->delivery ? ": " : "", m->delivery ? m->delivery : "");
 	printf ("    Subject: %s\n", m->subject);
+	if (m->note != NULL)
+		printf ("    Not relayed: %s\n", m->note);
 	for (guint k = 0; k < m->attachments->len; k++) {
 		const TgAttachment *att = m->attachments->pdata[k];
 

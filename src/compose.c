@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "gmime-autocleanups.h"
+#include "html.h"
 
 #define OWN_ID_PREFIX "ticketgate."
 
@@ -89,12 +90,37 @@ format_references (const GPtrArray *refs, const char *in_reply_to)
 	return g_string_free (out, out->len == 0);
 }
 
+/* (transfer full): @text with CRLF and bare CR turned into LF: a bare CR
+ * must not reach the wire (RFC 5322 2.3), and we write LF line ends. */
+static char *
+unix_newlines (const char *text)
+{
+	GString *out = g_string_sized_new (strlen (text));
+
+	for (const char *p = text; *p != '\0'; p++) {
+		if (*p != '\r')
+			g_string_append_c (out, *p);
+		else if (p[1] != '\n')
+			g_string_append_c (out, '\n');
+	}
+	return g_string_free (out, FALSE);
+}
+
 static GMimeObject *
 text_body (const char *body)
 {
 	GMimeTextPart *part = g_mime_text_part_new_with_subtype ("plain");
+	g_autofree char *text = unix_newlines (body != NULL ? body : "");
+	g_autoptr (GMimeStream) stream =
+		g_mime_stream_mem_new_with_buffer (text, strlen (text));
+	g_autoptr (GMimeDataWrapper) content =
+		g_mime_data_wrapper_new_with_stream (
+			stream, GMIME_CONTENT_ENCODING_DEFAULT);
 
-	g_mime_text_part_set_text (part, body != NULL ? body : "");
+	/* Not g_mime_text_part_set_text(): it re-encodes the text into the
+	 * smallest charset that fits (ISO-8859-1 for most of Europe), while
+	 * we promise UTF-8. */
+	g_mime_part_set_content (GMIME_PART (part), content);
 	g_mime_text_part_set_charset (part, "utf-8");
 	g_mime_part_set_content_encoding (
 		GMIME_PART (part),
@@ -115,7 +141,7 @@ set_addresses (GMimeMessage *msg, const TgMailSpec *spec)
 					    spec->cc[i]);
 	if (spec->reply_to != NULL)
 		g_mime_message_add_mailbox (msg, GMIME_ADDRESS_TYPE_REPLY_TO,
-					    spec->from_name, spec->reply_to);
+					    NULL, spec->reply_to);
 }
 
 static void
@@ -126,7 +152,10 @@ set_threading (GMimeMessage *msg, const TgMailSpec *spec)
 		format_references (spec->references, spec->in_reply_to);
 	g_autofree char *irt = NULL;
 
-	g_mime_message_set_message_id (msg, spec->message_id);
+	/* Left out rather than written broken: it goes into the header as
+	 * it is, so a blank or a line break would corrupt or inject. */
+	if (is_plain_id (spec->message_id))
+		g_mime_message_set_message_id (msg, spec->message_id);
 	if (is_plain_id (spec->in_reply_to)) {
 		irt = g_strdup_printf ("<%s>", spec->in_reply_to);
 		g_mime_object_set_header (obj, "In-Reply-To", irt, NULL);
@@ -147,6 +176,9 @@ set_robot_headers (GMimeMessage *msg, const TgMailSpec *spec)
 		g_mime_object_set_header (obj, "X-Auto-Response-Suppress",
 					  "All", NULL);
 	}
+	if (spec->auto_generated)
+		g_mime_object_set_header (obj, "Auto-Submitted",
+					  "auto-generated", NULL);
 	if (spec->loop_value != NULL)
 		g_mime_object_set_header (obj, "X-Ticketgate-Loop",
 					  spec->loop_value, NULL);
@@ -157,6 +189,17 @@ set_robot_headers (GMimeMessage *msg, const TgMailSpec *spec)
 	}
 }
 
+/* Header names are case-insensitive (RFC 5322 1.2.2): "from" is From. */
+static gboolean
+is_reserved (const char *name)
+{
+	for (int i = 0; tg_compose_reserved_headers[i] != NULL; i++)
+		if (g_ascii_strcasecmp (name, tg_compose_reserved_headers[i]) ==
+		    0)
+			return TRUE;
+	return FALSE;
+}
+
 static void
 set_extra_headers (GMimeMessage *msg, const TgMailSpec *spec)
 {
@@ -165,7 +208,7 @@ set_extra_headers (GMimeMessage *msg, const TgMailSpec *spec)
 	for (guint i = 0; i < spec->header_names->len; i++) {
 		const char *name = spec->header_names->pdata[i];
 
-		if (g_strv_contains (tg_compose_reserved_headers, name))
+		if (is_reserved (name))
 			continue;
 		g_mime_object_set_header (GMIME_OBJECT (msg), name,
 					  spec->header_values->pdata[i],
@@ -210,5 +253,383 @@ tg_compose_text_mail (const TgMailSpec *spec)
 	set_extra_headers (msg, spec);
 	body = text_body (spec->body);
 	g_mime_message_set_mime_part (msg, body);
+	return serialize (msg);
+}
+
+/* ---- forwarding a mail's own content -------------------------------- */
+
+/*
+ * Parses the mail in @spool again, this time to carry its MIME parts into
+ * a new mail. The parser keeps the content in the source stream, so a
+ * large attachment is read from the spool when the new mail is written,
+ * not held in memory. NULL when GMime finds no message at all.
+ */
+static GMimeMessage *
+parse_spool (const TgSpool *spool)
+{
+	GBytes *bytes = tg_spool_get_bytes (spool);
+	g_autoptr (GMimeStream) stream = NULL;
+	g_autoptr (GMimeParser) parser = NULL;
+
+	if (bytes != NULL) {
+		gsize len = 0;
+		const guint8 *data = g_bytes_get_data (bytes, &len);
+
+		stream = g_mime_stream_mem_new_with_buffer ((const char *) data,
+							    len);
+	} else {
+		stream = g_mime_stream_fs_new_with_bounds (
+			tg_spool_get_fd (spool), 0, -1);
+		g_mime_stream_fs_set_owner (GMIME_STREAM_FS (stream), FALSE);
+	}
+	parser = g_mime_parser_new_with_stream (stream);
+	g_mime_parser_set_persist_stream (parser, TRUE);
+	return g_mime_parser_construct_message (parser, NULL);
+}
+
+static gboolean
+is_inline_text (GMimeObject *obj, const char *subtype)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type (obj);
+
+	return GMIME_IS_TEXT_PART (obj) &&
+	       !g_mime_part_is_attachment (GMIME_PART (obj)) &&
+	       g_mime_content_type_is_type (ct, "text", subtype);
+}
+
+static guint64
+decoded_size (GMimePart *part)
+{
+	GMimeDataWrapper *content = g_mime_part_get_content (part);
+	g_autoptr (GMimeStream) null = g_mime_stream_null_new ();
+
+	if (content == NULL)
+		return 0;
+	g_mime_data_wrapper_write_to_stream (content, null);
+	return GMIME_STREAM_NULL (null)->written;
+}
+
+/* A text part that stands in for an attachment too large to forward. */
+static GMimeObject *
+placeholder_for (GMimePart *part, guint64 size, guint64 limit)
+{
+	const char *name = g_mime_part_get_filename (part);
+	g_autofree char *type = g_mime_content_type_get_mime_type (
+		g_mime_object_get_content_type (GMIME_OBJECT (part)));
+	g_autofree char *text = g_strdup_printf (
+		"[Attachment \"%s\" (%s, %" G_GUINT64_FORMAT " bytes) is not "
+		"forwarded: it is larger than %" G_GUINT64_FORMAT " bytes. It "
+		"is stored with the ticket.]\n",
+		name ? name : "unnamed", type, size, limit);
+
+	return text_body (text);
+}
+
+/* Replaces, in place, every attachment over @limit by a placeholder. */
+static void
+trim_attachments (GMimeObject *obj, guint64 limit)
+{
+	GMimeMultipart *mp;
+
+	if (limit == 0 || !GMIME_IS_MULTIPART (obj))
+		return;
+	mp = GMIME_MULTIPART (obj);
+	for (int i = 0; i < g_mime_multipart_get_count (mp); i++) {
+		GMimeObject *child = g_mime_multipart_get_part (mp, i);
+		guint64 size;
+
+		if (GMIME_IS_MULTIPART (child)) {
+			trim_attachments (child, limit);
+			continue;
+		}
+		if (!GMIME_IS_PART (child) || is_inline_text (child, "plain") ||
+		    is_inline_text (child, "html"))
+			continue;
+		size = decoded_size (GMIME_PART (child));
+		if (size > limit) {
+			g_autoptr (GMimeObject) note =
+				placeholder_for (GMIME_PART (child), size, limit);
+			g_autoptr (GMimeObject) old =
+				g_mime_multipart_replace (mp, i, note);
+		}
+	}
+}
+
+static void
+set_headers (GMimeMessage *msg, const TgMailSpec *spec)
+{
+	g_autoptr (GDateTime) now = NULL;
+
+	set_addresses (msg, spec);
+	if (spec->date == NULL)
+		now = g_date_time_new_now_local ();
+	g_mime_message_set_date (msg, spec->date != NULL ? spec->date : now);
+	g_mime_message_set_subject (msg, spec->subject ? spec->subject : "",
+				    "utf-8");
+	set_threading (msg, spec);
+	set_robot_headers (msg, spec);
+	set_extra_headers (msg, spec);
+}
+
+GBytes *
+tg_compose_notification (const TgMailSpec *spec, const TgSpool *original,
+			 guint64 attachment_limit)
+{
+	g_autoptr (GMimeMessage) msg = g_mime_message_new (TRUE);
+	g_autoptr (GMimeMessage) orig = NULL;
+	g_autoptr (GMimeMultipart) mixed =
+		g_mime_multipart_new_with_subtype ("mixed");
+	g_autoptr (GMimeObject) head = text_body (spec->body);
+	GMimeObject *content = NULL;
+
+	g_return_val_if_fail (spec != NULL && original != NULL, NULL);
+	set_headers (msg, spec);
+	g_mime_multipart_add (mixed, head);
+	orig = parse_spool (original);
+	if (orig != NULL)
+		content = g_mime_message_get_mime_part (orig);
+	if (content != NULL) {
+		trim_attachments (content, attachment_limit);
+		g_mime_multipart_add (mixed, content);
+	}
+	g_mime_message_set_mime_part (msg, GMIME_OBJECT (mixed));
+	return serialize (msg);
+}
+
+/* ---- relaying a staff reply ---------------------------------------- */
+
+static gboolean
+is_strip_line (const char *line, const char *const *strip)
+{
+	g_autofree char *s = g_strstrip (g_strdup (line));
+
+	return *s == '\0' || g_strv_contains (strip, s);
+}
+
+/* @text without the command lines at its top (and the blank lines among
+ * and after them). */
+static char *
+strip_top (const char *text, const char *const *strip)
+{
+	const char *p = text;
+
+	while (*p != '\0') {
+		const char *eol = strchr (p, '\n');
+		g_autofree char *line =
+			g_strndup (p, eol ? (gsize) (eol - p) : strlen (p));
+
+		if (!is_strip_line (line, strip))
+			break;
+		p = eol ? eol + 1 : p + strlen (p);
+	}
+	return g_strdup (p);
+}
+
+static void
+set_text (GMimeTextPart *part, const char *text)
+{
+	g_mime_text_part_set_text (part, text);
+	g_mime_text_part_set_charset (part, "utf-8");
+	g_mime_part_set_content_encoding (
+		GMIME_PART (part),
+		g_mime_part_get_best_content_encoding (
+			GMIME_PART (part), GMIME_ENCODING_CONSTRAINT_7BIT));
+}
+
+/* Whether the HTML, as a reader sees it, still starts with a command. */
+static gboolean
+html_shows_command (const char *html, const char *const *strip)
+{
+	g_autofree char *text = tg_html_to_text (html, -1);
+	g_autofree char *rest = strip_top (text, (const char *const[]){ NULL });
+	g_autofree char *first = NULL;
+	const char *eol = strchr (rest, '\n');
+
+	first = g_strstrip (g_strndup (rest, eol ? (gsize) (eol - rest)
+						 : strlen (rest)));
+	return first[0] == '#' && g_ascii_isalpha (first[1]);
+}
+
+/* Removes the first occurrence of each command line from @html (as
+ * written, or HTML-escaped); FALSE when the reader would still see one. */
+static gboolean
+strip_html (GMimeTextPart *part, const char *const *strip)
+{
+	g_autofree char *html = g_mime_text_part_get_text (part);
+	GString *out = g_string_new (html);
+
+	for (int i = 0; strip[i] != NULL; i++) {
+		g_autofree char *escaped = g_markup_escape_text (strip[i], -1);
+		const char *hit = strstr (out->str, strip[i]);
+		gsize len = strlen (strip[i]);
+
+		if (hit == NULL && (hit = strstr (out->str, escaped)) != NULL)
+			len = strlen (escaped);
+		if (hit != NULL)
+			g_string_erase (out, hit - out->str, len);
+	}
+	if (html_shows_command (out->str, strip)) {
+		g_string_free (out, TRUE);
+		return FALSE;
+	}
+	set_text (part, out->str);
+	g_string_free (out, TRUE);
+	return TRUE;
+}
+
+typedef struct {
+	const char *const *strip;
+	char *text;          /* the first plain text, cleaned */
+	gboolean html_unsafe; /* an HTML part could not be cleaned */
+} Relay;
+
+static void
+clean_parts (GMimeObject *obj, Relay *r)
+{
+	if (GMIME_IS_MULTIPART (obj)) {
+		GMimeMultipart *mp = GMIME_MULTIPART (obj);
+
+		for (int i = 0; i < g_mime_multipart_get_count (mp); i++)
+			clean_parts (g_mime_multipart_get_part (mp, i), r);
+		return;
+	}
+	if (is_inline_text (obj, "plain")) {
+		g_autofree char *text =
+			g_mime_text_part_get_text (GMIME_TEXT_PART (obj));
+		g_autofree char *clean = strip_top (text ? text : "", r->strip);
+
+		set_text (GMIME_TEXT_PART (obj), clean);
+		if (r->text == NULL)
+			r->text = g_steal_pointer (&clean);
+	} else if (is_inline_text (obj, "html") && r->strip[0] != NULL &&
+		   !strip_html (GMIME_TEXT_PART (obj), r->strip)) {
+		r->html_unsafe = TRUE;
+	}
+}
+
+/* Drops the HTML parts of @obj (a tree that has a plain text as well). */
+static void
+drop_html (GMimeObject *obj)
+{
+	GMimeMultipart *mp;
+
+	if (!GMIME_IS_MULTIPART (obj))
+		return;
+	mp = GMIME_MULTIPART (obj);
+	for (int i = g_mime_multipart_get_count (mp) - 1; i >= 0; i--) {
+		GMimeObject *child = g_mime_multipart_get_part (mp, i);
+
+		if (is_inline_text (child, "html"))
+			g_mime_multipart_remove_at (mp, i);
+		else
+			drop_html (child);
+	}
+}
+
+/* The first inline HTML part of @obj, or NULL. */
+static GMimeObject *
+first_html (GMimeObject *obj)
+{
+	if (is_inline_text (obj, "html"))
+		return obj;
+	if (!GMIME_IS_MULTIPART (obj))
+		return NULL;
+	for (int i = 0; i < g_mime_multipart_get_count (GMIME_MULTIPART (obj));
+	     i++) {
+		GMimeObject *hit = first_html (
+			g_mime_multipart_get_part (GMIME_MULTIPART (obj), i));
+
+		if (hit != NULL)
+			return hit;
+	}
+	return NULL;
+}
+
+/* The readable text of an HTML part, without the command lines. */
+static char *
+html_text (GMimeObject *html, const char *const *strip)
+{
+	g_autofree char *source = g_mime_text_part_get_text (
+		GMIME_TEXT_PART (html));
+	g_autofree char *text = tg_html_to_text (source ? source : "", -1);
+
+	return strip_top (text, strip);
+}
+
+/* Replaces, in place, each HTML part by its cleaned text (an HTML-only
+ * mail whose HTML could not be cleaned). Returns the new top object. */
+static GMimeObject *
+html_to_plain (GMimeObject *obj, const char *const *strip)
+{
+	GMimeMultipart *mp;
+
+	if (is_inline_text (obj, "html")) {
+		g_autofree char *text = html_text (obj, strip);
+
+		return text_body (text);
+	}
+	if (GMIME_IS_MULTIPART (obj)) {
+		mp = GMIME_MULTIPART (obj);
+		for (int i = 0; i < g_mime_multipart_get_count (mp); i++) {
+			GMimeObject *child = g_mime_multipart_get_part (mp, i);
+			g_autoptr (GMimeObject) repl = html_to_plain (child, strip);
+
+			if (repl != child) {
+				g_autoptr (GMimeObject) old =
+					g_mime_multipart_replace (mp, i, repl);
+			}
+		}
+	}
+	return g_object_ref (obj);
+}
+
+/* The content to relay: every text part without the command block; an
+ * HTML part that would still show a command is dropped when there is a
+ * plain alternative, else turned into plain text. */
+static GMimeObject *
+relay_content (GMimeMessage *orig, Relay *r, guint64 limit)
+{
+	GMimeObject *content = orig ? g_mime_message_get_mime_part (orig) : NULL;
+	GMimeObject *result;
+	GMimeObject *html;
+
+	if (content == NULL) {
+		r->text = g_strdup ("");
+		return text_body ("");
+	}
+	clean_parts (content, r);
+	if (r->html_unsafe && r->text != NULL) {
+		drop_html (content);
+		result = g_object_ref (content);
+	} else if (r->html_unsafe) {
+		result = html_to_plain (content, r->strip);
+	} else {
+		result = g_object_ref (content);
+	}
+	if (r->text == NULL && (html = first_html (content)) != NULL)
+		r->text = html_text (html, r->strip);
+	trim_attachments (result, limit);
+	return result;
+}
+
+GBytes *
+tg_compose_relay (const TgMailSpec *spec, const TgSpool *staff_mail,
+		  const char *const *strip_lines, guint64 attachment_limit,
+		  char **text_out)
+{
+	static const char *const none[] = { NULL };
+	g_autoptr (GMimeMessage) msg = g_mime_message_new (TRUE);
+	g_autoptr (GMimeMessage) orig = NULL;
+	g_autoptr (GMimeObject) content = NULL;
+	Relay r = { strip_lines ? strip_lines : none, NULL, FALSE };
+
+	g_return_val_if_fail (spec != NULL && staff_mail != NULL, NULL);
+	set_headers (msg, spec);
+	orig = parse_spool (staff_mail);
+	content = relay_content (orig, &r, attachment_limit);
+	g_mime_message_set_mime_part (msg, content);
+	if (text_out != NULL)
+		*text_out = r.text ? g_steal_pointer (&r.text) : g_strdup ("");
+	g_free (r.text);
 	return serialize (msg);
 }

@@ -9,11 +9,14 @@
 
 #include <glib.h>
 
+#include "spool.h"
+
 typedef struct {
 	const char *from_name;          /* display name, UTF-8 */
 	const char *from_address;
 	const char *to_name;            /* nullable */
 	const char *to_address;
+	const char *const *to_more;     /* nullable: further To addresses */
 	const char *const *cc;          /* nullable, NULL-terminated */
 	const char *reply_to;           /* nullable */
 	const char *subject;            /* UTF-8, complete with tag */
@@ -24,6 +27,7 @@ typedef struct {
 	const GPtrArray *header_names;  /* nullable: extra headers ... */
 	const GPtrArray *header_values; /* ... and their values, UTF-8 */
 	gboolean auto_replied;          /* an acknowledgment (RFC 3834) */
+	gboolean auto_generated;        /* a notification (RFC 3834) */
 	const char *loop_value;         /* X-Ticketgate-Loop: our address */
 	gint64 ticket_number;           /* 0: none */
 	GDateTime *date;                /* nullable: now */
@@ -41,6 +45,31 @@ extern const char *const tg_compose_reserved_headers[];
  * (a Message-ID with spaces, say) are left out rather than sent broken.
  */
 GBytes *tg_compose_text_mail (const TgMailSpec *spec);
+
+/*
+ * tg_compose_notification: (transfer full): a mail for staff: @spec's
+ * body as a text part in front of the original mail's own content (text,
+ * HTML and attachments as the customer sent them) taken from @original.
+ * Attachments larger than @attachment_limit bytes (0: no limit) are
+ * replaced by a line that names them, so memory stays bounded.
+ */
+GBytes *tg_compose_notification (const TgMailSpec *spec,
+				 const TgSpool *original,
+				 guint64 attachment_limit);
+
+/*
+ * tg_compose_relay: (transfer full): a staff member's reply as it goes to
+ * the customer: the content of @staff_mail (text, HTML, attachments) under
+ * @spec's headers, with the lines of @strip_lines removed from the top of
+ * every text part. When an HTML part would still show one of them, the
+ * HTML is dropped and the plain text sent alone. @text_out: (out)
+ * (transfer full): the text the customer reads.
+ */
+GBytes *tg_compose_relay (const TgMailSpec *spec,
+			  const TgSpool *staff_mail,
+			  const char *const *strip_lines,
+			  guint64 attachment_limit,
+			  char **text_out);
 
 /*
  * tg_compose_new_message_id: (transfer full): a new Message-ID of ours,

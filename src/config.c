@@ -63,6 +63,8 @@ static const Setting settings[] = {
 	  F (templates_directory) },
 	{ "limits", "max_message_size", T_SIZE, "50M", F (max_message_size) },
 	{ "limits", "spool_memory", T_SIZE, "1M", F (spool_memory) },
+	{ "limits", "forward_attachment_max", T_SIZE, "10M",
+	  F (attachment_limit) },
 	{ "limits", "spool_directory", T_PATH, "", F (spool_directory) },
 	{ "limits", "time_limit", T_DURATION, "300s", F (time_limit) },
 	{ "limits", "queue_lifetime", T_DURATION, "5d", F (queue_lifetime) },

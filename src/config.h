@@ -52,6 +52,7 @@ typedef struct {
 	/* [limits] */
 	guint64 max_message_size;
 	guint64 spool_memory;
+	guint64 attachment_limit; /* larger ones are not forwarded */
 	char *spool_directory;  /* "" means $TMPDIR */
 	int time_limit;         /* seconds deliver may take in all */
 	int queue_lifetime;     /* seconds; older Received dates are implausible */

@@ -16,25 +16,14 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "calendar.h"
-#include "classify.h"
 #include "compose.h"
-#include "config.h"
+#include "delivery.h"
 #include "log.h"
 #include "mailer.h"
-#include "message.h"
-#include "priority.h"
-#include "reply.h"
-#include "scope.h"
-#include "spool.h"
-#include "store.h"
 #include "thread.h"
 
 /* Transactions rerun after a serialization failure or deadlock. */
 #define MAX_ATTEMPTS 4
-/* How long deliver holds the claim on what it queued before sweep may
- * take it over: longer than any sendmail run it would wait for. */
-#define CLAIM_SECONDS 600
 /* First retry of an answer that sendmail refused. */
 #define RETRY_SECONDS 60
 /* Received dates up to this far ahead of our clock count as now. */
@@ -42,70 +31,7 @@
 /* References taken into account when threading. */
 #define MAX_THREAD_IDS 50
 
-typedef enum {
-	ACTION_NEW_TICKET,
-	ACTION_FOLLOW_UP,
-	ACTION_STAFF,
-	ACTION_MACHINE,
-	ACTION_REJECTED,
-	ACTION_DUPLICATE,
-} Action;
-
-static const char *const action_names[] = {
-	[ACTION_NEW_TICKET] = "new-ticket", [ACTION_FOLLOW_UP] = "follow-up",
-	[ACTION_STAFF] = "staff",	    [ACTION_MACHINE] = "machine",
-	[ACTION_REJECTED] = "rejected",	    [ACTION_DUPLICATE] = "duplicate",
-};
-
-typedef struct {
-	gint64 outbox_id;
-	const char *what; /* "ack", "reject" */
-	char **recipients;
-	GBytes *content;
-	gboolean sent;
-} Queued;
-
-typedef struct {
-	const TgConfig *config;
-	TgReplies *replies;
-	TgCalendar *calendar;
-
-	/* the mail */
-	TgSpool *spool;
-	TgMessage *msg;
-	char *envelope_sender; /* NULL: unknown; "": the null sender */
-	char *envelope_recipient;
-	char *queue_id;        /* Postfix's, from --queue-id or Received */
-	GDateTime *received_at;
-	const char *received_from; /* "header", "option", "clock" */
-	char *dedup_key;
-	char *sender;          /* identity: From, else the envelope sender */
-	char *reply_address;   /* where answers go: Reply-To, else sender */
-
-	/* what we found out */
-	TgIdentity who;
-	TgMachineReason machine;
-	TgTicket *ticket;      /* the ticket it threads into */
-	const char *threaded_by;
-	TgPriority priority;
-	Action action;
-
-	/* what we did */
-	gint64 ticket_number;
-	TgPlan *plan;          /* the plan a new ticket gets */
-	GDateTime *deadline;
-	char *old_ticket;      /* "#N" when a closed ticket was followed up */
-	GArray *queued;        /* Queued */
-} Delivery;
-
 /* ---- input --------------------------------------------------------- */
-
-static void
-queued_clear (Queued *q)
-{
-	g_strfreev (q->recipients);
-	g_clear_pointer (&q->content, g_bytes_unref);
-}
 
 static void
 delivery_reset_outcome (Delivery *d)
@@ -114,9 +40,12 @@ delivery_reset_outcome (Delivery *d)
 	g_clear_pointer (&d->ticket, tg_ticket_free);
 	g_clear_pointer (&d->plan, tg_plan_free);
 	g_clear_pointer (&d->deadline, g_date_time_unref);
-	g_clear_pointer (&d->old_ticket, g_free);
+	g_clear_pointer (&d->commands, tg_commands_free);
+	g_clear_pointer (&d->refusal, g_free);
 	g_array_set_size (d->queued, 0);
 	d->ticket_number = 0;
+	d->follows_id = 0;
+	d->follows_number = 0;
 	d->threaded_by = NULL;
 }
 
@@ -241,30 +170,6 @@ is_own_id (const char *id, gpointer data)
 	return tg_compose_is_own_message_id (id, data);
 }
 
-/* Our own addresses never get an answer: that would be a loop. */
-static gboolean
-is_own_address (const TgConfig *c, const char *addr)
-{
-	return addr != NULL &&
-	       (g_strcmp0 (addr, c->support_address) == 0 ||
-		g_strcmp0 (addr, c->comment_address) == 0 ||
-		g_strcmp0 (addr, c->bounce_address) == 0 ||
-		tg_config_is_staff_address (c, addr));
-}
-
-static void
-arrival_day (const Delivery *d, GDate *day)
-{
-	g_autoptr (GTimeZone) tz = g_time_zone_new_identifier (d->config->timezone);
-	g_autoptr (GDateTime) local =
-		g_date_time_to_timezone (d->received_at, tz);
-
-	g_date_clear (day, 1);
-	g_date_set_dmy (day, g_date_time_get_day_of_month (local),
-			g_date_time_get_month (local),
-			g_date_time_get_year (local));
-}
-
 static gboolean
 sender_may_write (Delivery *d, TgStore *store, const TgTicket *t,
 		  gboolean *ok_out, GError **error)
@@ -329,6 +234,34 @@ find_ticket (Delivery *d, TgStore *store, GError **error)
 	return TRUE;
 }
 
+/*
+ * A staff member's command block, checked before anything is written:
+ * an invalid line, or #assign to someone who is not active staff, refuses
+ * the whole mail (d->refusal) so that nothing half-done happens.
+ */
+static gboolean
+read_commands (Delivery *d, TgStore *store, GError **error)
+{
+	g_autoptr (GError) bad = NULL;
+	gboolean is_staff = FALSE;
+
+	d->commands = tg_commands_parse (d->msg->body_text, &bad);
+	if (d->commands == NULL) {
+		d->refusal = g_strdup (bad->message);
+		return TRUE;
+	}
+	if (d->commands->assign == NULL)
+		return TRUE;
+	if (!tg_store_is_active_staff (store, d->commands->assign, &is_staff,
+				       error))
+		return FALSE;
+	if (!is_staff)
+		d->refusal = g_strdup_printf ("\"#assign %s\": not an active "
+					      "staff member",
+					      d->commands->assign);
+	return TRUE;
+}
+
 /* Whether a follow-up to @t is so late that it starts a new ticket. */
 static gboolean
 is_long_closed (const Delivery *d, const TgTicket *t)
@@ -339,6 +272,18 @@ is_long_closed (const Delivery *d, const TgTicket *t)
 }
 
 static Action
+decide_staff (Delivery *d)
+{
+	if (d->ticket == NULL)
+		return ACTION_STAFF_ALONE;
+	if (d->refusal != NULL)
+		return ACTION_STAFF_REFUSED;
+	if (d->to_comment || d->commands->internal)
+		return ACTION_COMMENT;
+	return ACTION_STAFF_REPLY;
+}
+
+static Action
 decide (Delivery *d)
 {
 	if (d->who.is_duplicate)
@@ -346,14 +291,16 @@ decide (Delivery *d)
 	if (d->machine != TG_MACHINE_NONE)
 		return ACTION_MACHINE;
 	if (d->who.is_staff)
-		return ACTION_STAFF;
+		return decide_staff (d);
 	if (d->sender == NULL)
 		return ACTION_REJECTED;
 	if (d->ticket != NULL && !is_long_closed (d, d->ticket))
 		return ACTION_FOLLOW_UP;
 	if (d->ticket != NULL) {
-		d->old_ticket = g_strdup_printf ("#%" G_GINT64_FORMAT,
-						 d->ticket->number);
+		/* Too late to reopen: a new ticket that names the old one,
+		 * under the plan in force now. */
+		d->follows_id = d->ticket->id;
+		d->follows_number = d->ticket->number;
 		g_clear_pointer (&d->ticket, tg_ticket_free);
 	}
 	if (d->who.customer_id == 0 &&
@@ -367,7 +314,7 @@ lookup (Delivery *d, TgStore *store, GError **error)
 {
 	GDate day;
 
-	arrival_day (d, &day);
+	tg_record_arrival_day (d, &day);
 	if (!tg_store_identify (store, d->sender ? d->sender : "", &day,
 				d->dedup_key, &d->who, error))
 		return FALSE;
@@ -378,329 +325,10 @@ lookup (Delivery *d, TgStore *store, GError **error)
 					  d->config->support_address);
 	if (!d->who.is_duplicate && !find_ticket (d, store, error))
 		return FALSE;
+	if (d->who.is_staff && d->machine == TG_MACHINE_NONE &&
+	    !read_commands (d, store, error))
+		return FALSE;
 	d->action = decide (d);
-	return TRUE;
-}
-
-/* ---- recording ----------------------------------------------------- */
-
-static gboolean
-load_calendar (Delivery *d, TgStore *store, GError **error)
-{
-	g_autoptr (GArray) holidays = NULL;
-	GDate from;
-
-	if (d->calendar != NULL)
-		return TRUE;
-	d->calendar = tg_config_new_calendar (d->config, error);
-	if (d->calendar == NULL)
-		return FALSE;
-	arrival_day (d, &from);
-	g_date_subtract_days (&from, 1);
-	holidays = tg_store_list_holidays (store, &from, error);
-	if (holidays == NULL)
-		return FALSE;
-	for (guint i = 0; i < holidays->len; i++) {
-		const TgHoliday *h = &g_array_index (holidays, TgHoliday, i);
-
-		tg_calendar_add_holiday (d->calendar, g_date_get_year (&h->date),
-					 g_date_get_month (&h->date),
-					 g_date_get_day (&h->date), h->name);
-	}
-	return TRUE;
-}
-
-static TgScope *
-load_scope (TgStore *store, GError **error)
-{
-	g_autoptr (GPtrArray) rows = tg_store_list_scope_rules (store, error);
-	g_autoptr (TgScope) scope = NULL;
-
-	if (rows == NULL)
-		return NULL;
-	scope = tg_scope_new ();
-	for (guint i = 0; i < rows->len; i++) {
-		const TgScopeRuleRow *r = rows->pdata[i];
-		g_autoptr (GError) bad = NULL;
-
-		/* One broken rule must not stop the desk: skip it loudly. */
-		if (!tg_scope_add_rule (scope, r->topic, r->pattern,
-					(const char *const *) r->plans, r->rule,
-					&bad))
-			g_warning ("%s", bad->message);
-	}
-	return g_steal_pointer (&scope);
-}
-
-static gboolean
-may_answer (const Delivery *d)
-{
-	return d->reply_address != NULL &&
-	       !is_own_address (d->config, d->reply_address);
-}
-
-static gboolean
-queue_outgoing (Delivery *d, TgStore *store, gint64 ticket_id,
-		const TgReply *reply, const char *what, GError **error)
-{
-	const char *rcpts[] = { d->reply_address, NULL };
-	TgOutgoing out = {
-		.ticket_id = ticket_id,
-		.kind = TG_KIND_ACK,
-		.message_id = reply->message_id,
-		.envelope_from = d->config->bounce_address,
-		.recipients = rcpts,
-		.subject = reply->subject,
-		.body_text = reply->body,
-		.content = reply->content,
-	};
-	Queued q = { 0, what, g_strdupv ((char **) rcpts),
-		     g_bytes_ref (reply->content), FALSE };
-
-	if (!tg_store_add_outgoing (store, &out, CLAIM_SECONDS, &q.outbox_id,
-				    error)) {
-		queued_clear (&q);
-		return FALSE;
-	}
-	g_array_append_val (d->queued, q);
-	return TRUE;
-}
-
-/* The facts every answer to this mail shares. */
-static TgReplyFacts
-reply_facts (const Delivery *d, TgReplyKind kind, const char *subject)
-{
-	const TgMessage *msg = d->msg;
-	TgReplyFacts f = {
-		.kind = kind,
-		.config = d->config,
-		.calendar = d->calendar,
-		.subject = subject,
-		.customer = d->who.customer_name,
-		.priority = d->priority,
-		.received_at = d->received_at,
-		.to_address = d->reply_address,
-		.in_reply_to = msg->message_id,
-		.references = msg->references,
-	};
-
-	if (msg->from != NULL && g_strcmp0 (d->reply_address, d->sender) == 0)
-		f.to_name = msg->from->name;
-	f.requester = msg->from != NULL && msg->from->name != NULL
-		? msg->from->name
-		: d->sender;
-	if (f.customer == NULL)
-		f.customer = f.requester;
-	return f;
-}
-
-static gboolean
-store_incoming (Delivery *d, TgStore *store, gint64 ticket_id,
-		TgMessageKind kind, GError **error)
-{
-	gint64 row = 0;
-	TgIncoming in = {
-		.ticket_id = ticket_id,
-		.kind = kind,
-		.msg = d->msg,
-		.raw = d->spool,
-		.dedup_key = d->dedup_key,
-		.envelope_sender = d->envelope_sender,
-		.envelope_recipient = d->envelope_recipient,
-		.priority = d->priority,
-		.received_at = d->received_at,
-	};
-
-	return tg_store_add_incoming (store, &in, &row, error);
-}
-
-/* Everyone the customer wrote to besides us follows the ticket. */
-static char **
-cc_list (const Delivery *d)
-{
-	GPtrArray *cc = g_ptr_array_new ();
-	const GPtrArray *lists[] = { d->msg->to, d->msg->cc };
-
-	for (int l = 0; l < 2; l++)
-		for (guint i = 0; lists[l] != NULL && i < lists[l]->len; i++) {
-			const char *a = ((TgAddress *) lists[l]->pdata[i])->addr;
-
-			if (!is_own_address (d->config, a) &&
-			    g_strcmp0 (a, d->sender) != 0 &&
-			    g_strcmp0 (a, d->reply_address) != 0 &&
-			    strchr (a, '@') != NULL)
-				g_ptr_array_add (cc, g_strdup (a));
-		}
-	g_ptr_array_add (cc, NULL);
-	return (char **) g_ptr_array_free (cc, FALSE);
-}
-
-/* The plan a new ticket gets: the subscription in force when the mail
- * arrived, else the fallback plan for customers without one (and for
- * unknown senders), whose hourly rate the answer quotes. */
-static gboolean
-choose_plan (Delivery *d, TgStore *store, GError **error)
-{
-	if (d->who.plan != NULL) {
-		d->plan = g_steal_pointer (&d->who.plan);
-		return TRUE;
-	}
-	d->plan = tg_store_get_plan (store, d->config->fallback_plan, error);
-	if (d->plan == NULL)
-		g_prefix_error (error, "%s: [policy] fallback_plan: ",
-				d->config->path);
-	return d->plan != NULL;
-}
-
-static gboolean
-open_ticket (Delivery *d, TgStore *store, GError **error)
-{
-	g_autoptr (TgScope) scope = NULL;
-	g_autoptr (GArray) flags = NULL;
-	g_autoptr (GPtrArray) topics = g_ptr_array_new ();
-	g_auto (GStrv) cc = cc_list (d);
-	g_autofree char *subject =
-		tg_thread_clean_subject (d->msg->subject, d->config->subject_tag);
-	g_autoptr (TgReply) reply = NULL;
-	gint64 id = 0;
-	TgReplyFacts facts;
-	TgNewTicket t;
-
-	if (!choose_plan (d, store, error) || !load_calendar (d, store, error))
-		return FALSE;
-	if (d->plan->email_support && d->plan->reaction_minutes > 0)
-		d->deadline = tg_calendar_deadline (d->calendar, d->received_at,
-						    d->plan->reaction_minutes);
-	scope = load_scope (store, error);
-	if (scope == NULL)
-		return FALSE;
-	flags = tg_scope_match (scope, d->plan->name, d->msg->subject,
-				d->msg->body_text);
-	for (guint i = 0; i < flags->len; i++)
-		g_ptr_array_add (topics,
-				 (gpointer) g_array_index (flags, TgScopeMatch, i).topic);
-	g_ptr_array_add (topics, NULL);
-	t = (TgNewTicket){
-		.requester = d->sender,
-		.requester_name = d->msg->from ? d->msg->from->name : NULL,
-		.reply_address = d->reply_address,
-		.customer_id = d->who.customer_id,
-		.subject = subject,
-		.priority = d->priority,
-		.plan = d->plan,
-		.billable = !d->plan->email_support,
-		.scope_flags = (const char *const *) topics->pdata,
-		.received_at = d->received_at,
-		.response_due_at = d->deadline,
-	};
-	if (!tg_store_create_ticket (store, &t, &id, &d->ticket_number, error) ||
-	    !tg_store_add_cc (store, id, (const char *const *) cc, error) ||
-	    !store_incoming (d, store, id, TG_KIND_CUSTOMER, error))
-		return FALSE;
-	if (!may_answer (d))
-		return TRUE;
-	facts = reply_facts (d, d->plan->email_support ? TG_REPLY_ACK
-						       : TG_REPLY_ACK_PAID,
-			     subject);
-	facts.ticket_number = d->ticket_number;
-	facts.plan = d->plan;
-	facts.deadline = d->deadline;
-	facts.scope = flags;
-	reply = tg_replies_build (d->replies, &facts);
-	return queue_outgoing (d, store, id, reply, "ack", error);
-}
-
-/* With [policy] ack_followups, a follow-up is acknowledged like the
- * first mail, with the ticket's own plan and deadline. */
-static gboolean
-acknowledge_again (Delivery *d, TgStore *store, GError **error)
-{
-	const TgTicket *t = d->ticket;
-	TgPlan plan = {
-		.name = t->plan_name,
-		.reaction_minutes = t->reaction_minutes,
-		.email_support = !t->billable,
-		.hourly_rate = t->hourly_rate,
-		.currency = t->currency,
-	};
-	g_autoptr (TgReply) reply = NULL;
-	TgReplyFacts facts;
-
-	if (!load_calendar (d, store, error))
-		return FALSE;
-	facts = reply_facts (d, t->billable ? TG_REPLY_ACK_PAID : TG_REPLY_ACK,
-			     t->subject);
-	facts.ticket_number = t->number;
-	facts.plan = t->plan_name != NULL ? &plan : NULL;
-	facts.received_at = t->received_at;
-	facts.deadline = t->response_due_at;
-	facts.customer = t->customer_name ? t->customer_name : facts.customer;
-	reply = tg_replies_build (d->replies, &facts);
-	return queue_outgoing (d, store, t->id, reply, "ack", error);
-}
-
-/* A customer writes again: stored on the ticket; a resolved or recently
- * closed ticket opens again. No new acknowledgment unless configured. */
-static gboolean
-follow_up (Delivery *d, TgStore *store, GError **error)
-{
-	TgTicket *t = d->ticket;
-	gboolean reopen = g_strcmp0 (t->status, "resolved") == 0 ||
-			  g_strcmp0 (t->status, "closed") == 0 ||
-			  g_strcmp0 (t->status, "pending") == 0;
-
-	d->ticket_number = t->number;
-	if (!store_incoming (d, store, t->id, TG_KIND_CUSTOMER, error))
-		return FALSE;
-	if (reopen && !tg_store_set_ticket_status (store, t->id, "open", error))
-		return FALSE;
-	if (!d->config->ack_followups || !may_answer (d))
-		return TRUE;
-	return acknowledge_again (d, store, error);
-}
-
-static gboolean
-reject (Delivery *d, TgStore *store, GError **error)
-{
-	g_autofree char *subject =
-		tg_thread_clean_subject (d->msg->subject, d->config->subject_tag);
-	g_autoptr (TgReply) reply = NULL;
-	TgReplyFacts facts;
-
-	if (!store_incoming (d, store, 0, TG_KIND_REJECTED, error))
-		return FALSE;
-	if (d->sender == NULL || !may_answer (d))
-		return TRUE;
-	if (!load_calendar (d, store, error))
-		return FALSE;
-	facts = reply_facts (d, TG_REPLY_REJECT_UNKNOWN, subject);
-	reply = tg_replies_build (d->replies, &facts);
-	return queue_outgoing (d, store, 0, reply, "reject", error);
-}
-
-static gboolean
-record_action (Delivery *d, TgStore *store, GError **error)
-{
-	gint64 ticket_id = d->ticket != NULL ? d->ticket->id : 0;
-
-	if (d->ticket != NULL)
-		d->ticket_number = d->ticket->number;
-	switch (d->action) {
-	case ACTION_NEW_TICKET:
-		return open_ticket (d, store, error);
-	case ACTION_FOLLOW_UP:
-		return follow_up (d, store, error);
-	case ACTION_STAFF:
-		return store_incoming (d, store, ticket_id, TG_KIND_STAFF,
-				       error);
-	case ACTION_MACHINE:
-		return store_incoming (d, store, ticket_id, TG_KIND_MACHINE,
-				       error);
-	case ACTION_REJECTED:
-		return reject (d, store, error);
-	case ACTION_DUPLICATE:
-		break;
-	}
 	return TRUE;
 }
 
@@ -715,7 +343,8 @@ attempt (Delivery *d, TgStore *store, GError **error)
 		return TRUE;
 	if (!tg_store_begin (store, error))
 		return FALSE;
-	if (!record_action (d, store, error) || !tg_store_commit (store, error)) {
+	if (!tg_record_action (d, store, error) ||
+	    !tg_store_commit (store, error)) {
 		tg_store_rollback (store);
 		return FALSE;
 	}
@@ -812,11 +441,14 @@ log_summary (const Delivery *d)
 	g_autofree char *received = g_date_time_format_iso8601 (d->received_at);
 	g_autofree char *queued = queued_summary (d);
 	g_autofree char *size = g_strdup_printf ("%zu", d->msg->size);
+	g_autofree char *follows = d->follows_number
+		? g_strdup_printf ("%" G_GINT64_FORMAT, d->follows_number)
+		: NULL;
 
 	tg_log_kv (line, "queue_id", d->queue_id);
 	tg_log_kv (line, "message_id", d->msg->message_id);
 	tg_log_kv (line, "from", d->sender);
-	tg_log_kv (line, "action", action_names[d->action]);
+	tg_log_kv (line, "action", tg_delivery_action_name (d->action));
 	tg_log_kv (line, "ticket", number);
 	tg_log_kv (line, "threaded_by", d->threaded_by);
 	tg_log_kv (line, "customer", d->who.customer_name);
@@ -826,7 +458,7 @@ log_summary (const Delivery *d)
 	tg_log_kv (line, "received", received);
 	tg_log_kv (line, "received_from", d->received_from);
 	tg_log_kv (line, "machine", tg_classify_reason_to_string (d->machine));
-	tg_log_kv (line, "follows", d->old_ticket);
+	tg_log_kv (line, "follows", follows);
 	tg_log_kv (line, "queued", *queued ? queued : NULL);
 	tg_log_kv (line, "size", size);
 	g_message ("%s", line->str);
@@ -898,6 +530,7 @@ typedef struct {
 	char *recipient;
 	char *received_at;
 	char *queue_id;
+	char *action;
 } Options;
 
 static gboolean
@@ -914,6 +547,8 @@ parse_options (int argc, char **argv, Options *o, GError **error)
 		{ "queue-id", 0, 0, G_OPTION_ARG_STRING, &o->queue_id,
 		  "Postfix's queue id, for the log (pipe(8): ${queue_id})",
 		  "ID" },
+		{ "action", 0, 0, G_OPTION_ARG_STRING, &o->action,
+		  "\"comment\": staff mail is an internal comment", "ACTION" },
 		G_OPTION_ENTRY_NULL
 	};
 	g_autoptr (GOptionContext) ctx =
@@ -926,6 +561,11 @@ parse_options (int argc, char **argv, Options *o, GError **error)
 	if (argc > 1) {
 		g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
 			     "unexpected argument \"%s\"", argv[1]);
+		return FALSE;
+	}
+	if (o->action != NULL && strcmp (o->action, "comment") != 0) {
+		g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+			     "--action: unknown action \"%s\"", o->action);
 		return FALSE;
 	}
 	if (o->sender == NULL)
@@ -963,6 +603,15 @@ load_setup (Delivery *d, TgConfig **config_out, const char *config_path)
 	return EX_OK;
 }
 
+/* Postfix passes the recipient as delivered (RECIPIENT) and as it was
+ * before alias and virtual expansion (ORIGINAL_RECIPIENT). */
+static gboolean
+is_comment_address (const TgConfig *c, const char *rcpt)
+{
+	return rcpt != NULL && *c->comment_address != '\0' &&
+	       g_ascii_strcasecmp (rcpt, c->comment_address) == 0;
+}
+
 static int
 read_input (Delivery *d, const Options *o)
 {
@@ -985,6 +634,10 @@ read_input (Delivery *d, const Options *o)
 	d->envelope_sender = g_strdup (o->sender);
 	d->envelope_recipient = g_strdup (o->recipient);
 	d->queue_id = g_strdup (o->queue_id ? o->queue_id : d->msg->received_id);
+	d->to_comment = o->action != NULL ||
+			is_comment_address (d->config, o->recipient) ||
+			is_comment_address (d->config,
+					    g_getenv ("ORIGINAL_RECIPIENT"));
 	choose_received_at (d, when);
 	return EX_OK;
 }
@@ -1030,13 +683,14 @@ tg_deliver_main (const char *config_path, int argc, char **argv)
 		return fail (EX_TEMPFAIL, "4.3.5", "bad arguments: %s",
 			     error->message);
 	d.queued = g_array_new (FALSE, TRUE, sizeof (Queued));
-	g_array_set_clear_func (d.queued, (GDestroyNotify) queued_clear);
+	g_array_set_clear_func (d.queued, (GDestroyNotify) tg_queued_clear);
 	code = run (&d, &o, config_path, &config);
 	delivery_clear (&d);
 	g_free (o.sender);
 	g_free (o.recipient);
 	g_free (o.received_at);
 	g_free (o.queue_id);
+	g_free (o.action);
 	alarm (0);
 	return code;
 }

@@ -21,13 +21,17 @@ const char *const tg_reply_placeholders[] = {
 	"priority",
 	"reaction_time", "deadline", "deadline_iso", "deadline_note",
 	"received", "received_iso", "hourly_rate", "support_hours",
-	"support_address", "from_name", "scope_note", NULL,
+	"support_address", "from_name", "scope_note", "event",
+	"requester_address", "status", "assignee", "cc", "scope_topics",
+	"follows", "notice", NULL,
 };
 
 static const char *const template_files[TG_REPLY_N_KINDS] = {
 	[TG_REPLY_ACK] = "ack.txt",
 	[TG_REPLY_ACK_PAID] = "ack-paid.txt",
 	[TG_REPLY_REJECT_UNKNOWN] = "reject-unknown.txt",
+	[TG_REPLY_NOTIFY] = "notify.txt",
+	[TG_REPLY_STAFF_NOTICE] = "staff-notice.txt",
 };
 
 struct _TgReplies {
@@ -286,19 +290,24 @@ put (GHashTable *values, const char *key, char *value)
 	g_hash_table_insert (values, (gpointer) key, value ? value : g_strdup (""));
 }
 
+#define ISO_FORMAT "%Y-%m-%dT%H:%M:%S%:z"
+
 static void
 put_times (GHashTable *values, const TgReplyFacts *f)
 {
 	const TgCalendar *cal = f->calendar;
+	g_autoptr (GDateTime) local_received = to_local (cal, f->received_at);
 
+	/* Both _iso values in the desk's zone and with a full offset, as
+	 * RFC 3339 has it (g_date_time_format_iso8601() writes "+02"). */
 	put (values, "received", tg_reply_format_time (cal, f->received_at));
-	put (values, "received_iso", g_date_time_format_iso8601 (f->received_at));
+	put (values, "received_iso",
+	     g_date_time_format (local_received, ISO_FORMAT));
 	if (f->deadline != NULL) {
 		g_autoptr (GDateTime) local = to_local (cal, f->deadline);
 
 		put (values, "deadline", tg_reply_format_time (cal, f->deadline));
-		put (values, "deadline_iso",
-		     g_date_time_format (local, "%Y-%m-%dT%H:%M:%S%:z"));
+		put (values, "deadline_iso", g_date_time_format (local, ISO_FORMAT));
 		put (values, "deadline_note",
 		     wrap (tg_reply_deadline_note (cal, f->received_at,
 						   f->deadline)));
@@ -307,6 +316,41 @@ put_times (GHashTable *values, const TgReplyFacts *f)
 		put (values, "deadline_iso", NULL);
 		put (values, "deadline_note", NULL);
 	}
+}
+
+static char *
+scope_topics (const GArray *scope)
+{
+	GString *out = g_string_new (NULL);
+
+	for (guint i = 0; scope != NULL && i < scope->len; i++)
+		g_string_append_printf (out, "%s%s", i ? ", " : "",
+					g_array_index (scope, TgScopeMatch, i)
+						.topic);
+	return g_string_free (out, FALSE);
+}
+
+/* What only staff see; "-" where a field has nothing, so the header
+ * block keeps its shape. */
+static void
+put_staff_values (GHashTable *values, const TgReplyFacts *f)
+{
+	g_autofree char *topics = scope_topics (f->scope);
+	g_autofree char *cc = f->cc != NULL && f->cc[0] != NULL
+		? g_strjoinv (", ", (char **) f->cc)
+		: NULL;
+
+	put (values, "event", g_strdup (f->event ? f->event : ""));
+	put (values, "requester_address", g_strdup (f->requester_address));
+	put (values, "status", g_strdup (f->status ? f->status : "new"));
+	put (values, "assignee", g_strdup (f->assignee ? f->assignee : "-"));
+	put (values, "cc", g_strdup (cc ? cc : "-"));
+	put (values, "scope_topics", g_strdup (*topics ? topics : "-"));
+	put (values, "follows",
+	     f->follows_number ? g_strdup_printf ("#%" G_GINT64_FORMAT,
+						  f->follows_number)
+			       : g_strdup ("-"));
+	put (values, "notice", g_strdup (f->notice ? f->notice : ""));
 }
 
 static GHashTable *
@@ -339,7 +383,30 @@ placeholder_values (const TgReplyFacts *f)
 	put (values, "support_address", g_strdup (f->config->support_address));
 	put (values, "from_name", g_strdup (f->config->from_name));
 	put (values, "scope_note", wrap (scope_note (f->scope)));
+	put_staff_values (values, f);
 	return values;
+}
+
+static TgMailSpec
+mail_spec (const TgReplyFacts *f, const char *subject, const char *message_id,
+	   GDateTime *now)
+{
+	TgMailSpec spec = {
+		.from_name = f->from_name ? f->from_name : f->config->from_name,
+		.from_address = f->config->support_address,
+		.to_name = f->to_name,
+		.to_address = f->to_address,
+		.to_more = f->to_more,
+		.subject = subject,
+		.message_id = message_id,
+		.in_reply_to = f->in_reply_to,
+		.references = f->references,
+		.loop_value = f->config->support_address,
+		.ticket_number = f->ticket_number,
+		.date = now,
+	};
+
+	return spec;
 }
 
 static GBytes *
@@ -348,25 +415,21 @@ compose (const TgReplyFacts *f, const TgRendered *r, const char *subject,
 {
 	g_autoptr (GDateTime) now =
 		g_date_time_new_now (tg_calendar_get_timezone (f->calendar));
-	TgMailSpec spec = {
-		.from_name = f->config->from_name,
-		.from_address = f->config->support_address,
-		.to_name = f->to_name,
-		.to_address = f->to_address,
-		.subject = subject,
-		.message_id = message_id,
-		.in_reply_to = f->in_reply_to,
-		.references = f->references,
-		.body = r->body,
-		.header_names = r->header_names,
-		.header_values = r->header_values,
-		.auto_replied = TRUE,
-		.loop_value = f->config->support_address,
-		.ticket_number = f->ticket_number,
-		.date = now,
-	};
+	TgMailSpec spec = mail_spec (f, subject, message_id, now);
 
-	return tg_compose_text_mail (&spec);
+	spec.body = r->body;
+	spec.header_names = r->header_names;
+	spec.header_values = r->header_values;
+	if (f->kind != TG_REPLY_NOTIFY) {
+		spec.auto_replied = TRUE;
+		return tg_compose_text_mail (&spec);
+	}
+	/* Staff answer notifications with a plain Reply: it must come back
+	 * to the desk, not to the customer. */
+	spec.reply_to = f->config->support_address;
+	spec.auto_generated = TRUE;
+	return tg_compose_notification (&spec, f->original,
+					f->attachment_limit);
 }
 
 TgReply *
@@ -391,6 +454,28 @@ tg_replies_build (const TgReplies *replies, const TgReplyFacts *f)
 		: g_strdup (subject);
 	reply->body = g_strdup (r->body);
 	reply->content = compose (f, r, reply->subject, reply->message_id);
+	return reply;
+}
+
+TgReply *
+tg_replies_build_relay (const TgReplyFacts *f, const TgSpool *staff_mail,
+			const char *const *strip_lines, const char *subject)
+{
+	g_autoptr (GDateTime) now = NULL;
+	TgReply *reply;
+	TgMailSpec spec;
+
+	g_return_val_if_fail (f != NULL && staff_mail != NULL, NULL);
+	now = g_date_time_new_now (tg_calendar_get_timezone (f->calendar));
+	reply = g_new0 (TgReply, 1);
+	reply->message_id =
+		tg_compose_new_message_id (f->config->support_address);
+	reply->subject = tg_thread_add_tag (subject, f->config->subject_tag,
+					    f->ticket_number);
+	spec = mail_spec (f, reply->subject, reply->message_id, now);
+	reply->content = tg_compose_relay (&spec, staff_mail, strip_lines,
+					   f->attachment_limit,
+					   &reply->body);
 	return reply;
 }
 

@@ -25,6 +25,8 @@ typedef enum {
 	TG_REPLY_ACK,            /* new ticket under a plan with a deadline */
 	TG_REPLY_ACK_PAID,       /* new ticket without e-mail support */
 	TG_REPLY_REJECT_UNKNOWN, /* [policy] unknown_sender = reject */
+	TG_REPLY_NOTIFY,         /* customer mail or a comment, to staff */
+	TG_REPLY_STAFF_NOTICE,   /* ticketgate tells a staff member something */
 	TG_REPLY_N_KINDS,
 } TgReplyKind;
 
@@ -34,8 +36,9 @@ typedef struct _TgReplies TgReplies;
 extern const char *const tg_reply_placeholders[];
 
 /*
- * tg_replies_load: reads ack.txt, ack-paid.txt and reject-unknown.txt from
- * @directory and checks every placeholder and header.
+ * tg_replies_load: reads ack.txt, ack-paid.txt, reject-unknown.txt,
+ * notify.txt and staff-notice.txt from @directory and checks every
+ * placeholder and header.
  * Returns: (transfer full): the set, or NULL with a TG_TEMPLATE_ERROR or
  * TG_REPLY_ERROR naming the file.
  */
@@ -64,6 +67,19 @@ typedef struct {
 	const char *to_address;
 	const char *in_reply_to;   /* nullable: the customer's Message-ID */
 	const GPtrArray *references; /* nullable */
+
+	/* For staff: notifications and notices. */
+	const char *const *to_more; /* nullable: further To addresses */
+	const char *from_name;     /* nullable: else [mail] from_name */
+	const char *event;         /* "New ticket", "Customer follow-up", ... */
+	const char *requester_address;
+	const char *status;
+	const char *assignee;      /* nullable */
+	const char *const *cc;     /* nullable: the ticket's CC list */
+	gint64 follows_number;     /* 0: none */
+	const char *notice;        /* TG_REPLY_STAFF_NOTICE: the message */
+	const TgSpool *original;   /* TG_REPLY_NOTIFY: the mail to forward */
+	guint64 attachment_limit;  /* larger attachments are described */
 } TgReplyFacts;
 
 /* A finished answer. */
@@ -78,6 +94,18 @@ typedef struct {
  * tg_replies_build: (transfer full): the answer for @facts.
  */
 TgReply *tg_replies_build (const TgReplies *replies, const TgReplyFacts *facts);
+
+/*
+ * tg_replies_build_relay: (transfer full): a staff reply as the customer
+ * gets it: From the support address with the staff member's name, To
+ * @f->to_address and @f->to_more, threaded to the customer's last mail,
+ * the staff mail's text (without @strip_lines, the command block) and
+ * attachments, no Auto-Submitted. @staff_mail is the staff member's mail.
+ */
+TgReply *tg_replies_build_relay (const TgReplyFacts *f,
+				 const TgSpool *staff_mail,
+				 const char *const *strip_lines,
+				 const char *subject);
 
 /* tg_reply_free: NULL is allowed. */
 void tg_reply_free (TgReply *reply);

@@ -835,7 +835,9 @@ tg_store_list_scope_rules (TgStore *store, GError **error)
 		    " FROM ticket_cc WHERE ticket_id = t.id)") ","         \
 	" " US ("t.received_at") ", " US ("t.response_due_at") ","        \
 	" " US ("t.first_response_at") ", " US ("t.closed_at") ","        \
-	" " US ("t.updated_at")                                            \
+	" " US ("t.updated_at") ", t.assignee,"                            \
+	" (SELECT f.number FROM tickets f WHERE f.id = t.follows_id),"     \
+	" t.deadline_met"                                                  \
 	" FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id"
 
 static const char SQL_TICKET_BY_NUMBER[] =
@@ -886,6 +888,10 @@ ticket_from_row (const PGresult *res, int row)
 	t->first_response_at = get_time (res, row, 20);
 	t->closed_at = get_time (res, row, 21);
 	t->updated_at = get_time (res, row, 22);
+	t->assignee = get_str (res, row, 23);
+	t->follows_number = get_int (res, row, 24);
+	t->deadline_met = PQgetisnull (res, row, 25) ? -1
+						      : get_bool (res, row, 25);
 	t->references = g_ptr_array_new_with_free_func (g_free);
 	return t;
 }
@@ -1006,9 +1012,9 @@ static const char SQL_CREATE_TICKET[] =
 	"INSERT INTO tickets (requester, requester_name, reply_address,"
 	" customer_id, subject, priority, plan_name, plan_rank,"
 	" reaction_minutes, billable, hourly_rate, currency, scope_flags,"
-	" received_at, response_due_at)"
+	" received_at, response_due_at, follows_id)"
 	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::numeric, $12,"
-	" $13::text[], $14, $15) RETURNING id, number";
+	" $13::text[], $14, $15, $16) RETURNING id, number";
 
 gboolean
 tg_store_create_ticket (TgStore *store,
@@ -1038,11 +1044,79 @@ tg_store_create_ticket (TgStore *store,
 	params_add_array (&p, t->scope_flags, -1);
 	params_add_time (&p, t->received_at);
 	params_add_time (&p, t->response_due_at);
+	params_add_id (&p, t->follows_id);
 	res = run_query (store, SQL_CREATE_TICKET, &p, error);
 	if (res == NULL)
 		return FALSE;
 	*id_out = get_int (res, 0, 0);
 	*number_out = get_int (res, 0, 1);
+	return TRUE;
+}
+
+static const char SQL_FIRST_RESPONSE[] =
+	"UPDATE tickets SET first_response_at = coalesce(first_response_at, $2),"
+	" status = CASE WHEN status = 'new' THEN 'open' ELSE status END,"
+	" updated_at = now() WHERE id = $1";
+static const char SQL_SET_PRIORITY[] =
+	"UPDATE tickets SET priority = $2, updated_at = now() WHERE id = $1";
+static const char SQL_SET_ASSIGNEE[] =
+	"UPDATE tickets SET assignee = $2, updated_at = now() WHERE id = $1";
+static const char SQL_IS_STAFF[] =
+	"SELECT EXISTS (SELECT 1 FROM staff WHERE address = $1 AND active)";
+
+gboolean
+tg_store_record_first_response (TgStore *store, gint64 ticket_id,
+				GDateTime *at, GError **error)
+{
+	g_auto (Params) p = { 0 };
+
+	g_return_val_if_fail (store != NULL && at != NULL, FALSE);
+	params_init (&p);
+	params_add_int (&p, ticket_id);
+	params_add_time (&p, at);
+	return run_command (store, SQL_FIRST_RESPONSE, &p, error);
+}
+
+gboolean
+tg_store_set_ticket_priority (TgStore *store, gint64 ticket_id, int priority,
+			      GError **error)
+{
+	g_auto (Params) p = { 0 };
+
+	g_return_val_if_fail (store != NULL, FALSE);
+	params_init (&p);
+	params_add_int (&p, ticket_id);
+	params_add_int (&p, priority);
+	return run_command (store, SQL_SET_PRIORITY, &p, error);
+}
+
+gboolean
+tg_store_set_ticket_assignee (TgStore *store, gint64 ticket_id,
+			      const char *assignee, GError **error)
+{
+	g_auto (Params) p = { 0 };
+
+	g_return_val_if_fail (store != NULL, FALSE);
+	params_init (&p);
+	params_add_int (&p, ticket_id);
+	params_add (&p, assignee);
+	return run_command (store, SQL_SET_ASSIGNEE, &p, error);
+}
+
+gboolean
+tg_store_is_active_staff (TgStore *store, const char *address,
+			  gboolean *is_staff_out, GError **error)
+{
+	g_auto (Params) p = { 0 };
+	g_autoptr (PGresult) res = NULL;
+
+	g_return_val_if_fail (store != NULL && address != NULL, FALSE);
+	params_init (&p);
+	params_add (&p, address);
+	res = run_query (store, SQL_IS_STAFF, &p, error);
+	if (res == NULL)
+		return FALSE;
+	*is_staff_out = get_bool (res, 0, 0);
 	return TRUE;
 }
 
@@ -1104,9 +1178,9 @@ tg_message_kind_to_string (TgMessageKind kind)
 static const char SQL_ADD_INCOMING[] =
 	"WITH m AS (INSERT INTO messages (ticket_id, direction, kind,"
 	"  message_id, dedup_key, envelope_sender, envelope_recipient, sender,"
-	"  recipients, subject, body_text, priority, size, received_at)"
+	"  recipients, subject, body_text, priority, size, received_at, note)"
 	"  VALUES ($1, 'in', $2, $3, $4, $5, $6, $7, $8::text[], $9, $10, $11,"
-	"  $12, $13) RETURNING id),"
+	"  $12, $13, $19) RETURNING id),"
 	" r AS (INSERT INTO message_raw (message_id, raw)"
 	"  SELECT id, $14 FROM m WHERE $14::bytea IS NOT NULL),"
 	" a AS (INSERT INTO attachments (message_id, part_path, filename,"
@@ -1274,6 +1348,7 @@ tg_store_add_incoming (TgStore *store,
 	else
 		params_add (&p, NULL);
 	add_attachment_params (&p, msg->attachments);
+	params_add (&p, in->note);
 	res = run_query (store, SQL_ADD_INCOMING, &p, error);
 	if (res == NULL)
 		return FALSE;
@@ -1476,7 +1551,7 @@ static const char SQL_LIST_MESSAGES[] =
 	"  WHEN o.sent_at IS NOT NULL THEN 'sent'"
 	"  WHEN o.gave_up_at IS NOT NULL THEN 'gave up: ' || coalesce(o.last_error, '')"
 	"  WHEN o.last_error IS NOT NULL THEN 'retrying: ' || o.last_error"
-	"  ELSE 'queued' END"
+	"  ELSE 'queued' END, m.note"
 	" FROM messages m LEFT JOIN outbox o ON o.message_id = m.id"
 	" WHERE m.ticket_id = $1 ORDER BY m.id";
 
@@ -1765,6 +1840,7 @@ tg_store_list_messages (TgStore *store, gint64 ticket_id, GError **error)
 		m->received_at = get_time (res, i, 9);
 		m->attachments = get_attachments (res, i, 10);
 		m->delivery = get_str (res, i, 11);
+		m->note = get_str (res, i, 12);
 		g_ptr_array_add (list, m);
 	}
 	return list;
@@ -1805,6 +1881,7 @@ tg_ticket_free (TgTicket *t)
 	g_clear_pointer (&t->first_response_at, g_date_time_unref);
 	g_clear_pointer (&t->closed_at, g_date_time_unref);
 	g_clear_pointer (&t->updated_at, g_date_time_unref);
+	g_free (t->assignee);
 	g_free (t->last_message_id);
 	g_clear_pointer (&t->references, g_ptr_array_unref);
 	g_free (t);
@@ -1837,6 +1914,7 @@ tg_stored_message_free (TgStoredMessage *m)
 	g_clear_pointer (&m->received_at, g_date_time_unref);
 	g_clear_pointer (&m->attachments, g_ptr_array_unref);
 	g_free (m->delivery);
+	g_free (m->note);
 	g_free (m);
 }
 

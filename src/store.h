@@ -79,7 +79,10 @@ typedef struct {
 	GDateTime *first_response_at; /* NULL: no staff answer yet */
 	GDateTime *closed_at;
 	GDateTime *updated_at;
-	char *last_message_id;   /* Message-ID of the last incoming mail */
+	char *assignee;          /* staff address, NULL when unassigned */
+	gint64 follows_number;   /* the closed ticket this one follows, 0 */
+	int deadline_met;        /* 1 yes, 0 no, -1 not answered or none */
+	char *last_message_id;   /* Message-ID of the customer's last mail */
 	GPtrArray *references;   /* char *: Message-IDs of the whole thread */
 } TgTicket;
 
@@ -96,6 +99,7 @@ typedef struct {
 	const char *const *scope_flags;
 	GDateTime *received_at;
 	GDateTime *response_due_at; /* NULL: no deadline */
+	gint64 follows_id;       /* 0, or the closed ticket it follows */
 } TgNewTicket;
 
 typedef enum {
@@ -120,6 +124,7 @@ typedef struct {
 	const char *envelope_recipient;
 	int priority;
 	GDateTime *received_at;
+	const char *note;        /* nullable: why it was not relayed */
 } TgIncoming;
 
 /* An outgoing mail to record and queue for sending. */
@@ -156,6 +161,7 @@ typedef struct {
 	GDateTime *received_at;
 	GPtrArray *attachments;   /* TgAttachment */
 	char *delivery;           /* outgoing: "sent", "queued", "failed: ..." */
+	char *note;               /* why staff mail was not relayed, or NULL */
 } TgStoredMessage;
 
 typedef struct {
@@ -303,6 +309,32 @@ gboolean tg_store_create_ticket (TgStore *store,
 				 gint64 *id_out,
 				 gint64 *number_out,
 				 GError **error);
+
+/*
+ * tg_store_record_first_response: sets the ticket's first response time
+ * to @at unless it has one, and opens a new ticket.
+ */
+gboolean tg_store_record_first_response (TgStore *store,
+					 gint64 ticket_id,
+					 GDateTime *at,
+					 GError **error);
+
+/* tg_store_set_ticket_priority / _assignee: what staff commands change;
+ * @assignee NULL unassigns. */
+gboolean tg_store_set_ticket_priority (TgStore *store,
+				       gint64 ticket_id,
+				       int priority,
+				       GError **error);
+gboolean tg_store_set_ticket_assignee (TgStore *store,
+				       gint64 ticket_id,
+				       const char *assignee,
+				       GError **error);
+
+/* tg_store_is_active_staff: whether @address is an active staff member. */
+gboolean tg_store_is_active_staff (TgStore *store,
+				   const char *address,
+				   gboolean *is_staff_out,
+				   GError **error);
 
 /* tg_store_add_cc: adds addresses to a ticket's CC list (duplicates kept once). */
 gboolean tg_store_add_cc (TgStore *store,

@@ -8,7 +8,7 @@ tg_setup
 tap_plan 8
 
 got=$(sql "SELECT string_agg(name, ' ' ORDER BY name) FROM schema_migrations")
-is "$got" "001-core.sql 002-default-plans.sql" "every schema file is recorded"
+is "$got" "001-core.sql 002-default-plans.sql 003-staff-workflow.sql" "every schema file is recorded"
 
 out=$(tg db migrate --schema "$TG_TOP_SRCDIR/schema")
 is "$out" "schema is up to date" "a second run applies nothing"
@@ -20,23 +20,23 @@ is "$got" "PLATINUM:1:60:true:- GOLD:2:180:true:- SILVER:3:360:true:- BRONZE:4:7
 # A new schema file is picked up; files apply in numeric order.
 mkdir "$TEST_DIR/schema"
 cp "$TG_TOP_SRCDIR"/schema/*.sql "$TEST_DIR/schema/"
-echo "CREATE TABLE later_one (x int);" >"$TEST_DIR/schema/004-later.sql"
-echo "CREATE TABLE earlier_one (x int); INSERT INTO earlier_one VALUES (1);" >"$TEST_DIR/schema/003-earlier.sql"
+echo "CREATE TABLE later_one (x int);" >"$TEST_DIR/schema/901-later.sql"
+echo "CREATE TABLE earlier_one (x int); INSERT INTO earlier_one VALUES (1);" >"$TEST_DIR/schema/900-earlier.sql"
 out=$(tg db migrate --schema "$TEST_DIR/schema")
-is "$out" "applied 003-earlier.sql
-applied 004-later.sql" "new files apply in order"
+is "$out" "applied 900-earlier.sql
+applied 901-later.sql" "new files apply in order"
 
 # A broken file is rolled back as a whole and not recorded.
-echo "CREATE TABLE half (x int); SELECT no_such_function();" >"$TEST_DIR/schema/005-broken.sql"
+echo "CREATE TABLE half (x int); SELECT no_such_function();" >"$TEST_DIR/schema/950-broken.sql"
 tg db migrate --schema "$TEST_DIR/schema" >/dev/null 2>&1 && rc=0 || rc=$?
 ok $([ $rc -ne 0 ] && echo 0 || echo 1) "a broken schema file fails the migration (exit $rc)"
-got=$(sql "SELECT count(*) FROM schema_migrations WHERE name = '005-broken.sql'")
+got=$(sql "SELECT count(*) FROM schema_migrations WHERE name = '950-broken.sql'")
 is "$got" "0" "the broken file is not recorded"
 got=$(sql "SELECT to_regclass('half') IS NULL")
 is "$got" "t" "nothing of the broken file remains"
 
 # Two migrations at once take turns.
-rm "$TEST_DIR/schema/005-broken.sql"
+rm "$TEST_DIR/schema/950-broken.sql"
 createdb -h "$PG_DIR" -U postgres second
 conf2="$TEST_DIR/second.conf"
 sed 's/dbname=ticketgate/dbname=second/' "$TICKETGATE_CONFIG" >"$conf2"
@@ -47,6 +47,6 @@ p2=$!
 wait $p1 && r1=0 || r1=$?
 wait $p2 && r2=0 || r2=$?
 got=$(psql -X -At -h "$PG_DIR" -U postgres -d second -c "SELECT count(*) FROM schema_migrations")
-is "$r1:$r2:$got" "0:0:4" "concurrent migrations both succeed and apply each file once"
+is "$r1:$r2:$got" "0:0:5" "concurrent migrations both succeed and apply each file once"
 
 tg_done

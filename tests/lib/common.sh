@@ -75,7 +75,8 @@ support_address = support@desk.example
 from_name = Example Support
 sendmail = $LIB/fake-sendmail
 subject_tag = Support
-staff_address = staff@desk.example
+staff_address = ${TG_STAFF_ADDRESS:-}
+comment_address = support-comment@desk.example
 
 [hours]
 timezone = +02:00
@@ -147,4 +148,29 @@ mail() {
 
 tg_done() {
 	[ "$tap_failed" -eq 0 ]
+}
+
+# Headers and parts of a recorded mail (tests/lib/mailinfo.py).
+hdr() { python3 "$LIB/mailinfo.py" header "$1" "$2"; }
+hdr_count() { python3 "$LIB/mailinfo.py" count "$1" "$2"; }
+text_of() { python3 "$LIB/mailinfo.py" text "$1"; }
+html_of() { python3 "$LIB/mailinfo.py" html "$1"; }
+parts_of() { python3 "$LIB/mailinfo.py" parts "$1"; }
+# The last recorded mail sent to ADDR.
+last_to() {
+	for f in $(ls -r "$TG_SENDMAIL_DIR"/*.args 2>/dev/null); do
+		if tail -n +5 "$f" | grep -qx "$1"; then
+			echo "${f%.args}.eml"
+			return
+		fi
+	done
+}
+# How many recorded mails went to ADDR.
+count_to() {
+	n=0
+	for f in "$TG_SENDMAIL_DIR"/*.args; do
+		[ -f "$f" ] || continue
+		tail -n +5 "$f" | grep -qx "$1" && n=$((n + 1))
+	done
+	echo "$n"
 }

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * command: parses the command block of a staff reply. The block must be
+ * at the very top so that a "#" further down (a quoted shell prompt, a
+ * hashtag) is never mistaken for a command; and any malformed line in the
+ * block rejects the whole block, so a typo never half-applies.
+ */
+#include "command.h"
+
+#include <string.h>
+
+G_DEFINE_QUARK (tg-command-error-quark, tg_command_error)
+
+const char *const tg_command_statuses[] = {
+	"open", "pending", "resolved", "closed", NULL,
+};
+
+/* Looks like a command: "#" then a letter. "# heading" and "#1" do not. */
+static gboolean
+is_command_line (const char *line)
+{
+	return line[0] == '#' && g_ascii_isalpha (line[1]);
+}
+
+static gboolean
+is_address (const char *s)
+{
+	const char *at = strrchr (s, '@');
+
+	return at != NULL && at != s && strchr (at, '.') != NULL &&
+	       strpbrk (s, " \t<>,;\"") == NULL;
+}
+
+static gboolean
+invalid (GError **error, const char *line, const char *why)
+{
+	g_set_error (error, TG_COMMAND_ERROR, TG_COMMAND_ERROR_INVALID,
+		     "\"%s\": %s", line, why);
+	return FALSE;
+}
+
+/* Applies one command line ("#word args") to @c. */
+static gboolean
+apply (TgCommands *c, const char *line, GError **error)
+{
+	g_auto (GStrv) words = g_strsplit_set (line + 1, " \t", -1);
+	g_autoptr (GPtrArray) args = g_ptr_array_new ();
+	g_autofree char *name = NULL;
+
+	for (char **w = words; *w != NULL; w++)
+		if (**w != '\0')
+			g_ptr_array_add (args, *w);
+	name = g_ascii_strdown (args->pdata[0], -1);
+	if (strcmp (name, "internal") == 0 && args->len == 1) {
+		c->internal = TRUE;
+		return TRUE;
+	}
+	if (strcmp (name, "status") == 0 && args->len == 2) {
+		g_autofree char *v = g_ascii_strdown (args->pdata[1], -1);
+
+		if (!g_strv_contains (tg_command_statuses, v))
+			return invalid (error, line, "the status is one of open, "
+						     "pending, resolved, closed");
+		g_free (c->status);
+		c->status = g_steal_pointer (&v);
+		return TRUE;
+	}
+	if (strcmp (name, "priority") == 0 && args->len == 2) {
+		if (!tg_priority_parse (args->pdata[1], &c->priority))
+			return invalid (error, line,
+					"the priority is high, medium or low");
+		c->has_priority = TRUE;
+		return TRUE;
+	}
+	if (strcmp (name, "assign") == 0 && args->len == 2) {
+		if (!is_address (args->pdata[1]))
+			return invalid (error, line,
+					"#assign takes a staff address");
+		g_free (c->assign);
+		c->assign = g_ascii_strdown (args->pdata[1], -1);
+		return TRUE;
+	}
+	return invalid (error, line,
+			"commands are #status open|pending|resolved|closed, "
+			"#priority high|medium|low, #assign ADDR and #internal");
+}
+
+TgCommands *
+tg_commands_parse (const char *text, GError **error)
+{
+	g_autoptr (TgCommands) c = g_new0 (TgCommands, 1);
+	const char *p = text != NULL ? text : "";
+	const char *rest = p;
+
+	c->lines = g_ptr_array_new_null_terminated (4, g_free, TRUE);
+	while (*p != '\0') {
+		const char *eol = strchr (p, '\n');
+		gsize len = eol != NULL ? (gsize) (eol - p) : strlen (p);
+		g_autofree char *line = g_strstrip (g_strndup (p, len));
+
+		if (*line != '\0' && !is_command_line (line))
+			break;
+		p += len + (eol != NULL);
+		if (*line == '\0')
+			continue;
+		if (!apply (c, line, error))
+			return NULL;
+		g_ptr_array_add (c->lines, g_steal_pointer (&line));
+		rest = p;
+	}
+	/* Keep the text from the first line after the last command. */
+	while (c->lines->len > 0 && (*rest == '\n' || *rest == '\r'))
+		rest++;
+	c->text = g_strdup (c->lines->len > 0 ? rest : (text ? text : ""));
+	return g_steal_pointer (&c);
+}
+
+gboolean
+tg_commands_is_empty (const TgCommands *c)
+{
+	return c == NULL || c->lines->len == 0;
+}
+
+void
+tg_commands_free (TgCommands *c)
+{
+	if (c == NULL)
+		return;
+	g_free (c->status);
+	g_free (c->assign);
+	g_clear_pointer (&c->lines, g_ptr_array_unref);
+	g_free (c->text);
+	g_free (c);
+}

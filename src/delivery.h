@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * delivery: the state of one mail on its way through deliver, shared by
+ * the two halves of that command: deliver.c (reading, looking up,
+ * deciding, the transaction, sending, logging) and record.c (what each
+ * kind of mail writes and which answers it causes). Private to them.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "calendar.h"
+#include "classify.h"
+#include "command.h"
+#include "config.h"
+#include "message.h"
+#include "priority.h"
+#include "reply.h"
+#include "spool.h"
+#include "store.h"
+
+typedef enum {
+	ACTION_NEW_TICKET,   /* a customer (or anyone) opens a ticket */
+	ACTION_FOLLOW_UP,    /* a customer writes to an open ticket */
+	ACTION_STAFF_REPLY,  /* staff answer: relayed to the customer */
+	ACTION_COMMENT,      /* staff note: to other staff only */
+	ACTION_STAFF_REFUSED,/* staff mail with a bad command block */
+	ACTION_STAFF_ALONE,  /* staff mail that matches no ticket */
+	ACTION_MACHINE,      /* stored, never answered */
+	ACTION_REJECTED,     /* unknown sender under "reject", or no sender */
+	ACTION_DUPLICATE,    /* stored already */
+} Action;
+
+/* The action's name in the log line. */
+const char *tg_delivery_action_name (Action action);
+
+typedef struct {
+	gint64 outbox_id;
+	const char *what; /* "ack", "notify", "relay", "notice", "reject" */
+	char **recipients;
+	GBytes *content;
+	gboolean sent;
+} Queued;
+
+typedef struct {
+	const TgConfig *config;
+	TgReplies *replies;
+	TgCalendar *calendar;  /* loaded on first need, with holidays */
+
+	/* the mail */
+	TgSpool *spool;
+	TgMessage *msg;
+	char *envelope_sender; /* NULL: unknown; "": the null sender */
+	char *envelope_recipient;
+	char *queue_id;        /* Postfix's, from --queue-id or Received */
+	GDateTime *received_at;
+	const char *received_from; /* "header", "option", "clock" */
+	char *dedup_key;
+	char *sender;          /* identity: From, else the envelope sender */
+	char *reply_address;   /* where answers go: Reply-To, else sender */
+	gboolean to_comment;   /* sent to the comment address (or --action) */
+
+	/* what we found out */
+	TgIdentity who;
+	TgMachineReason machine;
+	TgTicket *ticket;      /* the ticket it threads into */
+	const char *threaded_by;
+	TgPriority priority;
+	TgCommands *commands;  /* staff mail: the command block */
+	char *refusal;         /* staff mail: why it is not relayed */
+	Action action;
+
+	/* what we did */
+	gint64 ticket_number;
+	TgPlan *plan;          /* the plan a new ticket gets */
+	GDateTime *deadline;
+	gint64 follows_id;     /* a closed ticket this mail followed up */
+	gint64 follows_number;
+	GArray *queued;        /* Queued */
+} Delivery;
+
+/*
+ * tg_record_action: writes what d->action means, inside the caller's
+ * transaction: the ticket, the message, and every answer as an outbox row
+ * (in d->queued, sent by the caller after the commit).
+ */
+gboolean tg_record_action (Delivery *d, TgStore *store, GError **error);
+
+/* tg_record_arrival_day: the desk's local date of d->received_at. */
+void tg_record_arrival_day (const Delivery *d, GDate *day);
+
+/* tg_record_is_own_address: one of our addresses (never answered). */
+gboolean tg_record_is_own_address (const TgConfig *c, const char *addr);
+
+/* tg_queued_clear: releases what a Queued holds. */
+void tg_queued_clear (Queued *q);

@@ -1,0 +1,720 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * record: what each kind of mail writes, inside deliver's transaction,
+ * and the answers it causes: a new ticket with its acknowledgment and the
+ * staff notification; a follow-up; a staff reply relayed to the customer
+ * with its commands applied; an internal comment; the notices that tell
+ * a staff member why nothing was sent. Answers become outbox rows that
+ * deliver sends after the commit.
+ */
+#include "delivery.h"
+
+#include <string.h>
+
+#include "scope.h"
+#include "thread.h"
+
+/* How long deliver holds the claim on what it queued before sweep may
+ * take it over: longer than any sendmail run it would wait for. */
+#define CLAIM_SECONDS 600
+
+static const char *const action_names[] = {
+	[ACTION_NEW_TICKET] = "new-ticket",
+	[ACTION_FOLLOW_UP] = "follow-up",
+	[ACTION_STAFF_REPLY] = "staff-reply",
+	[ACTION_COMMENT] = "comment",
+	[ACTION_STAFF_REFUSED] = "staff-refused",
+	[ACTION_STAFF_ALONE] = "staff-no-ticket",
+	[ACTION_MACHINE] = "machine",
+	[ACTION_REJECTED] = "rejected",
+	[ACTION_DUPLICATE] = "duplicate",
+};
+
+const char *
+tg_delivery_action_name (Action action)
+{
+	g_return_val_if_fail ((guint) action < G_N_ELEMENTS (action_names),
+			      "unknown");
+	return action_names[action];
+}
+
+void
+tg_queued_clear (Queued *q)
+{
+	g_strfreev (q->recipients);
+	g_clear_pointer (&q->content, g_bytes_unref);
+}
+
+gboolean
+tg_record_is_own_address (const TgConfig *c, const char *addr)
+{
+	return addr != NULL &&
+	       (g_strcmp0 (addr, c->support_address) == 0 ||
+		g_strcmp0 (addr, c->comment_address) == 0 ||
+		g_strcmp0 (addr, c->bounce_address) == 0 ||
+		tg_config_is_staff_address (c, addr));
+}
+
+void
+tg_record_arrival_day (const Delivery *d, GDate *day)
+{
+	g_autoptr (GTimeZone) tz = g_time_zone_new_identifier (d->config->timezone);
+	g_autoptr (GDateTime) local =
+		g_date_time_to_timezone (d->received_at, tz);
+
+	g_date_clear (day, 1);
+	g_date_set_dmy (day, g_date_time_get_day_of_month (local),
+			g_date_time_get_month (local),
+			g_date_time_get_year (local));
+}
+
+/* ---- what answers need ------------------------------------------------ */
+
+static gboolean
+load_calendar (Delivery *d, TgStore *store, GError **error)
+{
+	g_autoptr (GArray) holidays = NULL;
+	GDate from;
+
+	if (d->calendar != NULL)
+		return TRUE;
+	d->calendar = tg_config_new_calendar (d->config, error);
+	if (d->calendar == NULL)
+		return FALSE;
+	tg_record_arrival_day (d, &from);
+	g_date_subtract_days (&from, 1);
+	holidays = tg_store_list_holidays (store, &from, error);
+	if (holidays == NULL)
+		return FALSE;
+	for (guint i = 0; i < holidays->len; i++) {
+		const TgHoliday *h = &g_array_index (holidays, TgHoliday, i);
+
+		tg_calendar_add_holiday (d->calendar, g_date_get_year (&h->date),
+					 g_date_get_month (&h->date),
+					 g_date_get_day (&h->date), h->name);
+	}
+	return TRUE;
+}
+
+static TgScope *
+load_scope (TgStore *store, GError **error)
+{
+	g_autoptr (GPtrArray) rows = tg_store_list_scope_rules (store, error);
+	g_autoptr (TgScope) scope = NULL;
+
+	if (rows == NULL)
+		return NULL;
+	scope = tg_scope_new ();
+	for (guint i = 0; i < rows->len; i++) {
+		const TgScopeRuleRow *r = rows->pdata[i];
+		g_autoptr (GError) bad = NULL;
+
+		/* One broken rule must not stop the desk: skip it loudly. */
+		if (!tg_scope_add_rule (scope, r->topic, r->pattern,
+					(const char *const *) r->plans, r->rule,
+					&bad))
+			g_warning ("%s", bad->message);
+	}
+	return g_steal_pointer (&scope);
+}
+
+static gboolean
+may_answer (const Delivery *d)
+{
+	return d->reply_address != NULL &&
+	       !tg_record_is_own_address (d->config, d->reply_address);
+}
+
+/* Records @reply as an outgoing message of @kind to @rcpts and queues it. */
+static gboolean
+queue_outgoing (Delivery *d, TgStore *store, gint64 ticket_id,
+		TgMessageKind kind, const TgReply *reply,
+		const char *const *rcpts, const char *what, GError **error)
+{
+	TgOutgoing out = {
+		.ticket_id = ticket_id,
+		.kind = kind,
+		.message_id = reply->message_id,
+		.envelope_from = d->config->bounce_address,
+		.recipients = rcpts,
+		.subject = reply->subject,
+		.body_text = reply->body,
+		.content = reply->content,
+	};
+	Queued q = { 0, what, g_strdupv ((char **) rcpts),
+		     g_bytes_ref (reply->content), FALSE };
+
+	if (!tg_store_add_outgoing (store, &out, CLAIM_SECONDS, &q.outbox_id,
+				    error)) {
+		tg_queued_clear (&q);
+		return FALSE;
+	}
+	g_array_append_val (d->queued, q);
+	return TRUE;
+}
+
+/* The facts every answer to this mail shares. */
+static TgReplyFacts
+reply_facts (const Delivery *d, TgReplyKind kind, const char *subject)
+{
+	const TgMessage *msg = d->msg;
+	TgReplyFacts f = {
+		.kind = kind,
+		.config = d->config,
+		.calendar = d->calendar,
+		.subject = subject,
+		.customer = d->who.customer_name,
+		.priority = d->priority,
+		.received_at = d->received_at,
+		.to_address = d->reply_address,
+		.in_reply_to = msg->message_id,
+		.references = msg->references,
+		.requester_address = d->sender,
+		.attachment_limit = d->config->attachment_limit,
+	};
+
+	if (msg->from != NULL && g_strcmp0 (d->reply_address, d->sender) == 0)
+		f.to_name = msg->from->name;
+	f.requester = msg->from != NULL && msg->from->name != NULL
+		? msg->from->name
+		: d->sender;
+	if (f.customer == NULL)
+		f.customer = f.requester;
+	return f;
+}
+
+static gboolean
+store_incoming (Delivery *d, TgStore *store, gint64 ticket_id,
+		TgMessageKind kind, const char *note, GError **error)
+{
+	gint64 row = 0;
+	TgIncoming in = {
+		.ticket_id = ticket_id,
+		.kind = kind,
+		.msg = d->msg,
+		.raw = d->spool,
+		.dedup_key = d->dedup_key,
+		.envelope_sender = d->envelope_sender,
+		.envelope_recipient = d->envelope_recipient,
+		.priority = d->priority,
+		.received_at = d->received_at,
+		.note = note,
+	};
+
+	return tg_store_add_incoming (store, &in, &row, error);
+}
+
+static gboolean
+has_address (const GPtrArray *list, const char *addr)
+{
+	for (guint i = 0; i < list->len; i++)
+		if (g_strcmp0 (list->pdata[i], addr) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+/* Everyone the customer wrote to besides us follows the ticket. */
+static char **
+cc_list (const Delivery *d)
+{
+	GPtrArray *cc = g_ptr_array_new ();
+	const GPtrArray *lists[] = { d->msg->to, d->msg->cc };
+
+	for (int l = 0; l < 2; l++)
+		for (guint i = 0; lists[l] != NULL && i < lists[l]->len; i++) {
+			const char *a = ((TgAddress *) lists[l]->pdata[i])->addr;
+
+			if (!tg_record_is_own_address (d->config, a) &&
+			    g_strcmp0 (a, d->sender) != 0 &&
+			    g_strcmp0 (a, d->reply_address) != 0 &&
+			    strchr (a, '@') != NULL && !has_address (cc, a))
+				g_ptr_array_add (cc, g_strdup (a));
+		}
+	g_ptr_array_add (cc, NULL);
+	return (char **) g_ptr_array_free (cc, FALSE);
+}
+
+/* ---- staff notifications ------------------------------------------- */
+
+/* [mail] staff_address without @except (the staff member who wrote). */
+static char **
+staff_recipients (const Delivery *d, const char *except)
+{
+	GPtrArray *list = g_ptr_array_new ();
+
+	for (char **a = d->config->staff_addresses; a && *a; a++)
+		if (g_strcmp0 (*a, except) != 0)
+			g_ptr_array_add (list, g_strdup (*a));
+	g_ptr_array_add (list, NULL);
+	return (char **) g_ptr_array_free (list, FALSE);
+}
+
+/* "Jane Doe via Example Support": who wrote, and that it came through us. */
+static char *
+via_name (const Delivery *d)
+{
+	const char *who = d->msg->from && d->msg->from->name
+		? d->msg->from->name
+		: d->sender;
+
+	return g_strdup_printf ("%s via %s", who ? who : "unknown",
+				d->config->from_name);
+}
+
+/* Forwards this mail to staff with @f's facts on top; @f is filled by the
+ * caller with the ticket's. */
+static gboolean
+notify_staff (Delivery *d, TgStore *store, gint64 ticket_id, TgReplyFacts *f,
+	      GError **error)
+{
+	g_auto (GStrv) rcpts = staff_recipients (d, d->sender);
+	g_autofree char *from = via_name (d);
+	g_autoptr (TgReply) reply = NULL;
+
+	if (rcpts[0] == NULL)
+		return TRUE;
+	if (!load_calendar (d, store, error))
+		return FALSE;
+	f->calendar = d->calendar;
+	f->kind = TG_REPLY_NOTIFY;
+	f->to_name = NULL;
+	f->to_address = rcpts[0];
+	f->to_more = (const char *const *) rcpts + 1;
+	f->from_name = from;
+	f->original = d->spool;
+	reply = tg_replies_build (d->replies, f);
+	return queue_outgoing (d, store, ticket_id, TG_KIND_NOTICE, reply,
+			       (const char *const *) rcpts, "notify", error);
+}
+
+/* The facts of an existing ticket, for a notification about it. The
+ * returned plan and scope borrow from @t. */
+static TgReplyFacts
+ticket_facts (const Delivery *d, const TgTicket *t, TgPlan *plan,
+	      GArray *scope)
+{
+	TgReplyFacts f = reply_facts (d, TG_REPLY_NOTIFY, t->subject);
+
+	*plan = (TgPlan){ .name = t->plan_name,
+			  .reaction_minutes = t->reaction_minutes,
+			  .email_support = !t->billable,
+			  .hourly_rate = t->hourly_rate,
+			  .currency = t->currency };
+	for (char **s = t->scope_flags; s && *s; s++) {
+		TgScopeMatch m = { *s, "" };
+
+		g_array_append_val (scope, m);
+	}
+	f.ticket_number = t->number;
+	f.plan = t->plan_name ? plan : NULL;
+	f.deadline = t->response_due_at;
+	f.customer = t->customer_name ? t->customer_name : f.requester;
+	f.requester_address = t->requester;
+	f.status = t->status;
+	f.assignee = t->assignee;
+	f.cc = (const char *const *) t->cc;
+	f.scope = scope;
+	f.follows_number = t->follows_number;
+	return f;
+}
+
+static gboolean
+notify_about (Delivery *d, TgStore *store, const char *event, GError **error)
+{
+	g_autoptr (GArray) scope = g_array_new (FALSE, TRUE,
+						sizeof (TgScopeMatch));
+	TgPlan plan;
+	TgReplyFacts f = ticket_facts (d, d->ticket, &plan, scope);
+
+	f.event = event;
+	return notify_staff (d, store, d->ticket->id, &f, error);
+}
+
+/* Tells the staff member who wrote why nothing was sent. */
+static gboolean
+notice (Delivery *d, TgStore *store, gint64 ticket_id, const char *subject,
+	const char *text, GError **error)
+{
+	const char *rcpts[] = { d->sender, NULL };
+	g_autoptr (TgReply) reply = NULL;
+	TgReplyFacts f;
+
+	if (!load_calendar (d, store, error))
+		return FALSE;
+	f = reply_facts (d, TG_REPLY_STAFF_NOTICE, subject);
+	f.to_address = d->sender;
+	f.to_name = NULL;
+	f.ticket_number = d->ticket_number;
+	f.notice = text;
+	reply = tg_replies_build (d->replies, &f);
+	return queue_outgoing (d, store, ticket_id, TG_KIND_NOTICE, reply,
+			       rcpts, "notice", error);
+}
+
+/* ---- customer mail ------------------------------------------------- */
+
+/* The plan a new ticket gets: the subscription in force when the mail
+ * arrived, else the fallback plan for customers without one (and for
+ * unknown senders), whose hourly rate the answer quotes. */
+static gboolean
+choose_plan (Delivery *d, TgStore *store, GError **error)
+{
+	if (d->who.plan != NULL) {
+		d->plan = g_steal_pointer (&d->who.plan);
+		return TRUE;
+	}
+	d->plan = tg_store_get_plan (store, d->config->fallback_plan, error);
+	if (d->plan == NULL)
+		g_prefix_error (error, "%s: [policy] fallback_plan: ",
+				d->config->path);
+	return d->plan != NULL;
+}
+
+static const char *const *
+topic_list (GArray *flags, GPtrArray *out)
+{
+	for (guint i = 0; i < flags->len; i++)
+		g_ptr_array_add (out, (gpointer) g_array_index (
+					      flags, TgScopeMatch, i).topic);
+	g_ptr_array_add (out, NULL);
+	return (const char *const *) out->pdata;
+}
+
+static gboolean
+answer_new_ticket (Delivery *d, TgStore *store, gint64 id, const char *subject,
+		   char **cc, GArray *flags, GError **error)
+{
+	g_autoptr (TgReply) reply = NULL;
+	const char *rcpts[] = { d->reply_address, NULL };
+	TgReplyFacts f = reply_facts (d, d->plan->email_support
+						 ? TG_REPLY_ACK
+						 : TG_REPLY_ACK_PAID,
+				      subject);
+
+	f.ticket_number = d->ticket_number;
+	f.plan = d->plan;
+	f.deadline = d->deadline;
+	f.scope = flags;
+	f.cc = (const char *const *) cc;
+	f.follows_number = d->follows_number;
+	if (may_answer (d)) {
+		reply = tg_replies_build (d->replies, &f);
+		if (!queue_outgoing (d, store, id, TG_KIND_ACK, reply, rcpts,
+				     "ack", error))
+			return FALSE;
+	}
+	f.event = d->follows_number ? "New ticket, following a closed one"
+				    : "New ticket";
+	return notify_staff (d, store, id, &f, error);
+}
+
+static gboolean
+open_ticket (Delivery *d, TgStore *store, GError **error)
+{
+	g_autoptr (TgScope) scope = NULL;
+	g_autoptr (GArray) flags = NULL;
+	g_autoptr (GPtrArray) topics = g_ptr_array_new ();
+	g_auto (GStrv) cc = cc_list (d);
+	g_autofree char *subject =
+		tg_thread_clean_subject (d->msg->subject, d->config->subject_tag);
+	gint64 id = 0;
+	TgNewTicket t;
+
+	if (!choose_plan (d, store, error) || !load_calendar (d, store, error))
+		return FALSE;
+	if (d->plan->email_support && d->plan->reaction_minutes > 0)
+		d->deadline = tg_calendar_deadline (d->calendar, d->received_at,
+						    d->plan->reaction_minutes);
+	if ((scope = load_scope (store, error)) == NULL)
+		return FALSE;
+	flags = tg_scope_match (scope, d->plan->name, d->msg->subject,
+				d->msg->body_text);
+	t = (TgNewTicket){
+		.requester = d->sender,
+		.requester_name = d->msg->from ? d->msg->from->name : NULL,
+		.reply_address = d->reply_address,
+		.customer_id = d->who.customer_id,
+		.subject = subject,
+		.priority = d->priority,
+		.plan = d->plan,
+		.billable = !d->plan->email_support,
+		.scope_flags = topic_list (flags, topics),
+		.received_at = d->received_at,
+		.response_due_at = d->deadline,
+		.follows_id = d->follows_id,
+	};
+	if (!tg_store_create_ticket (store, &t, &id, &d->ticket_number, error) ||
+	    !tg_store_add_cc (store, id, (const char *const *) cc, error) ||
+	    !store_incoming (d, store, id, TG_KIND_CUSTOMER, NULL, error))
+		return FALSE;
+	return answer_new_ticket (d, store, id, subject, cc, flags, error);
+}
+
+/* With [policy] ack_followups, a follow-up is acknowledged like the
+ * first mail, with the ticket's own plan and deadline. */
+static gboolean
+acknowledge_again (Delivery *d, TgStore *store, GError **error)
+{
+	const TgTicket *t = d->ticket;
+	const char *rcpts[] = { d->reply_address, NULL };
+	g_autoptr (GArray) scope = g_array_new (FALSE, TRUE,
+						sizeof (TgScopeMatch));
+	g_autoptr (TgReply) reply = NULL;
+	TgPlan plan;
+	TgReplyFacts f;
+
+	if (!load_calendar (d, store, error))
+		return FALSE;
+	f = ticket_facts (d, t, &plan, scope);
+	f.kind = t->billable ? TG_REPLY_ACK_PAID : TG_REPLY_ACK;
+	f.received_at = t->received_at;
+	f.scope = NULL;
+	reply = tg_replies_build (d->replies, &f);
+	return queue_outgoing (d, store, t->id, TG_KIND_ACK, reply, rcpts,
+			       "ack", error);
+}
+
+/* A customer writes again: stored on the ticket, shown to staff; a
+ * resolved, pending or recently closed ticket opens again. No new
+ * acknowledgment unless [policy] ack_followups says so. */
+static gboolean
+follow_up (Delivery *d, TgStore *store, GError **error)
+{
+	TgTicket *t = d->ticket;
+	gboolean reopen = g_strcmp0 (t->status, "resolved") == 0 ||
+			  g_strcmp0 (t->status, "closed") == 0 ||
+			  g_strcmp0 (t->status, "pending") == 0;
+
+	if (!store_incoming (d, store, t->id, TG_KIND_CUSTOMER, NULL, error))
+		return FALSE;
+	if (reopen) {
+		if (!tg_store_set_ticket_status (store, t->id, "open", error))
+			return FALSE;
+		g_free (t->status);
+		t->status = g_strdup ("open");
+	}
+	if (d->config->ack_followups && may_answer (d) &&
+	    !acknowledge_again (d, store, error))
+		return FALSE;
+	return notify_about (d, store,
+			     reopen ? "Customer follow-up, ticket reopened"
+				    : "Customer follow-up",
+			     error);
+}
+
+static gboolean
+reject (Delivery *d, TgStore *store, GError **error)
+{
+	g_autofree char *subject =
+		tg_thread_clean_subject (d->msg->subject, d->config->subject_tag);
+	g_autoptr (TgReply) reply = NULL;
+	const char *rcpts[] = { d->reply_address, NULL };
+	TgReplyFacts f;
+
+	if (!store_incoming (d, store, 0, TG_KIND_REJECTED, NULL, error))
+		return FALSE;
+	if (d->sender == NULL || !may_answer (d))
+		return TRUE;
+	/* The answer quotes the fallback plan's rate for paid support. */
+	if (!choose_plan (d, store, error) || !load_calendar (d, store, error))
+		return FALSE;
+	f = reply_facts (d, TG_REPLY_REJECT_UNKNOWN, subject);
+	f.plan = d->plan;
+	reply = tg_replies_build (d->replies, &f);
+	return queue_outgoing (d, store, 0, TG_KIND_ACK, reply, rcpts,
+			       "reject", error);
+}
+
+/* ---- staff mail ---------------------------------------------------- */
+
+/* Priority and assignee from the command block; the status is set last
+ * by the caller, so that it wins over the first response's "open". */
+static gboolean
+apply_commands (Delivery *d, TgStore *store, GError **error)
+{
+	const TgCommands *c = d->commands;
+	gint64 id = d->ticket->id;
+
+	if (c->has_priority &&
+	    !tg_store_set_ticket_priority (store, id, c->priority, error))
+		return FALSE;
+	if (c->assign != NULL &&
+	    !tg_store_set_ticket_assignee (store, id, c->assign, error))
+		return FALSE;
+	return TRUE;
+}
+
+static gboolean
+apply_status (Delivery *d, TgStore *store, GError **error)
+{
+	if (d->commands->status == NULL)
+		return TRUE;
+	return tg_store_set_ticket_status (store, d->ticket->id,
+					   d->commands->status, error);
+}
+
+/* The customer's side of a ticket: the reply address and the CCs, none
+ * of them ours. */
+static char **
+customer_recipients (const Delivery *d)
+{
+	const TgTicket *t = d->ticket;
+	GPtrArray *list = g_ptr_array_new ();
+
+	if (!tg_record_is_own_address (d->config, t->reply_address))
+		g_ptr_array_add (list, g_strdup (t->reply_address));
+	for (char **c = t->cc; c && *c; c++)
+		if (!tg_record_is_own_address (d->config, *c) &&
+		    !has_address (list, *c))
+			g_ptr_array_add (list, g_strdup (*c));
+	g_ptr_array_add (list, NULL);
+	return (char **) g_ptr_array_free (list, FALSE);
+}
+
+/* "Alice Smith (Example Support)" */
+static char *
+staff_from_name (const Delivery *d)
+{
+	const char *who = d->who.staff_name;
+
+	if (who == NULL && d->msg->from != NULL)
+		who = d->msg->from->name;
+	if (who == NULL)
+		return g_strdup (d->config->from_name);
+	return g_strdup_printf ("%s (%s)", who, d->config->from_name);
+}
+
+static gboolean
+relay (Delivery *d, TgStore *store, GError **error)
+{
+	const TgTicket *t = d->ticket;
+	g_auto (GStrv) rcpts = customer_recipients (d);
+	g_autofree char *from = staff_from_name (d);
+	g_autofree char *subject = g_strdup_printf ("Re: %s", t->subject);
+	g_autoptr (TgReply) reply = NULL;
+	TgReplyFacts f;
+
+	if (rcpts[0] == NULL)
+		return TRUE;
+	if (!load_calendar (d, store, error))
+		return FALSE;
+	f = reply_facts (d, TG_REPLY_NOTIFY, subject);
+	f.ticket_number = t->number;
+	f.to_name = t->requester_name != NULL &&
+				    g_strcmp0 (rcpts[0], t->requester) == 0
+			    ? t->requester_name
+			    : NULL;
+	f.to_address = rcpts[0];
+	f.to_more = (const char *const *) rcpts + 1;
+	f.from_name = from;
+	f.in_reply_to = t->last_message_id;
+	f.references = t->references;
+	reply = tg_replies_build_relay (
+		&f, d->spool, (const char *const *) d->commands->lines->pdata,
+		subject);
+	return queue_outgoing (d, store, t->id, TG_KIND_RELAY, reply,
+			       (const char *const *) rcpts, "relay", error);
+}
+
+/* A staff answer: stored, commands applied, relayed to the customer; the
+ * first one is the ticket's first response. */
+static gboolean
+staff_reply (Delivery *d, TgStore *store, GError **error)
+{
+	gint64 id = d->ticket->id;
+
+	return store_incoming (d, store, id, TG_KIND_STAFF, NULL, error) &&
+	       apply_commands (d, store, error) && relay (d, store, error) &&
+	       tg_store_record_first_response (store, id, d->received_at,
+					       error) &&
+	       apply_status (d, store, error);
+}
+
+/* A note for staff only: never relayed, never a first response. */
+static gboolean
+comment (Delivery *d, TgStore *store, GError **error)
+{
+	g_autofree char *event = g_strdup_printf (
+		"Internal comment by %s", d->sender);
+
+	return store_incoming (d, store, d->ticket->id, TG_KIND_COMMENT, NULL,
+			       error) &&
+	       apply_commands (d, store, error) &&
+	       apply_status (d, store, error) &&
+	       notify_about (d, store, event, error);
+}
+
+/* A bad command block: the mail is kept, nothing is applied or relayed,
+ * and its writer is told why. */
+static gboolean
+refuse (Delivery *d, TgStore *store, GError **error)
+{
+	g_autofree char *number = d->ticket
+		? g_strdup_printf ("#%" G_GINT64_FORMAT, d->ticket->number)
+		: g_strdup ("(none)");
+	g_autofree char *text = g_strdup_printf (
+		"Your mail to ticket %s was NOT sent to the customer, and "
+		"nothing on the ticket was changed:\n\n  %s\n\n"
+		"Commands go on the first lines of a reply, one per line: "
+		"#status open|pending|resolved|closed, #priority "
+		"high|medium|low, #assign ADDR (an active staff member), "
+		"#internal. Correct them and send your reply again.",
+		number, d->refusal);
+	g_autofree char *subject = g_strdup_printf (
+		"Not sent: %s", d->msg->subject);
+	gint64 id = d->ticket ? d->ticket->id : 0;
+
+	d->ticket_number = d->ticket ? d->ticket->number : 0;
+	return store_incoming (d, store, id, TG_KIND_STAFF, d->refusal,
+			       error) &&
+	       notice (d, store, id, subject, text, error);
+}
+
+static gboolean
+staff_alone (Delivery *d, TgStore *store, GError **error)
+{
+	g_autofree char *subject = g_strdup_printf ("Not sent: %s",
+						    d->msg->subject);
+	const char *text =
+		"Your mail did not match any ticket (it neither answers a "
+		"mail of a ticket nor carries a ticket's tag in its subject), "
+		"so it was stored without a ticket and sent to nobody. To "
+		"answer a customer, reply to the ticket's notification or "
+		"keep its tag, such as [Support #1234], in the subject.";
+
+	return store_incoming (d, store, 0,
+			       d->to_comment ? TG_KIND_COMMENT : TG_KIND_STAFF,
+			       "no ticket", error) &&
+	       notice (d, store, 0, subject, text, error);
+}
+
+gboolean
+tg_record_action (Delivery *d, TgStore *store, GError **error)
+{
+	gint64 ticket_id = d->ticket != NULL ? d->ticket->id : 0;
+
+	if (d->ticket != NULL)
+		d->ticket_number = d->ticket->number;
+	switch (d->action) {
+	case ACTION_NEW_TICKET:
+		return open_ticket (d, store, error);
+	case ACTION_FOLLOW_UP:
+		return follow_up (d, store, error);
+	case ACTION_STAFF_REPLY:
+		return staff_reply (d, store, error);
+	case ACTION_COMMENT:
+		return comment (d, store, error);
+	case ACTION_STAFF_REFUSED:
+		return refuse (d, store, error);
+	case ACTION_STAFF_ALONE:
+		return staff_alone (d, store, error);
+	case ACTION_MACHINE:
+		return store_incoming (d, store, ticket_id, TG_KIND_MACHINE,
+				       NULL, error);
+	case ACTION_REJECTED:
+		return reject (d, store, error);
+	case ACTION_DUPLICATE:
+		break;
+	}
+	return TRUE;
+}

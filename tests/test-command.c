@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-command: the command block at the top of staff replies. */
+#include "tgtest.h"
+
+#include <string.h>
+
+#include "command.h"
+
+typedef struct {
+	const char *label;
+	const char *text;
+	gboolean ok;
+	const char *status;
+	int priority; /* 0: none */
+	const char *assign;
+	gboolean internal;
+	guint n_lines;
+	const char *rest; /* the text left for the customer */
+} Row;
+
+static const Row rows[] = {
+	{ "no commands", "Hello,\nwe fixed it.\n", TRUE, NULL, 0, NULL, FALSE,
+	  0, "Hello,\nwe fixed it.\n" },
+	{ "status", "#status resolved\nHello,\n", TRUE, "resolved", 0, NULL,
+	  FALSE, 1, "Hello,\n" },
+	{ "leading blank lines, CRLF", "\r\n\r\n#status pending\r\n\r\nHi\r\n",
+	  TRUE, "pending", 0, NULL, FALSE, 1, "Hi\r\n" },
+	{ "all four", "#status closed\n#priority HIGH\n#assign Bob@Desk.example\n"
+		      "#internal\nnote\n",
+	  TRUE, "closed", TG_PRIORITY_HIGH, "bob@desk.example", TRUE, 4,
+	  "note\n" },
+	{ "blank line inside the block", "#priority low\n\n#status open\n\nx",
+	  TRUE, "open", TG_PRIORITY_LOW, NULL, FALSE, 2, "x" },
+	{ "later # is text", "Hi\n#status closed\n", TRUE, NULL, 0, NULL, FALSE,
+	  0, "Hi\n#status closed\n" },
+	{ "heading with a space is text", "# Summary\n#status x\n", TRUE, NULL,
+	  0, NULL, FALSE, 0, "# Summary\n#status x\n" },
+	{ "number is text", "#1 thing\n", TRUE, NULL, 0, NULL, FALSE, 0,
+	  "#1 thing\n" },
+	{ "only commands", "#status resolved\n", TRUE, "resolved", 0, NULL,
+	  FALSE, 1, "" },
+	{ "unknown command", "#frobnicate\nHi\n", FALSE, NULL, 0, NULL, FALSE, 0, NULL },
+	{ "bad status", "#status done\nHi\n", FALSE, NULL, 0, NULL, FALSE, 0, NULL },
+	{ "bad priority", "#priority urgent\n", FALSE, NULL, 0, NULL, FALSE, 0, NULL },
+	{ "assign without address", "#assign bob\n", FALSE, NULL, 0, NULL, FALSE, 0, NULL },
+	{ "status without value", "#status\n", FALSE, NULL, 0, NULL, FALSE, 0, NULL },
+	{ "extra words", "#internal please\n", FALSE, NULL, 0, NULL, FALSE, 0, NULL },
+	{ "one bad line spoils the block", "#status resolved\n#prio high\nHi",
+	  FALSE, NULL, 0, NULL, FALSE, 0, NULL },
+	{ "code at the top is refused", "#include <stdio.h>\n", FALSE, NULL, 0, NULL, FALSE, 0, NULL },
+};
+
+static void
+test_rows (void)
+{
+	for (gsize i = 0; i < G_N_ELEMENTS (rows); i++) {
+		const Row *r = &rows[i];
+		g_autoptr (GError) error = NULL;
+		g_autoptr (TgCommands) c = tg_commands_parse (r->text, &error);
+
+		g_test_message ("row \"%s\"", r->label);
+		if (!r->ok) {
+			g_assert_null (c);
+			g_assert_error (error, TG_COMMAND_ERROR,
+					TG_COMMAND_ERROR_INVALID);
+			g_assert_nonnull (strchr (error->message, '#'));
+			continue;
+		}
+		g_assert_no_error (error);
+		g_assert_cmpstr (c->status, ==, r->status);
+		g_assert_cmpint (c->has_priority ? (int) c->priority : 0, ==,
+				 r->priority);
+		g_assert_cmpstr (c->assign, ==, r->assign);
+		g_assert_cmpint (c->internal, ==, r->internal);
+		g_assert_cmpuint (c->lines->len, ==, r->n_lines);
+		g_assert_cmpint (tg_commands_is_empty (c), ==, r->n_lines == 0);
+		g_assert_cmpstr (c->text, ==, r->rest);
+	}
+}
+
+static void
+test_error_names_line (void)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (TgCommands) c =
+		tg_commands_parse ("#status resolved\n#stauts open\n", &error);
+
+	g_assert_null (c);
+	g_assert_nonnull (strstr (error->message, "\"#stauts open\""));
+	g_assert_nonnull (strstr (error->message, "#status"));
+}
+
+int
+main (int argc, char **argv)
+{
+	g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+	g_test_add_func ("/command/parse/table", test_rows);
+	g_test_add_func ("/command/parse/error-names-line", test_error_names_line);
+	return g_test_run ();
+}
