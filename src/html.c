@@ -27,57 +27,44 @@ typedef struct {
  * "special" set and common symbols). Names are case-sensitive.
  */
 static const HtmlEntity entities[] = {
-	{ "quot", 34 },	     { "amp", 38 },	  { "apos", 39 },
-	{ "lt", 60 },	     { "gt", 62 },	  { "nbsp", 160 },
-	{ "iexcl", 161 },    { "cent", 162 },	  { "pound", 163 },
-	{ "curren", 164 },   { "yen", 165 },	  { "brvbar", 166 },
-	{ "sect", 167 },     { "uml", 168 },	  { "copy", 169 },
-	{ "ordf", 170 },     { "laquo", 171 },	  { "not", 172 },
-	{ "shy", 173 },	     { "reg", 174 },	  { "macr", 175 },
-	{ "deg", 176 },	     { "plusmn", 177 },	  { "sup2", 178 },
-	{ "sup3", 179 },     { "acute", 180 },	  { "micro", 181 },
-	{ "para", 182 },     { "middot", 183 },	  { "cedil", 184 },
-	{ "sup1", 185 },     { "ordm", 186 },	  { "raquo", 187 },
-	{ "frac14", 188 },   { "frac12", 189 },	  { "frac34", 190 },
-	{ "iquest", 191 },   { "Agrave", 192 },	  { "Aacute", 193 },
-	{ "Acirc", 194 },    { "Atilde", 195 },	  { "Auml", 196 },
-	{ "Aring", 197 },    { "AElig", 198 },	  { "Ccedil", 199 },
-	{ "Egrave", 200 },   { "Eacute", 201 },	  { "Ecirc", 202 },
-	{ "Euml", 203 },     { "Igrave", 204 },	  { "Iacute", 205 },
-	{ "Icirc", 206 },    { "Iuml", 207 },	  { "ETH", 208 },
-	{ "Ntilde", 209 },   { "Ograve", 210 },	  { "Oacute", 211 },
-	{ "Ocirc", 212 },    { "Otilde", 213 },	  { "Ouml", 214 },
-	{ "times", 215 },    { "Oslash", 216 },	  { "Ugrave", 217 },
-	{ "Uacute", 218 },   { "Ucirc", 219 },	  { "Uuml", 220 },
-	{ "Yacute", 221 },   { "THORN", 222 },	  { "szlig", 223 },
-	{ "agrave", 224 },   { "aacute", 225 },	  { "acirc", 226 },
-	{ "atilde", 227 },   { "auml", 228 },	  { "aring", 229 },
-	{ "aelig", 230 },    { "ccedil", 231 },	  { "egrave", 232 },
-	{ "eacute", 233 },   { "ecirc", 234 },	  { "euml", 235 },
-	{ "igrave", 236 },   { "iacute", 237 },	  { "icirc", 238 },
-	{ "iuml", 239 },     { "eth", 240 },	  { "ntilde", 241 },
-	{ "ograve", 242 },   { "oacute", 243 },	  { "ocirc", 244 },
-	{ "otilde", 245 },   { "ouml", 246 },	  { "divide", 247 },
-	{ "oslash", 248 },   { "ugrave", 249 },	  { "uacute", 250 },
-	{ "ucirc", 251 },    { "uuml", 252 },	  { "yacute", 253 },
-	{ "thorn", 254 },    { "yuml", 255 },	  { "OElig", 338 },
-	{ "oelig", 339 },    { "Scaron", 352 },	  { "scaron", 353 },
-	{ "Yuml", 376 },     { "fnof", 402 },	  { "circ", 710 },
-	{ "tilde", 732 },    { "ensp", 8194 },	  { "emsp", 8195 },
-	{ "thinsp", 8201 },  { "zwnj", 8204 },	  { "zwj", 8205 },
-	{ "lrm", 8206 },     { "rlm", 8207 },	  { "ndash", 8211 },
-	{ "mdash", 8212 },   { "lsquo", 8216 },	  { "rsquo", 8217 },
-	{ "sbquo", 8218 },   { "ldquo", 8220 },	  { "rdquo", 8221 },
-	{ "bdquo", 8222 },   { "dagger", 8224 },  { "Dagger", 8225 },
-	{ "bull", 8226 },    { "hellip", 8230 },  { "permil", 8240 },
-	{ "prime", 8242 },   { "Prime", 8243 },	  { "lsaquo", 8249 },
-	{ "rsaquo", 8250 },  { "euro", 8364 },	  { "trade", 8482 },
-	{ "larr", 8592 },    { "uarr", 8593 },	  { "rarr", 8594 },
-	{ "darr", 8595 },    { "harr", 8596 },	  { "lArr", 8656 },
-	{ "rArr", 8658 },    { "hArr", 8660 },	  { "minus", 8722 },
-	{ "infin", 8734 },   { "ne", 8800 },	  { "le", 8804 },
-	{ "ge", 8805 },	     { "loz", 9674 },	  { "hearts", 9829 },
-	{ "check", 10003 },
+	{"quot", 34},	  {"amp", 38},	    {"apos", 39},     {"lt", 60},
+	{"gt", 62},	  {"nbsp", 160},    {"iexcl", 161},   {"cent", 162},
+	{"pound", 163},	  {"curren", 164},  {"yen", 165},     {"brvbar", 166},
+	{"sect", 167},	  {"uml", 168},	    {"copy", 169},    {"ordf", 170},
+	{"laquo", 171},	  {"not", 172},	    {"shy", 173},     {"reg", 174},
+	{"macr", 175},	  {"deg", 176},	    {"plusmn", 177},  {"sup2", 178},
+	{"sup3", 179},	  {"acute", 180},   {"micro", 181},   {"para", 182},
+	{"middot", 183},  {"cedil", 184},   {"sup1", 185},    {"ordm", 186},
+	{"raquo", 187},	  {"frac14", 188},  {"frac12", 189},  {"frac34", 190},
+	{"iquest", 191},  {"Agrave", 192},  {"Aacute", 193},  {"Acirc", 194},
+	{"Atilde", 195},  {"Auml", 196},    {"Aring", 197},   {"AElig", 198},
+	{"Ccedil", 199},  {"Egrave", 200},  {"Eacute", 201},  {"Ecirc", 202},
+	{"Euml", 203},	  {"Igrave", 204},  {"Iacute", 205},  {"Icirc", 206},
+	{"Iuml", 207},	  {"ETH", 208},	    {"Ntilde", 209},  {"Ograve", 210},
+	{"Oacute", 211},  {"Ocirc", 212},   {"Otilde", 213},  {"Ouml", 214},
+	{"times", 215},	  {"Oslash", 216},  {"Ugrave", 217},  {"Uacute", 218},
+	{"Ucirc", 219},	  {"Uuml", 220},    {"Yacute", 221},  {"THORN", 222},
+	{"szlig", 223},	  {"agrave", 224},  {"aacute", 225},  {"acirc", 226},
+	{"atilde", 227},  {"auml", 228},    {"aring", 229},   {"aelig", 230},
+	{"ccedil", 231},  {"egrave", 232},  {"eacute", 233},  {"ecirc", 234},
+	{"euml", 235},	  {"igrave", 236},  {"iacute", 237},  {"icirc", 238},
+	{"iuml", 239},	  {"eth", 240},	    {"ntilde", 241},  {"ograve", 242},
+	{"oacute", 243},  {"ocirc", 244},   {"otilde", 245},  {"ouml", 246},
+	{"divide", 247},  {"oslash", 248},  {"ugrave", 249},  {"uacute", 250},
+	{"ucirc", 251},	  {"uuml", 252},    {"yacute", 253},  {"thorn", 254},
+	{"yuml", 255},	  {"OElig", 338},   {"oelig", 339},   {"Scaron", 352},
+	{"scaron", 353},  {"Yuml", 376},    {"fnof", 402},    {"circ", 710},
+	{"tilde", 732},	  {"ensp", 8194},   {"emsp", 8195},   {"thinsp", 8201},
+	{"zwnj", 8204},	  {"zwj", 8205},    {"lrm", 8206},    {"rlm", 8207},
+	{"ndash", 8211},  {"mdash", 8212},  {"lsquo", 8216},  {"rsquo", 8217},
+	{"sbquo", 8218},  {"ldquo", 8220},  {"rdquo", 8221},  {"bdquo", 8222},
+	{"dagger", 8224}, {"Dagger", 8225}, {"bull", 8226},   {"hellip", 8230},
+	{"permil", 8240}, {"prime", 8242},  {"Prime", 8243},  {"lsaquo", 8249},
+	{"rsaquo", 8250}, {"euro", 8364},   {"trade", 8482},  {"larr", 8592},
+	{"uarr", 8593},	  {"rarr", 8594},   {"darr", 8595},   {"harr", 8596},
+	{"lArr", 8656},	  {"rArr", 8658},   {"hArr", 8660},   {"minus", 8722},
+	{"infin", 8734},  {"ne", 8800},	    {"le", 8804},     {"ge", 8805},
+	{"loz", 9674},	  {"hearts", 9829}, {"check", 10003},
 };
 
 /*
@@ -93,14 +80,14 @@ static const gunichar cp1252_c1[32] = {
 
 /* Elements that break a paragraph (a blank line) or just a line. */
 static const char *const paragraph_tags[] = {
-	"p",  "h1", "h2", "h3",	 "h4",	    "h5",      "h6",
+	"p",  "h1", "h2",  "h3",    "h4",      "h5",	 "h6",
 	"hr", "dl", "pre", "table", "address", "figure", "blockquote",
 };
 
 static const char *const line_tags[] = {
-	"div",	   "li",      "tr",	"dt",	  "dd",	    "section",
-	"article", "header",  "footer", "nav",	  "aside",  "main",
-	"form",	   "fieldset", "center", "caption", "legend", "details",
+	"div",	   "li",	 "tr",	   "dt",      "dd",	"section",
+	"article", "header",	 "footer", "nav",     "aside",	"main",
+	"form",	   "fieldset",	 "center", "caption", "legend", "details",
 	"summary", "figcaption", "option", "body",
 };
 
@@ -110,7 +97,7 @@ static const char *const hidden_tags[] = {
 };
 
 typedef struct {
-	const char *p;   /* the next input byte */
+	const char *p;	 /* the next input byte */
 	const char *end; /* one past the last input byte */
 	GString *out;
 	gboolean pending_space;
@@ -118,10 +105,10 @@ typedef struct {
 	guint pre_depth;      /* inside <pre>: keep blank space */
 	guint list_depth;
 	guint quote_depth;
-	char *href;        /* target of the open <a>, or NULL */
-	gsize link_start;  /* out->len when the open <a> began */
+	char *href;		/* target of the open <a>, or NULL */
+	gsize link_start;	/* out->len when the open <a> began */
 	gboolean no_head_close; /* searched once for </head>: not there */
-	gboolean no_body;       /* searched once for <body>: not there */
+	gboolean no_body;	/* searched once for <body>: not there */
 } Html;
 
 static gboolean
@@ -173,8 +160,8 @@ strip_trailing_blanks (GString *out)
 {
 	gsize len = out->len;
 
-	while (len > 0 && (out->str[len - 1] == ' ' ||
-			   out->str[len - 1] == '\t'))
+	while (len > 0 &&
+	       (out->str[len - 1] == ' ' || out->str[len - 1] == '\t'))
 		len--;
 	g_string_truncate (out, len);
 }
@@ -204,15 +191,13 @@ flush_pending (Html *h)
 		line_start = TRUE;
 	} else if (h->out->str[h->out->len - 1] == '\n') {
 		line_start = TRUE;
-	} else if (h->pending_space &&
-		   h->out->str[h->out->len - 1] != ' ') {
+	} else if (h->pending_space && h->out->str[h->out->len - 1] != ' ') {
 		g_string_append_c (h->out, ' ');
 	}
 	h->pending_breaks = 0;
 	h->pending_space = FALSE;
 	if (line_start)
-		for (guint i = 0; i < MIN (h->quote_depth, HTML_QUOTE_MAX);
-		     i++)
+		for (guint i = 0; i < MIN (h->quote_depth, HTML_QUOTE_MAX); i++)
 			g_string_append (h->out, "> ");
 }
 
@@ -245,10 +230,10 @@ emit_char (Html *h, gunichar ch)
 		h->pending_space = FALSE;
 		return;
 	}
-	if (ch < 0x80 && is_blank ((char) ch)) {
+	if (ch < 0x80 && is_blank ((char)ch)) {
 		if (h->pre_depth > 0 && ch != '\r') {
 			flush_pending (h);
-			g_string_append_c (h->out, (char) ch);
+			g_string_append_c (h->out, (char)ch);
 		} else {
 			h->pending_space = TRUE;
 		}
@@ -278,7 +263,7 @@ numeric_value (guint64 value)
 	if (value == 0 || value > 0x10FFFF ||
 	    (value >= 0xD800 && value <= 0xDFFF))
 		return 0xFFFD;
-	return (gunichar) value;
+	return (gunichar)value;
 }
 
 /*
@@ -303,13 +288,15 @@ decode_entity (const char *p, const char *end, gunichar *ch_out)
 			q++;
 		}
 		digits = q;
-		while (q < end && (hex ? g_ascii_isxdigit (*q)
-				       : g_ascii_isdigit (*q))) {
+		while (q < end &&
+		       (hex ? g_ascii_isxdigit (*q) : g_ascii_isdigit (*q))) {
 			/* Saturate: anything this big is invalid anyway. */
 			if (value <= 0x10FFFF)
 				value = value * (hex ? 16 : 10) +
-					(guint64) (hex ? g_ascii_xdigit_value (*q)
-						       : g_ascii_digit_value (*q));
+					(guint64)(hex ? g_ascii_xdigit_value (
+								*q)
+						      : g_ascii_digit_value (
+								*q));
 			q++;
 		}
 		if (q == digits)
@@ -332,7 +319,7 @@ decode_entity (const char *p, const char *end, gunichar *ch_out)
 		if (entities[i].name[0] != *name)
 			continue;
 		len = strlen (entities[i].name);
-		if (len != (gsize) (q - name) ||
+		if (len != (gsize)(q - name) ||
 		    strncmp (name, entities[i].name, len) != 0)
 			continue;
 		/* Without ';' only when no letter follows ("&copy 2024"). */
@@ -350,7 +337,7 @@ decode_entity (const char *p, const char *end, gunichar *ch_out)
 static char *
 decode_text (const char *p, const char *end)
 {
-	GString *s = g_string_sized_new ((gsize) (end - p));
+	GString *s = g_string_sized_new ((gsize)(end - p));
 
 	while (p < end) {
 		gunichar ch = 0;
@@ -444,7 +431,8 @@ scan_attributes (const char *p, const char *end, HtmlTag *tag)
 		while (p < end && is_blank (*p))
 			p++;
 		if (p < end && (*p == '"' || *p == '\'')) {
-			const char *close = memchr (p + 1, *p, (gsize) (end - p - 1));
+			const char *close =
+				memchr (p + 1, *p, (gsize)(end - p - 1));
 
 			if (close == NULL)
 				return NULL;
@@ -474,7 +462,8 @@ static gboolean
 same_target (const char *href, const char *text)
 {
 	static const char *const prefixes[] = {
-		"", "mailto:", "http://", "https://", "http://www.", "https://www.",
+		"",	    "mailto:",	   "http://",
+		"https://", "http://www.", "https://www.",
 	};
 	gsize tlen = strlen (text);
 	gsize hlen = strlen (href);
@@ -545,7 +534,7 @@ skip_hidden (Html *h, const char *name)
 		h->p = h->end;
 		return;
 	}
-	gt = memchr (close, '>', (gsize) (h->end - close));
+	gt = memchr (close, '>', (gsize)(h->end - close));
 	h->p = gt != NULL ? gt + 1 : h->end;
 }
 
@@ -574,6 +563,16 @@ skip_head (Html *h)
 		h->p = body;
 	else if (close != NULL)
 		h->p = close;
+}
+
+/* nest: counts an element that can nest in and out, ignoring strays. */
+static void
+nest (guint *depth, const HtmlTag *tag)
+{
+	if (!tag->is_end)
+		(*depth)++;
+	else if (*depth > 0)
+		(*depth)--;
 }
 
 static void
@@ -609,26 +608,14 @@ handle_tag (Html *h, HtmlTag *tag)
 	}
 	if (strcmp (name, "ul") == 0 || strcmp (name, "ol") == 0) {
 		request_break (h, 2);
-		if (tag->is_end && h->list_depth > 0)
-			h->list_depth--;
-		else if (!tag->is_end)
-			h->list_depth++;
+		nest (&h->list_depth, tag);
 		return;
 	}
-	if (strcmp (name, "pre") == 0) {
-		if (tag->is_end && h->pre_depth > 0)
-			h->pre_depth--;
-		else if (!tag->is_end)
-			h->pre_depth++;
-	}
-	if (strcmp (name, "blockquote") == 0) {
-		request_break (h, 2);
-		if (tag->is_end && h->quote_depth > 0)
-			h->quote_depth--;
-		else if (!tag->is_end)
-			h->quote_depth++;
-		return;
-	}
+	/* Both also break a paragraph, below. */
+	if (strcmp (name, "pre") == 0)
+		nest (&h->pre_depth, tag);
+	else if (strcmp (name, "blockquote") == 0)
+		nest (&h->quote_depth, tag);
 	if (in_list (name, paragraph_tags, G_N_ELEMENTS (paragraph_tags))) {
 		request_break (h, 2);
 		return;
@@ -660,26 +647,32 @@ scan_markup (Html *h)
 {
 	const char *p = h->p + 1;
 	const char *q = NULL;
-	HtmlTag tag = { 0 };
+	HtmlTag tag = {0};
 
 	if (p < h->end && *p == '!') {
 		if (h->end - p >= 3 && strncmp (p, "!--", 3) == 0) {
 			q = find_ci (p + 3, h->end, "-->");
 			h->p = q != NULL ? q + 3 : h->end;
 		} else {
-			q = memchr (p, '>', (gsize) (h->end - p));
+			q = memchr (p, '>', (gsize)(h->end - p));
 			h->p = q != NULL ? q + 1 : h->end;
 		}
 		return TRUE;
 	}
 	if (p < h->end && *p == '?') {
-		q = memchr (p, '>', (gsize) (h->end - p));
+		q = memchr (p, '>', (gsize)(h->end - p));
 		h->p = q != NULL ? q + 1 : h->end;
 		return TRUE;
 	}
 	if (p < h->end && *p == '/') {
 		tag.is_end = TRUE;
 		p++;
+		/* "</>" and "</ x>" are dropped as browsers drop them. */
+		if (p < h->end && !g_ascii_isalpha (*p)) {
+			q = memchr (p, '>', (gsize)(h->end - p));
+			h->p = q != NULL ? q + 1 : h->end;
+			return TRUE;
+		}
 	}
 	if (p >= h->end || !g_ascii_isalpha (*p))
 		return FALSE;
@@ -696,20 +689,20 @@ char *
 tg_html_to_text (const char *html, gssize len)
 {
 	g_autofree char *valid = NULL;
-	Html h = { 0 };
+	Html h = {0};
 
 	g_return_val_if_fail (html != NULL || len == 0, NULL);
 
 	if (html == NULL)
 		return g_strdup ("");
 	if (len < 0)
-		len = (gssize) strlen (html);
+		len = (gssize)strlen (html);
 	valid = g_utf8_make_valid (html, len);
 	h.p = valid;
 	h.end = valid + strlen (valid);
-	h.out = g_string_sized_new ((gsize) len / 2 + 16);
+	h.out = g_string_sized_new ((gsize)len / 2 + 16);
 	while (h.p < h.end) {
-		const char *lt = memchr (h.p, '<', (gsize) (h.end - h.p));
+		const char *lt = memchr (h.p, '<', (gsize)(h.end - h.p));
 		const char *stop = lt != NULL ? lt : h.end;
 
 		emit_text (&h, h.p, stop);

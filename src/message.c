@@ -15,6 +15,7 @@
 #include <gmime/gmime.h>
 
 #include "gmime-autocleanups.h"
+#include "mime-source.h"
 #include "html.h"
 
 /*
@@ -31,7 +32,10 @@
 #define MESSAGE_SNIFF_MAX (64 * 1024)
 #define MESSAGE_IO_CHUNK (64 * 1024)
 
+/* clang-format would put spaces into the quark name. */
+/* clang-format off */
 G_DEFINE_QUARK (tg-message-error-quark, tg_message_error)
+/* clang-format on */
 
 /*
  * 8-bit text that is not UTF-8 is nearly always windows-1252 in our mail;
@@ -47,11 +51,11 @@ static const char *fallback_charsets[] = {
 typedef struct {
 	TgMessage *msg;
 	GMimeParserOptions *options;
-	GMimePart *plain; /* borrowed: the first inline text/plain */
-	GMimePart *html;  /* borrowed: the first inline text/html */
+	GMimePart *plain;	/* borrowed: the first inline text/plain */
+	GMimePart *html;	/* borrowed: the first inline text/html */
 	GMimePart *named_plain; /* borrowed: the first text/plain with a
 				   file name, but not "attachment" */
-	const char *prologue;   /* borrowed: the first text before the
+	const char *prologue;	/* borrowed: the first text before the
 				   first part of a multipart */
 	GMimeObject *recovered; /* a broken multipart parsed again */
 	gboolean depth_warned;
@@ -124,8 +128,8 @@ to_valid_utf8 (const char *s)
 
 	if (g_utf8_validate_len (s, len, NULL))
 		return g_strdup (s);
-	decoded = g_mime_utils_decode_8bit (g_mime_parser_options_get_default (),
-					    s, len);
+	decoded = g_mime_utils_decode_8bit (
+		g_mime_parser_options_get_default (), s, len);
 	return g_utf8_make_valid (decoded, -1);
 }
 
@@ -139,7 +143,7 @@ replace_controls (char *s)
 		if (!g_unichar_iscntrl (ch) && ch != 0x2028 && ch != 0x2029)
 			continue;
 		/* Overwrite the whole sequence with spaces: same length. */
-		for (gint n = g_utf8_skip[*(guchar *) p]; n > 0; n--)
+		for (gint n = g_utf8_skip[*(guchar *)p]; n > 0; n--)
 			p[n - 1] = ' ';
 	}
 }
@@ -193,7 +197,8 @@ clean_short (const char *s, gsize max, guint *warnings)
 static char *
 clean_id (TgMessage *msg, const char *id)
 {
-	g_autofree char *clean = clean_short (id, MESSAGE_MAX_SHORT, &msg->parse_warnings);
+	g_autofree char *clean =
+		clean_short (id, MESSAGE_MAX_SHORT, &msg->parse_warnings);
 	char *p = NULL;
 
 	if (clean == NULL)
@@ -211,8 +216,8 @@ static gboolean
 has_prefix_ci (const char *s, const char *const *prefixes, gsize n)
 {
 	for (gsize i = 0; s != NULL && i < n; i++)
-		if (g_ascii_strncasecmp (s, prefixes[i], strlen (prefixes[i])) ==
-		    0)
+		if (g_ascii_strncasecmp (s, prefixes[i],
+					 strlen (prefixes[i])) == 0)
 			return TRUE;
 	return FALSE;
 }
@@ -222,8 +227,8 @@ static gboolean
 charset_is_wide (const char *charset)
 {
 	static const char *const prefixes[] = {
-		"utf-16", "utf16", "utf-32", "utf32",
-		"ucs-2",  "ucs2",  "ucs-4",  "ucs4", "unicode",
+		"utf-16", "utf16", "utf-32", "utf32",	"ucs-2",
+		"ucs2",	  "ucs-4", "ucs4",   "unicode",
 	};
 
 	return has_prefix_ci (charset, prefixes, G_N_ELEMENTS (prefixes));
@@ -234,7 +239,10 @@ static gboolean
 charset_is_stateful (const char *charset)
 {
 	static const char *const prefixes[] = {
-		"utf-7", "utf7", "iso-2022", "hz",
+		"utf-7",
+		"utf7",
+		"iso-2022",
+		"hz",
 	};
 
 	return has_prefix_ci (charset, prefixes, G_N_ELEMENTS (prefixes));
@@ -273,8 +281,8 @@ charset_is_utf8_or_ascii (const char *charset)
 static GByteArray *
 take_mem_array (GMimeStream *mem)
 {
-	GByteArray *array = g_mime_stream_mem_get_byte_array (
-		GMIME_STREAM_MEM (mem));
+	GByteArray *array =
+		g_mime_stream_mem_get_byte_array (GMIME_STREAM_MEM (mem));
 
 	g_mime_stream_mem_set_owner (GMIME_STREAM_MEM (mem), FALSE);
 	return array;
@@ -288,8 +296,8 @@ take_mem_array (GMimeStream *mem)
 static GByteArray *
 convert_charset (const guint8 *data, gsize len, const char *charset)
 {
-	g_autoptr (GMimeFilter) filter = g_mime_filter_charset_new (charset,
-								     "UTF-8");
+	g_autoptr (GMimeFilter) filter =
+		g_mime_filter_charset_new (charset, "UTF-8");
 	g_autoptr (GMimeStream) sink = NULL;
 	g_autoptr (GMimeStream) filtered = NULL;
 
@@ -298,8 +306,8 @@ convert_charset (const guint8 *data, gsize len, const char *charset)
 	sink = g_mime_stream_mem_new ();
 	filtered = g_mime_stream_filter_new (sink);
 	g_mime_stream_filter_add (GMIME_STREAM_FILTER (filtered), filter);
-	(void) g_mime_stream_write (filtered, (const char *) data, len);
-	(void) g_mime_stream_flush (filtered);
+	(void)g_mime_stream_write (filtered, (const char *)data, len);
+	(void)g_mime_stream_flush (filtered);
 	return take_mem_array (sink);
 }
 
@@ -319,21 +327,32 @@ normalize_text (const guint8 *data, gsize len)
 				continue;
 			lf[n++] = '\n';
 		} else {
-			lf[n++] = (char) data[i];
+			lf[n++] = (char)data[i];
 		}
 	}
-	return g_utf8_make_valid (lf, (gssize) n);
+	return g_utf8_make_valid (lf, (gssize)n);
+}
+
+/* text_from_bytes: (transfer full): UTF-8 bytes with NULs as spaces. */
+static char *
+text_from_bytes (GByteArray *bytes)
+{
+	for (guint i = 0; i < bytes->len; i++)
+		if (bytes->data[i] == '\0')
+			bytes->data[i] = ' ';
+	return normalize_text (bytes->data, bytes->len);
 }
 
 /*
  * bytes_to_text: (transfer full): decoded part content in @charset
- * (nullable) as normalized UTF-8. Mail lies about charsets: bytes that
- * are valid UTF-8 are taken as UTF-8 whatever the label says (Latin-1 or
- * KOI8-R text is practically never valid UTF-8), except for the wide and
- * the stateful 7-bit charsets, whose text means something else. 8-bit
- * bytes under a stateful label, an unknown label or none go through the
- * fallback charsets. NUL bytes become spaces: the C strings downstream
- * cannot carry them.
+ * (nullable) as normalized UTF-8; @bytes is overwritten. Mail lies about
+ * charsets: bytes that are valid UTF-8 are taken as UTF-8 whatever the
+ * label says (Latin-1 or KOI8-R text is practically never valid UTF-8),
+ * except under the wide and the stateful 7-bit charsets, whose text is
+ * not what its bytes look like. Declared UTF-8 with a few bad bytes keeps
+ * the rest. 8-bit bytes under a stateful label, an unknown label or none
+ * go through the fallback charsets. NUL bytes become spaces: the C
+ * strings downstream cannot carry them.
  */
 static char *
 bytes_to_text (GByteArray *bytes, const char *charset)
@@ -344,34 +363,31 @@ bytes_to_text (GByteArray *bytes, const char *charset)
 	if (charset != NULL && *charset == '\0')
 		charset = NULL;
 	if (charset_is_wide (charset) ||
-	    (charset_is_stateful (charset) && is_7bit (bytes)))
+	    (charset_is_stateful (charset) && is_7bit (bytes))) {
 		converted = convert_charset (bytes->data, bytes->len, charset);
-	if (converted == NULL || converted->len == 0) {
+		if (converted != NULL && converted->len > 0)
+			return text_from_bytes (converted);
+	}
+	/* Past here NULs are only in the way (of UTF-8 validation, and of
+	 * the string that GMime decodes below). */
+	for (guint i = 0; i < bytes->len; i++)
+		if (bytes->data[i] == '\0')
+			bytes->data[i] = ' ';
+	if (g_utf8_validate_len ((const char *)bytes->data, bytes->len, NULL) ||
+	    (charset != NULL && charset_is_utf8 (charset)))
+		return normalize_text (bytes->data, bytes->len);
+	if (charset != NULL && !charset_is_utf8_or_ascii (charset) &&
+	    !charset_is_stateful (charset) && !charset_is_wide (charset)) {
 		g_clear_pointer (&converted, g_byte_array_unref);
-		for (guint i = 0; i < bytes->len; i++)
-			if (bytes->data[i] == '\0')
-				bytes->data[i] = ' ';
-		/* Declared UTF-8 with a few bad bytes: keep the rest. */
-		if (g_utf8_validate_len ((const char *) bytes->data,
-					 bytes->len, NULL) ||
-		    (charset != NULL && charset_is_utf8 (charset)))
-			return normalize_text (bytes->data, bytes->len);
-		if (charset != NULL && !charset_is_utf8_or_ascii (charset) &&
-		    !charset_is_stateful (charset) && !charset_is_wide (charset))
-			converted = convert_charset (bytes->data, bytes->len,
-						     charset);
+		converted = convert_charset (bytes->data, bytes->len, charset);
+		if (converted != NULL && converted->len > 0)
+			return text_from_bytes (converted);
 	}
-	if (converted != NULL && converted->len > 0) {
-		for (guint i = 0; i < converted->len; i++)
-			if (converted->data[i] == '\0')
-				converted->data[i] = ' ';
-		return normalize_text (converted->data, converted->len);
-	}
-	g_byte_array_append (bytes, (const guint8 *) "", 1);
-	fallback = g_mime_utils_decode_8bit (g_mime_parser_options_get_default (),
-					     (const char *) bytes->data,
-					     bytes->len - 1);
-	return normalize_text ((const guint8 *) fallback, strlen (fallback));
+	g_byte_array_append (bytes, (const guint8 *)"", 1);
+	fallback = g_mime_utils_decode_8bit (
+		g_mime_parser_options_get_default (), (const char *)bytes->data,
+		bytes->len - 1);
+	return normalize_text ((const guint8 *)fallback, strlen (fallback));
 }
 
 /*
@@ -414,14 +430,14 @@ part_bytes (GMimePart *part, gsize cap, gboolean *truncated_out)
 	}
 	buf = g_malloc (MESSAGE_IO_CHUNK);
 	while ((n = g_mime_stream_read (source, buf, MESSAGE_IO_CHUNK)) > 0) {
-		(void) g_mime_stream_write (filtered, buf, (size_t) n);
+		(void)g_mime_stream_write (filtered, buf, (size_t)n);
 		if (array->len > cap)
 			break;
 	}
-	(void) g_mime_stream_flush (filtered);
+	(void)g_mime_stream_flush (filtered);
 	array = take_mem_array (sink);
 	if (array->len > cap) {
-		g_byte_array_set_size (array, (guint) cap);
+		g_byte_array_set_size (array, (guint)cap);
 		*truncated_out = TRUE;
 	}
 	return array;
@@ -495,8 +511,8 @@ prologue_text (TgMessage *msg, const char *prologue)
 		len = MESSAGE_PLAIN_RAW_MAX;
 		msg->parse_warnings++;
 	}
-	bytes = g_byte_array_sized_new ((guint) len);
-	g_byte_array_append (bytes, (const guint8 *) prologue, (guint) len);
+	bytes = g_byte_array_sized_new ((guint)len);
+	g_byte_array_append (bytes, (const guint8 *)prologue, (guint)len);
 	return bytes_to_text (bytes, NULL);
 }
 
@@ -524,7 +540,8 @@ fill_body (Walk *w)
 	}
 	if (lacks_text (text) && w->named_plain != NULL) {
 		g_free (text);
-		text = part_text (w->msg, w->named_plain, MESSAGE_PLAIN_RAW_MAX);
+		text = part_text (w->msg, w->named_plain,
+				  MESSAGE_PLAIN_RAW_MAX);
 	}
 	if (lacks_text (text) && w->prologue != NULL) {
 		g_free (text);
@@ -540,11 +557,11 @@ fill_body (Walk *w)
 static TgAddress *
 address_new (InternetAddressMailbox *mailbox, guint *warnings)
 {
-	const char *name = internet_address_get_name (
-		INTERNET_ADDRESS (mailbox));
-	g_autofree char *addr = clean_short (
-		internet_address_mailbox_get_addr (mailbox), MESSAGE_MAX_SHORT,
-		warnings);
+	const char *name =
+		internet_address_get_name (INTERNET_ADDRESS (mailbox));
+	g_autofree char *addr =
+		clean_short (internet_address_mailbox_get_addr (mailbox),
+			     MESSAGE_MAX_SHORT, warnings);
 	TgAddress *out = NULL;
 
 	if (addr == NULL)
@@ -560,16 +577,14 @@ address_new (InternetAddressMailbox *mailbox, guint *warnings)
  * included) to @out, up to @max; returns FALSE when some did not fit.
  */
 static gboolean
-collect_addresses (InternetAddressList *list,
-		   GPtrArray *out,
-		   guint max,
-		   guint depth,
-		   guint *warnings)
+collect_addresses (InternetAddressList *list, GPtrArray *out, guint max,
+		   guint depth, guint *warnings)
 {
 	int n = list != NULL ? internet_address_list_length (list) : 0;
 
 	for (int i = 0; i < n; i++) {
-		InternetAddress *ia = internet_address_list_get_address (list, i);
+		InternetAddress *ia =
+			internet_address_list_get_address (list, i);
 		TgAddress *addr = NULL;
 
 		if (INTERNET_ADDRESS_IS_GROUP (ia)) {
@@ -597,10 +612,10 @@ collect_addresses (InternetAddressList *list,
 static TgAddress *
 first_address (InternetAddressList *list, guint *warnings)
 {
-	g_autoptr (GPtrArray) one =
-		g_ptr_array_new_with_free_func ((GDestroyNotify) tg_address_free);
+	g_autoptr (GPtrArray) one = g_ptr_array_new_with_free_func (
+		(GDestroyNotify)tg_address_free);
 
-	(void) collect_addresses (list, one, 1, 0, warnings);
+	(void)collect_addresses (list, one, 1, 0, warnings);
 	return one->len > 0 ? g_steal_pointer (&one->pdata[0]) : NULL;
 }
 
@@ -654,33 +669,106 @@ copy_headers (TgMessage *msg, GMimeObject *obj)
 	}
 }
 
-/* fill_references: References ids, oldest first, bounded. */
-static void
-fill_references (TgMessage *msg, GMimeParserOptions *options)
+/*
+ * split_commas: (transfer full): @value without its comments (where a
+ * "<john@example.org>" is no message id), split at commas.
+ */
+static GStrv
+split_commas (const char *value)
 {
-	const char *value = tg_message_get_header (msg, "References");
-	g_autoptr (GMimeReferences) refs = NULL;
-	int n = 0;
+	g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+	g_autoptr (GString) piece = g_string_new (NULL);
+	int depth = 0;
 
-	if (value == NULL)
-		return;
-	refs = g_mime_references_parse (options, value);
-	n = refs != NULL ? g_mime_references_length (refs) : 0;
-	for (int i = 0; i < n; i++) {
-		char *id = NULL;
-
-		/*
-		 * Too many: keep the root (the first) and the newest, which
-		 * are the ids threading can match.
-		 */
-		if (n > TG_MESSAGE_MAX_REFERENCES && i > 0 &&
-		    i < n - (TG_MESSAGE_MAX_REFERENCES - 1))
-			continue;
-		id = clean_id (msg, g_mime_references_get_message_id (refs, i));
-		if (id != NULL)
-			g_ptr_array_add (msg->references, id);
+	for (const char *p = value; *p != '\0'; p++) {
+		if (*p == '(') {
+			depth++;
+		} else if (*p == ')' && depth > 0) {
+			depth--;
+		} else if (depth > 0) {
+			if (*p == '\\' && p[1] != '\0')
+				p++;
+		} else if (*p == ',') {
+			g_strv_builder_add (builder, piece->str);
+			g_string_truncate (piece, 0);
+		} else {
+			g_string_append_c (piece, *p);
+		}
 	}
-	if (n > TG_MESSAGE_MAX_REFERENCES)
+	g_strv_builder_add (builder, piece->str);
+	return g_strv_builder_end (builder);
+}
+
+/*
+ * parse_ids: (transfer full): the message ids in @value, in order, as
+ * g_mime_references_parse() reads them from each comma-separated piece
+ * (some clients separate ids with commas, where GMime stops); when that
+ * finds none, the words with an '@' (some clients drop the <>).
+ */
+static GPtrArray *
+parse_ids (TgMessage *msg, GMimeParserOptions *options, const char *value)
+{
+	GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
+	g_auto (GStrv) pieces = split_commas (value);
+	g_auto (GStrv) words = NULL;
+
+	for (gsize i = 0; pieces[i] != NULL; i++) {
+		g_autoptr (GMimeReferences) refs =
+			g_mime_references_parse (options, pieces[i]);
+		int n = refs != NULL ? g_mime_references_length (refs) : 0;
+
+		for (int j = 0; j < n; j++) {
+			char *id = clean_id (
+				msg,
+				g_mime_references_get_message_id (refs, j));
+
+			if (id != NULL)
+				g_ptr_array_add (ids, id);
+		}
+	}
+	if (ids->len > 0 || strchr (value, '<') != NULL)
+		return ids;
+	words = g_strsplit_set (value, " \t,", -1);
+	for (gsize i = 0; words[i] != NULL; i++) {
+		char *id = strchr (words[i], '@') != NULL
+				   ? clean_id (msg, words[i])
+				   : NULL;
+
+		if (id != NULL)
+			g_ptr_array_add (ids, id);
+	}
+	return ids;
+}
+
+/*
+ * fill_threading: In-Reply-To and References. Of too many references
+ * the root (the first) and the newest are kept: the ids threading can
+ * match.
+ */
+static void
+fill_threading (TgMessage *msg, GMimeParserOptions *options)
+{
+	const char *value = NULL;
+	g_autoptr (GPtrArray) ids = NULL;
+
+	if ((value = tg_message_get_header (msg, "In-Reply-To")) != NULL) {
+		ids = parse_ids (msg, options, value);
+		if (ids->len > 0)
+			msg->in_reply_to =
+				g_strdup (g_ptr_array_index (ids, 0));
+		g_clear_pointer (&ids, g_ptr_array_unref);
+	}
+	if ((value = tg_message_get_header (msg, "References")) == NULL)
+		return;
+	ids = parse_ids (msg, options, value);
+	for (guint i = 0; i < ids->len; i++) {
+		if (ids->len > TG_MESSAGE_MAX_REFERENCES && i > 0 &&
+		    i < ids->len - (TG_MESSAGE_MAX_REFERENCES - 1))
+			continue;
+		g_ptr_array_add (msg->references,
+				 g_steal_pointer (&ids->pdata[i]));
+	}
+	if (ids->len > TG_MESSAGE_MAX_REFERENCES)
 		msg->parse_warnings++;
 }
 
@@ -714,7 +802,7 @@ received_id (const char *p, const char *end)
 			       *p != ';')
 				p++;
 			if (after_id)
-				return g_strndup (start, (gsize) (p - start));
+				return g_strndup (start, (gsize)(p - start));
 			after_id = p - start == 2 &&
 				   g_ascii_strncasecmp (start, "id", 2) == 0;
 		}
@@ -756,15 +844,7 @@ fill_envelope (TgMessage *msg, GMimeParserOptions *options)
 
 		msg->message_id = clean_id (msg, id);
 	}
-	if ((value = tg_message_get_header (msg, "In-Reply-To")) != NULL) {
-		g_autoptr (GMimeReferences) refs =
-			g_mime_references_parse (options, value);
-
-		if (refs != NULL && g_mime_references_length (refs) > 0)
-			msg->in_reply_to = clean_id (
-				msg, g_mime_references_get_message_id (refs, 0));
-	}
-	fill_references (msg, options);
+	fill_threading (msg, options);
 	fill_received (msg);
 }
 
@@ -793,7 +873,7 @@ first_token (const char *value)
 	while (g_ascii_isspace (*value))
 		value++;
 	len = strcspn (value, " \t(;");
-	return len > 0 ? g_ascii_strdown (value, (gssize) len) : NULL;
+	return len > 0 ? g_ascii_strdown (value, (gssize)len) : NULL;
 }
 
 /* dsn_note_field: remembers one field of a per-recipient block. */
@@ -826,15 +906,18 @@ dsn_note_field (DsnFields *f, const char *name, const char *value)
 static void
 dsn_end_block (TgMessage *msg, TgDsn *dsn, DsnFields *f)
 {
-	gboolean failed = f->action != NULL && strcmp (f->action, "failed") == 0;
+	gboolean failed =
+		f->action != NULL && strcmp (f->action, "failed") == 0;
 
 	if (f->action != NULL &&
 	    (dsn->action == NULL ||
 	     (failed && strcmp (dsn->action, "failed") != 0))) {
 		g_free (dsn->action);
 		g_free (dsn->status);
-		dsn->action = clean_short (f->action, MESSAGE_MAX_SHORT, &msg->parse_warnings);
-		dsn->status = clean_short (f->status, MESSAGE_MAX_SHORT, &msg->parse_warnings);
+		dsn->action = clean_short (f->action, MESSAGE_MAX_SHORT,
+					   &msg->parse_warnings);
+		dsn->status = clean_short (f->status, MESSAGE_MAX_SHORT,
+					   &msg->parse_warnings);
 	}
 	if (failed && f->final_recipient != NULL) {
 		if (dsn->final_recipients->len < TG_MESSAGE_MAX_ADDRESSES) {
@@ -862,7 +945,7 @@ parse_delivery_status (TgMessage *msg, TgDsn *dsn, const char *text)
 	g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
 	g_autoptr (GString) value = g_string_new (NULL);
 	g_autofree char *name = NULL;
-	DsnFields f = { 0 };
+	DsnFields f = {0};
 
 	for (gsize i = 0; lines[i] != NULL; i++) {
 		const char *line = lines[i];
@@ -883,7 +966,7 @@ parse_delivery_status (TgMessage *msg, TgDsn *dsn, const char *text)
 		colon = strchr (line, ':');
 		if (colon == NULL)
 			continue;
-		name = g_strstrip (g_strndup (line, (gsize) (colon - line)));
+		name = g_strstrip (g_strndup (line, (gsize)(colon - line)));
 		g_string_assign (value, colon + 1);
 	}
 	if (name != NULL)
@@ -1008,8 +1091,8 @@ leaf_filename (TgMessage *msg, GMimeObject *obj)
 		name = g_mime_object_get_content_disposition_parameter (
 			obj, "filename");
 		if (name == NULL)
-			name = g_mime_object_get_content_type_parameter (obj,
-									 "name");
+			name = g_mime_object_get_content_type_parameter (
+				obj, "name");
 	}
 	return clean_short (name, MESSAGE_MAX_SHORT, &msg->parse_warnings);
 }
@@ -1024,28 +1107,26 @@ decoded_size (GMimeObject *obj)
 	g_autoptr (GMimeStream) null = g_mime_stream_null_new ();
 
 	if (GMIME_IS_PART (obj)) {
-		GMimeDataWrapper *content = g_mime_part_get_content (
-			GMIME_PART (obj));
+		GMimeDataWrapper *content =
+			g_mime_part_get_content (GMIME_PART (obj));
 
 		if (content != NULL)
-			(void) g_mime_data_wrapper_write_to_stream (content,
-								    null);
+			(void)g_mime_data_wrapper_write_to_stream (content,
+								   null);
 	} else if (GMIME_IS_MESSAGE_PART (obj)) {
 		GMimeMessage *inner = g_mime_message_part_get_message (
 			GMIME_MESSAGE_PART (obj));
 
 		if (inner != NULL)
-			(void) g_mime_object_write_to_stream (
+			(void)g_mime_object_write_to_stream (
 				GMIME_OBJECT (inner), NULL, null);
 	}
-	(void) g_mime_stream_flush (null);
+	(void)g_mime_stream_flush (null);
 	return GMIME_STREAM_NULL (null)->written;
 }
 
 static void
-add_attachment (Walk *w,
-		GMimeObject *obj,
-		char *filename,
+add_attachment (Walk *w, GMimeObject *obj, char *filename,
 		const char *part_path)
 {
 	GMimeContentType *ct = g_mime_object_get_content_type (obj);
@@ -1116,7 +1197,7 @@ guess_boundary (const char *prologue)
 {
 	for (const char *line = prologue; line != NULL && *line != '\0';) {
 		const char *eol = strchr (line, '\n');
-		gsize len = eol != NULL ? (gsize) (eol - line) : strlen (line);
+		gsize len = eol != NULL ? (gsize)(eol - line) : strlen (line);
 
 		while (len > 0 && g_ascii_isspace (line[len - 1]))
 			len--;
@@ -1149,9 +1230,10 @@ reparse_prologue (const char *prologue, GMimeParserOptions *options)
 	if (boundary == NULL)
 		return NULL;
 	text = g_strdup_printf ("Content-Type: multipart/mixed; "
-				"boundary=\"%s\"\n\n%s", boundary, prologue);
+				"boundary=\"%s\"\n\n%s",
+				boundary, prologue);
 	stream = g_mime_stream_mem_new_with_byte_array (
-		g_byte_array_new_take ((guint8 *) text, strlen (text)));
+		g_byte_array_new_take ((guint8 *)text, strlen (text)));
 	parser = g_mime_parser_new_with_stream (stream);
 	obj = g_mime_parser_construct_part (parser, options);
 	if (obj == NULL || !GMIME_IS_MULTIPART (obj) ||
@@ -1170,8 +1252,9 @@ walk_children (Walk *w, GMimeMultipart *multipart, guint depth,
 
 	for (int i = 0; i < n; i++) {
 		g_autofree char *child_path =
-			depth == 0 ? g_strdup_printf ("%d", i + 1)
-				   : g_strdup_printf ("%s.%d", part_path, i + 1);
+			depth == 0
+				? g_strdup_printf ("%d", i + 1)
+				: g_strdup_printf ("%s.%d", part_path, i + 1);
 
 		walk (w, g_mime_multipart_get_part (multipart, i), depth + 1,
 		      child_path);
@@ -1224,7 +1307,8 @@ walk (Walk *w, GMimeObject *obj, guint depth, const char *part_path)
 	else
 		recovered = walk_childless (w, multipart, depth, part_path);
 	if (recovered == NULL && w->prologue == NULL) {
-		const char *prologue = g_mime_multipart_get_prologue (multipart);
+		const char *prologue =
+			g_mime_multipart_get_prologue (multipart);
 
 		if (prologue != NULL && !is_blank_text (prologue))
 			w->prologue = prologue;
@@ -1235,16 +1319,14 @@ walk (Walk *w, GMimeObject *obj, guint depth, const char *part_path)
 /* ---- the raw source ---- */
 
 static void
-count_warning (gint64 offset,
-	       GMimeParserWarning code,
-	       const char *item,
+count_warning (gint64 offset, GMimeParserWarning code, const char *item,
 	       gpointer user_data)
 {
 	TgMessage *msg = user_data;
 
 	/* The item is customer data: it stays out of the log. */
 	g_debug ("message: parser warning %d at offset %" G_GINT64_FORMAT,
-		 (int) code, offset);
+		 (int)code, offset);
 	msg->parse_warnings++;
 }
 
@@ -1276,18 +1358,14 @@ parser_options_new (TgMessage *msg)
 }
 
 static gboolean
-read_fully (const TgSpool *spool,
-	    goffset offset,
-	    guint8 *buf,
-	    gsize len,
-	    gsize *got_out,
-	    GError **error)
+read_fully (const TgSpool *spool, goffset offset, guint8 *buf, gsize len,
+	    gsize *got_out, GError **error)
 {
 	gsize got = 0;
 
 	while (got < len) {
 		g_autoptr (GError) local = NULL;
-		gssize n = tg_spool_read_at (spool, offset + (goffset) got,
+		gssize n = tg_spool_read_at (spool, offset + (goffset)got,
 					     buf + got, len - got, &local);
 
 		if (n < 0) {
@@ -1299,22 +1377,158 @@ read_fully (const TgSpool *spool,
 		}
 		if (n == 0)
 			break;
-		got += (gsize) n;
+		got += (gsize)n;
 	}
 	*got_out = got;
 	return TRUE;
 }
 
 typedef struct {
-	goffset start;   /* after a UTF-8 byte-order mark, else 0 */
+	goffset start;	  /* after a UTF-8 byte-order mark, else 0 */
 	gboolean bare_cr; /* lines end in CR alone (old Mac mail) */
+	goffset end;	  /* where GMime's view of the mail stops, or -1 */
 } Sniff;
 
 /*
- * sniff: looks at the head of the mail for two tolerated violations
- * (doc/tolerated-input.md): a byte-order mark before the headers, which
- * would spoil the first header name, and bare CR line ends, which GMime
- * does not split on.
+ * What GMime builds costs memory per MIME part (about 1.4 KB) and per
+ * header line (about 650 bytes), however small they are in the mail: a
+ * few megabytes of empty parts would take gigabytes. So the mail is
+ * scanned first, and GMime sees it only up to the line where the count
+ * of structural lines (delimiters and header lines) passes this budget,
+ * which is far above any real mail (500 attachments take some 3000).
+ */
+#define MESSAGE_MAX_STRUCTURE 20000
+
+typedef enum {
+	SCAN_HEADERS,	    /* in a header block */
+	SCAN_AFTER_HEADERS, /* blank lines after one: a nested mail? */
+	SCAN_BODY,
+} ScanState;
+
+/* The state of the structure scan, carried across read chunks. */
+typedef struct {
+	ScanState state;
+	guint lines;	    /* structural lines so far */
+	goffset line_start; /* offset of the current line */
+	gsize col;	    /* bytes of the current line so far */
+	guint8 head[2];	    /* its first two bytes */
+	gboolean blank;	    /* only blank space so far */
+	gboolean name_ok;   /* so far a header field name */
+	gboolean has_colon; /* a field name and its colon */
+} Scan;
+
+static void
+scan_new_line (Scan *scan, goffset offset)
+{
+	scan->line_start = offset;
+	scan->col = 0;
+	scan->blank = TRUE;
+	scan->name_ok = TRUE;
+	scan->has_colon = FALSE;
+}
+
+/* scan_end_line: classifies a finished line; FALSE when over budget. */
+static gboolean
+scan_end_line (Scan *scan)
+{
+	gboolean delimiter =
+		scan->col >= 2 && scan->head[0] == '-' && scan->head[1] == '-';
+	gboolean folded = scan->col > 0 &&
+			  (scan->head[0] == ' ' || scan->head[0] == '\t');
+
+	if (delimiter) {
+		scan->lines++;
+		scan->state = SCAN_HEADERS;
+	} else if (scan->state == SCAN_HEADERS) {
+		if (scan->blank)
+			scan->state = SCAN_AFTER_HEADERS;
+		else if (!folded)
+			scan->lines++;
+	} else if (scan->state == SCAN_AFTER_HEADERS) {
+		if (scan->has_colon) {
+			scan->state = SCAN_HEADERS;
+			scan->lines++;
+		} else if (!scan->blank) {
+			scan->state = SCAN_BODY;
+		}
+	}
+	return scan->lines <= MESSAGE_MAX_STRUCTURE;
+}
+
+/*
+ * scan_chunk: feeds @len bytes read at @offset. Returns FALSE when the
+ * budget is spent; the cut then belongs at scan->line_start.
+ */
+static gboolean
+scan_chunk (Scan *scan, const guint8 *buf, gsize len, goffset offset,
+	    guint8 eol)
+{
+	for (gsize i = 0; i < len; i++) {
+		guint8 c = buf[i];
+
+		if (c == eol) {
+			if (!scan_end_line (scan))
+				return FALSE;
+			scan_new_line (scan, offset + (goffset)i + 1);
+			continue;
+		}
+		if (scan->col < 2)
+			scan->head[scan->col] = c;
+		scan->col++;
+		if (c != ' ' && c != '\t' && c != '\r')
+			scan->blank = FALSE;
+		if (!scan->has_colon && scan->name_ok) {
+			if (c == ':' && scan->col > 1)
+				scan->has_colon = TRUE;
+			else if (c < 0x21 || c > 0x7e || c == ':')
+				scan->name_ok = FALSE;
+		}
+		/* Nothing more to learn from this line: skip to its end. */
+		if (scan->col >= 2 && !scan->blank &&
+		    (scan->has_colon || !scan->name_ok)) {
+			const guint8 *next = memchr (buf + i, eol, len - i);
+
+			if (next == NULL)
+				return TRUE;
+			i = (gsize)(next - buf) - 1;
+		}
+	}
+	return TRUE;
+}
+
+/* scan_structure: sets @out->end where the structure budget runs out. */
+static gboolean
+scan_structure (const TgSpool *spool, Sniff *out, guint8 *buf, gsize size,
+		GError **error)
+{
+	Scan scan = {.state = SCAN_HEADERS};
+	goffset offset = out->start;
+	gsize got = 0;
+
+	scan_new_line (&scan, offset);
+	for (;;) {
+		if (!read_fully (spool, offset, buf, size, &got, error))
+			return FALSE;
+		if (got == 0)
+			break;
+		if (!scan_chunk (&scan, buf, got, offset,
+				 out->bare_cr ? '\r' : '\n')) {
+			out->end = scan.line_start;
+			return TRUE;
+		}
+		offset += (goffset)got;
+	}
+	if (scan.col > 0 && !scan_end_line (&scan))
+		out->end = scan.line_start;
+	return TRUE;
+}
+
+/*
+ * sniff: looks at the mail before GMime does. Two tolerated violations
+ * (doc/tolerated-input.md) are found at its head: a byte-order mark
+ * before the headers, which would spoil the first header name, and bare
+ * CR line ends, which GMime does not split on. Then the structure budget
+ * is checked over the whole mail.
  */
 static gboolean
 sniff (const TgSpool *spool, Sniff *out, GError **error)
@@ -1323,14 +1537,12 @@ sniff (const TgSpool *spool, Sniff *out, GError **error)
 	gsize len = 0;
 
 	memset (out, 0, sizeof *out);
+	out->end = -1;
 	if (!read_fully (spool, 0, buf, MESSAGE_SNIFF_MAX, &len, error))
 		return FALSE;
-	/* GByteArray lengths are guint: bigger mail is never converted. */
-	if (tg_spool_get_size (spool) > G_MAXUINT)
-		return TRUE;
 	if (len >= 3 && memcmp (buf, "\xEF\xBB\xBF", 3) == 0)
 		out->start = 3;
-	for (gsize i = (gsize) out->start; i < len; i++) {
+	for (gsize i = (gsize)out->start; i < len; i++) {
 		if (buf[i] == '\n')
 			break;
 		if (buf[i] == '\r') {
@@ -1338,7 +1550,10 @@ sniff (const TgSpool *spool, Sniff *out, GError **error)
 			break;
 		}
 	}
-	return TRUE;
+	/* GByteArray lengths are guint: bigger mail is never converted. */
+	if (tg_spool_get_size (spool) > G_MAXUINT)
+		out->bare_cr = FALSE;
+	return scan_structure (spool, out, buf, MESSAGE_SNIFF_MAX, error);
 }
 
 /*
@@ -1350,13 +1565,13 @@ static GByteArray *
 load_bare_cr (const TgSpool *spool, GError **error)
 {
 	gsize size = tg_spool_get_size (spool);
-	g_autoptr (GByteArray) array = g_byte_array_sized_new ((guint) size);
+	g_autoptr (GByteArray) array = g_byte_array_sized_new ((guint)size);
 	gsize got = 0;
 
-	g_byte_array_set_size (array, (guint) size);
+	g_byte_array_set_size (array, (guint)size);
 	if (!read_fully (spool, 0, array->data, size, &got, error))
 		return NULL;
-	g_byte_array_set_size (array, (guint) got);
+	g_byte_array_set_size (array, (guint)got);
 	for (gsize i = 0; i < got; i++)
 		if (array->data[i] == '\r' &&
 		    (i + 1 == got || array->data[i + 1] != '\n'))
@@ -1374,10 +1589,8 @@ load_bare_cr (const TgSpool *spool, GError **error)
  * own (GMimeStreamFs seeks before each read, so the offset is ours).
  */
 static GMimeStream *
-open_source (const TgSpool *spool,
-	     const Sniff *sniffed,
-	     GByteArray **borrowed_out,
-	     GError **error)
+open_source (const TgSpool *spool, const Sniff *sniffed,
+	     GByteArray **borrowed_out, GError **error)
 {
 	GBytes *bytes = tg_spool_get_bytes (spool);
 	GMimeStream *stream = NULL;
@@ -1394,7 +1607,7 @@ open_source (const TgSpool *spool,
 		const void *data = g_bytes_get_data (bytes, &len);
 
 		/* Only read: GMime never writes to the parser's source. */
-		*borrowed_out = g_byte_array_new_take ((guint8 *) data, len);
+		*borrowed_out = g_byte_array_new_take ((guint8 *)data, len);
 		stream = g_mime_stream_mem_new_with_byte_array (*borrowed_out);
 		g_mime_stream_mem_set_owner (GMIME_STREAM_MEM (stream), FALSE);
 	} else {
@@ -1402,8 +1615,8 @@ open_source (const TgSpool *spool,
 			tg_spool_get_fd (spool), 0, -1);
 		g_mime_stream_fs_set_owner (GMIME_STREAM_FS (stream), FALSE);
 	}
-	if (sniffed->start > 0)
-		g_mime_stream_set_bounds (stream, sniffed->start, -1);
+	if (sniffed->start > 0 || sniffed->end >= 0)
+		g_mime_stream_set_bounds (stream, sniffed->start, sniffed->end);
 	return stream;
 }
 
@@ -1414,14 +1627,10 @@ open_source (const TgSpool *spool,
  * ends (the body is then empty).
  */
 static gboolean
-body_offset (const TgSpool *spool,
-	     gboolean have_headers,
-	     gint64 headers_end,
-	     goffset start,
-	     goffset *offset_out,
-	     GError **error)
+body_offset (const TgSpool *spool, gboolean have_headers, gint64 headers_end,
+	     goffset start, goffset *offset_out, GError **error)
 {
-	guint8 sep[2] = { 0, 0 };
+	guint8 sep[2] = {0, 0};
 	gsize got = 0;
 
 	if (!have_headers) {
@@ -1447,9 +1656,7 @@ body_offset (const TgSpool *spool,
 
 /* fill_digest: SHA-256 of the raw bytes from @offset (-1: none). */
 static gboolean
-fill_digest (TgMessage *msg,
-	     const TgSpool *spool,
-	     goffset offset,
+fill_digest (TgMessage *msg, const TgSpool *spool, goffset offset,
 	     GError **error)
 {
 	g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
@@ -1463,8 +1670,8 @@ fill_digest (TgMessage *msg,
 			return FALSE;
 		if (got == 0)
 			break;
-		g_checksum_update (sum, buf, (gssize) got);
-		offset += (goffset) got;
+		g_checksum_update (sum, buf, (gssize)got);
+		offset += (goffset)got;
 	}
 	msg->body_digest = g_strdup (g_checksum_get_string (sum));
 	return TRUE;
@@ -1475,22 +1682,20 @@ fill_digest (TgMessage *msg,
  * all, an Outlook .msg file, binary junk) is kept as body text.
  */
 static gboolean
-fill_headerless (TgMessage *msg,
-		 const TgSpool *spool,
-		 goffset start,
+fill_headerless (TgMessage *msg, const TgSpool *spool, goffset start,
 		 GError **error)
 {
 	gsize size = tg_spool_get_size (spool);
-	gsize want = MIN (size - MIN ((gsize) start, size),
-			  (gsize) MESSAGE_PLAIN_RAW_MAX);
-	g_autoptr (GByteArray) bytes = g_byte_array_sized_new ((guint) want);
+	gsize want = MIN (size - MIN ((gsize)start, size),
+			  (gsize)MESSAGE_PLAIN_RAW_MAX);
+	g_autoptr (GByteArray) bytes = g_byte_array_sized_new ((guint)want);
 	gsize got = 0;
 
-	g_byte_array_set_size (bytes, (guint) want);
+	g_byte_array_set_size (bytes, (guint)want);
 	if (!read_fully (spool, start, bytes->data, want, &got, error))
 		return FALSE;
-	g_byte_array_set_size (bytes, (guint) got);
-	if (size - (gsize) start > want)
+	g_byte_array_set_size (bytes, (guint)got);
+	if (size - (gsize)start > want)
 		msg->parse_warnings++;
 	set_body (msg, bytes_to_text (bytes, NULL), FALSE);
 	return TRUE;
@@ -1501,17 +1706,14 @@ fill_headerless (TgMessage *msg,
  * GMime object lives and dies here; @stream outlives them.
  */
 static gboolean
-parse_stream (TgMessage *msg,
-	      const TgSpool *spool,
-	      GMimeStream *stream,
-	      goffset start,
-	      GError **error)
+parse_stream (TgMessage *msg, const TgSpool *spool, GMimeStream *stream,
+	      goffset start, GError **error)
 {
 	g_autoptr (GMimeParserOptions) options = parser_options_new (msg);
 	g_autoptr (GMimeParser) parser = g_mime_parser_new_with_stream (stream);
 	g_autoptr (GMimeMessage) gmsg = NULL;
 	GMimeObject *body = NULL;
-	Walk w = { .msg = msg };
+	Walk w = {.msg = msg};
 	goffset offset = 0;
 
 	g_mime_parser_set_format (parser, GMIME_FORMAT_MESSAGE);
@@ -1544,15 +1746,15 @@ message_new (void)
 {
 	TgMessage *msg = g_new0 (TgMessage, 1);
 
-	msg->headers = g_ptr_array_new_with_free_func (
-		(GDestroyNotify) header_free);
+	msg->headers =
+		g_ptr_array_new_with_free_func ((GDestroyNotify)header_free);
 	msg->to = g_ptr_array_new_with_free_func (
-		(GDestroyNotify) tg_address_free);
+		(GDestroyNotify)tg_address_free);
 	msg->cc = g_ptr_array_new_with_free_func (
-		(GDestroyNotify) tg_address_free);
+		(GDestroyNotify)tg_address_free);
 	msg->references = g_ptr_array_new_with_free_func (g_free);
 	msg->attachments = g_ptr_array_new_with_free_func (
-		(GDestroyNotify) attachment_free);
+		(GDestroyNotify)attachment_free);
 	msg->subject = g_strdup ("");
 	msg->body_text = g_strdup ("");
 	return msg;
@@ -1576,6 +1778,12 @@ tg_message_parse (const TgSpool *spool, GError **error)
 	msg->size = tg_spool_get_size (spool);
 	if (!sniff (spool, &sniffed, error))
 		return NULL;
+	if (sniffed.end >= 0) {
+		g_debug ("message: structure budget spent at offset "
+			 "%" G_GINT64_FORMAT,
+			 (gint64)sniffed.end);
+		msg->parse_warnings++;
+	}
 	stream = open_source (spool, &sniffed, &borrowed, error);
 	if (stream == NULL)
 		return NULL;
@@ -1583,7 +1791,7 @@ tg_message_parse (const TgSpool *spool, GError **error)
 	g_object_unref (stream);
 	/* FALSE: the bytes belong to the spool; only the wrapper goes. */
 	if (borrowed != NULL)
-		(void) g_byte_array_free (borrowed, FALSE);
+		(void)g_byte_array_free (borrowed, FALSE);
 	if (!ok)
 		return NULL;
 	return g_steal_pointer (&msg);
@@ -1611,6 +1819,59 @@ tg_message_free (TgMessage *msg)
 	g_clear_pointer (&msg->dsn, dsn_free);
 	g_clear_pointer (&msg->body_digest, g_free);
 	g_free (msg);
+}
+
+/* ---- the GMime view, for compose.c ---------------------------------- */
+
+struct _TgMimeSource {
+	GMimeMessage *message;
+	GMimeStream *stream;
+	GByteArray *borrowed;
+	TgMessage *scratch; /* counts the parser's warnings; discarded */
+};
+
+TgMimeSource *
+tg_mime_source_open (const TgSpool *spool, GError **error)
+{
+	g_autoptr (TgMimeSource) src = g_new0 (TgMimeSource, 1);
+	g_autoptr (GMimeParserOptions) options = NULL;
+	g_autoptr (GMimeParser) parser = NULL;
+	Sniff sniffed;
+
+	g_return_val_if_fail (spool != NULL, NULL);
+	src->scratch = message_new ();
+	if (!sniff (spool, &sniffed, error))
+		return NULL;
+	src->stream = open_source (spool, &sniffed, &src->borrowed, error);
+	if (src->stream == NULL)
+		return NULL;
+	options = parser_options_new (src->scratch);
+	parser = g_mime_parser_new_with_stream (src->stream);
+	g_mime_parser_set_format (parser, GMIME_FORMAT_MESSAGE);
+	g_mime_parser_set_persist_stream (parser, TRUE);
+	src->message = g_mime_parser_construct_message (parser, options);
+	return g_steal_pointer (&src);
+}
+
+GMimeMessage *
+tg_mime_source_get_message (TgMimeSource *src)
+{
+	g_return_val_if_fail (src != NULL, NULL);
+	return src->message;
+}
+
+void
+tg_mime_source_free (TgMimeSource *src)
+{
+	if (src == NULL)
+		return;
+	g_clear_object (&src->message);
+	g_clear_object (&src->stream);
+	/* FALSE: the bytes belong to the spool; only the wrapper goes. */
+	if (src->borrowed != NULL)
+		(void) g_byte_array_free (src->borrowed, FALSE);
+	tg_message_free (src->scratch);
+	g_free (src);
 }
 
 const char *
@@ -1650,8 +1911,8 @@ tg_message_parse_address (const char *value)
 
 	g_return_val_if_fail (value != NULL, NULL);
 
-	list = internet_address_list_parse (g_mime_parser_options_get_default (),
-					    value);
+	list = internet_address_list_parse (
+		g_mime_parser_options_get_default (), value);
 	return list != NULL ? first_address (list, NULL) : NULL;
 }
 

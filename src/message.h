@@ -31,56 +31,76 @@ typedef struct {
 	char *name; /* display name, decoded UTF-8, NULL if none */
 } TgAddress;
 
+/*
+ * A header as written: RFC 2047 words are not decoded, but 8-bit bytes
+ * that are not UTF-8 are read in the fallback charsets (windows-1252,
+ * then ISO-8859-1), so name and value are always valid UTF-8.
+ */
 typedef struct {
-	char *name;     /* raw header name as written */
-	char *value;    /* raw (undecoded, unfolded) value, truncated */
+	char *name;  /* raw header name as written */
+	char *value; /* raw (undecoded, unfolded) value, truncated */
 } TgHeader;
 
+/*
+ * An attachment: a leaf part with a file name or an "attachment"
+ * disposition, or any leaf that is not text (images, message/rfc822).
+ */
 typedef struct {
-	char *filename;     /* decoded UTF-8, NULL if none */
+	char *filename;	    /* decoded UTF-8, NULL if none */
 	char *content_type; /* "type/subtype", lower case */
-	guint64 size;       /* decoded size in bytes */
+	guint64 size;	    /* decoded size in bytes */
 	char *part_path;    /* MIME part number: "2", "1.3"; root is "0" */
 } TgAttachment;
 
-/* What a delivery status notification (RFC 3464) says, when it is one. */
+/*
+ * What a delivery status notification (RFC 3464) says, when it is one.
+ * action and status come from the first recipient whose Action is
+ * "failed", else from the first recipient with an Action at all; any
+ * field may be NULL when the report does not say.
+ */
 typedef struct {
-	char *action;                /* "failed", "delayed", ...; lower case */
-	char *status;                /* "5.1.1" */
-	GPtrArray *final_recipients; /* char *: failed addresses, lower case */
+	char *action;		     /* "failed", "delayed", ...; lower case */
+	char *status;		     /* "5.1.1" */
+	GPtrArray *final_recipients; /* char *: failed addresses, lower case;
+					never NULL */
 	char *original_message_id;   /* from the returned headers, no <> */
 } TgDsn;
 
+/* Every GPtrArray below is non-NULL, possibly empty. */
 typedef struct {
 	GPtrArray *headers; /* TgHeader, top-level, in order */
 
 	TgAddress *from;     /* NULL when missing or unparseable */
 	TgAddress *reply_to; /* NULL when absent */
-	GPtrArray *to;       /* TgAddress */
-	GPtrArray *cc;       /* TgAddress */
+	GPtrArray *to;	     /* TgAddress */
+	GPtrArray *cc;	     /* TgAddress */
 
-	char *subject;       /* decoded UTF-8, one line, never NULL */
-	GDateTime *date;     /* Date:, NULL if absent or unparseable */
-	char *message_id;    /* without <>, NULL if absent */
-	char *in_reply_to;   /* first id of In-Reply-To, without <> */
+	char *subject;	       /* decoded UTF-8, one line, never NULL */
+	GDateTime *date;       /* Date:, NULL if absent or unparseable */
+	char *message_id;      /* without <>, NULL if absent */
+	char *in_reply_to;     /* first id of In-Reply-To, without <> */
 	GPtrArray *references; /* char *: References ids, oldest first */
 
 	GDateTime *received_at; /* date of the topmost Received header */
-	char *received_id;      /* "id" of the topmost Received (queue id) */
+	char *received_id;	/* "id" of the topmost Received (queue id) */
 
-	char *body_text;        /* best text body, UTF-8, never NULL */
+	char *body_text;	 /* best text body, UTF-8, LF line ends,
+				    trimmed, never NULL */
 	gboolean body_from_html; /* body_text was converted from HTML */
-	GPtrArray *attachments; /* TgAttachment */
+	GPtrArray *attachments;	 /* TgAttachment */
 
-	TgDsn *dsn;             /* non-NULL for multipart/report;
-				   report-type=delivery-status */
+	TgDsn *dsn; /* non-NULL for multipart/report;
+		       report-type=delivery-status */
 
-	char *body_digest;      /* SHA-256 hex of the bytes after the header */
-	gsize size;             /* bytes of the whole mail */
-	guint parse_warnings;   /* GMime warnings and truncations */
-	gboolean is_mdn;        /* multipart/report;
-				   report-type=disposition-notification
-				   (a read receipt, RFC 8098) */
+	char *body_digest;    /* SHA-256 hex of the raw bytes after the
+				 blank line that ends the header block;
+				 of all bytes when there is no header,
+				 of none when the block never ends */
+	gsize size;	      /* bytes of the whole mail */
+	guint parse_warnings; /* GMime warnings and truncations */
+	gboolean is_mdn;      /* multipart/report;
+				 report-type=disposition-notification
+				 (a read receipt, RFC 8098) */
 } TgMessage;
 
 /*
@@ -88,11 +108,14 @@ typedef struct {
  * MIME is still a message: a mail without headers has an empty subject
  * and its bytes as body text; broken encodings are decoded as well as
  * possible and counted in parse_warnings. It fails only when the spool
- * cannot be read.
+ * cannot be read. The body is the first inline text/plain (or the first
+ * inline text/html as text when the plain one is missing or blank);
+ * message/rfc822 parts are attachments and are not looked into.
+ * tg_message_init() must have been called.
  * Returns: (transfer full): the message, or NULL with TG_MESSAGE_ERROR.
  */
-TgMessage *tg_message_parse (const TgSpool *spool, GError **error)
-	G_GNUC_WARN_UNUSED_RESULT;
+TgMessage *tg_message_parse (const TgSpool *spool,
+			     GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* tg_message_free: releases @msg and everything in it; NULL is allowed. */
 void tg_message_free (TgMessage *msg);

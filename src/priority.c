@@ -17,21 +17,21 @@ typedef struct {
 
 /* RFC 2156 section 5.3.4 (Importance) and 5.3.6 (Priority). */
 static const PriorityWord importance_words[] = {
-	{ "high", TG_PRIORITY_HIGH },
-	{ "normal", TG_PRIORITY_MEDIUM },
-	{ "low", TG_PRIORITY_LOW },
+	{"high", TG_PRIORITY_HIGH},
+	{"normal", TG_PRIORITY_MEDIUM},
+	{"low", TG_PRIORITY_LOW},
 };
 
 static const PriorityWord priority_words[] = {
-	{ "urgent", TG_PRIORITY_HIGH },
-	{ "normal", TG_PRIORITY_MEDIUM },
-	{ "non-urgent", TG_PRIORITY_LOW },
+	{"urgent", TG_PRIORITY_HIGH},
+	{"normal", TG_PRIORITY_MEDIUM},
+	{"non-urgent", TG_PRIORITY_LOW},
 };
 
 static const PriorityWord name_words[] = {
-	{ "high", TG_PRIORITY_HIGH },
-	{ "medium", TG_PRIORITY_MEDIUM },
-	{ "low", TG_PRIORITY_LOW },
+	{"high", TG_PRIORITY_HIGH},
+	{"medium", TG_PRIORITY_MEDIUM},
+	{"low", TG_PRIORITY_LOW},
 };
 
 /*
@@ -50,14 +50,12 @@ first_word (const char *value, gsize *len_out)
 	start = p;
 	while (g_ascii_isalpha (*p) || *p == '-')
 		p++;
-	*len_out = (gsize) (p - start);
+	*len_out = (gsize)(p - start);
 	return start;
 }
 
 static gboolean
-match_word (const char *value,
-	    const PriorityWord *table,
-	    gsize n_table,
+match_word (const char *value, const PriorityWord *table, gsize n_table,
 	    TgPriority *priority_out)
 {
 	gsize len = 0;
@@ -108,8 +106,7 @@ match_x_priority (const char *value, TgPriority *priority_out)
 }
 
 TgPriority
-tg_priority_from_headers (const char *x_priority,
-			  const char *importance,
+tg_priority_from_headers (const char *x_priority, const char *importance,
 			  const char *priority)
 {
 	TgPriority result = TG_PRIORITY_MEDIUM;
@@ -119,8 +116,8 @@ tg_priority_from_headers (const char *x_priority,
 	if (match_word (importance, importance_words,
 			G_N_ELEMENTS (importance_words), &result))
 		return result;
-	if (match_word (priority, priority_words,
-			G_N_ELEMENTS (priority_words), &result))
+	if (match_word (priority, priority_words, G_N_ELEMENTS (priority_words),
+			&result))
 		return result;
 	return TG_PRIORITY_MEDIUM;
 }
@@ -154,8 +151,7 @@ tg_priority_parse (const char *text, TgPriority *priority_out)
 	for (const char *p = word + len; *p != '\0'; p++)
 		if (!g_ascii_isspace (*p))
 			return FALSE;
-	if (!match_word (text, name_words, G_N_ELEMENTS (name_words),
-			 &result))
+	if (!match_word (text, name_words, G_N_ELEMENTS (name_words), &result))
 		return FALSE;
 	*priority_out = result;
 	return TRUE;

@@ -21,12 +21,15 @@
 
 struct _TgSpool {
 	GByteArray *mem; /* the content while in memory, else NULL */
-	GBytes *bytes;   /* a view of mem handed to callers, else NULL */
-	int fd;          /* the unlinked temporary file, else -1 */
+	GBytes *bytes;	 /* a view of mem handed to callers, else NULL */
+	int fd;		 /* the unlinked temporary file, else -1 */
 	gsize size;
 };
 
+/* clang-format would put spaces into the quark name. */
+/* clang-format off */
 G_DEFINE_QUARK (tg-spool-error-quark, tg_spool_error)
+/* clang-format on */
 
 static TgSpool *
 spool_new (void)
@@ -44,10 +47,10 @@ freeze_memory (TgSpool *spool)
 {
 	if (spool->mem == NULL)
 		return;
-	spool->bytes = g_bytes_new_with_free_func (
-		spool->mem->data, spool->mem->len,
-		(GDestroyNotify) g_byte_array_unref,
-		g_byte_array_ref (spool->mem));
+	spool->bytes =
+		g_bytes_new_with_free_func (spool->mem->data, spool->mem->len,
+					    (GDestroyNotify)g_byte_array_unref,
+					    g_byte_array_ref (spool->mem));
 }
 
 static gboolean
@@ -77,7 +80,7 @@ write_all (int fd, const guint8 *buf, gsize len, GError **error)
 			return FALSE;
 		}
 		buf += n;
-		len -= (gsize) n;
+		len -= (gsize)n;
 	}
 	return TRUE;
 }
@@ -89,9 +92,9 @@ write_all (int fd, const guint8 *buf, gsize len, GError **error)
 static int
 open_unlinked (const char *tmpdir, GError **error)
 {
-	g_autofree char *path = g_build_filename (
-		tmpdir != NULL ? tmpdir : g_get_tmp_dir (),
-		"ticketgate-spool-XXXXXX", NULL);
+	g_autofree char *path =
+		g_build_filename (tmpdir != NULL ? tmpdir : g_get_tmp_dir (),
+				  "ticketgate-spool-XXXXXX", NULL);
 	int fd = g_mkstemp_full (path, O_RDWR | O_CLOEXEC, 0600);
 	int saved = 0;
 
@@ -105,9 +108,8 @@ open_unlinked (const char *tmpdir, GError **error)
 	if (g_unlink (path) != 0) {
 		saved = errno;
 		g_set_error (error, TG_SPOOL_ERROR, TG_SPOOL_ERROR_TEMPORARY,
-			     "unlink(%s) failed: %s", path,
-			     g_strerror (saved));
-		(void) close (fd);
+			     "unlink(%s) failed: %s", path, g_strerror (saved));
+		(void)close (fd);
 		return -1;
 	}
 	return fd;
@@ -130,18 +132,14 @@ move_to_file (TgSpool *spool, const char *tmpdir, GError **error)
 
 /* store_chunk: appends @len bytes, switching to the file when needed. */
 static gboolean
-store_chunk (TgSpool *spool,
-	     const guint8 *buf,
-	     gsize len,
-	     gsize memory_limit,
-	     const char *tmpdir,
-	     GError **error)
+store_chunk (TgSpool *spool, const guint8 *buf, gsize len, gsize memory_limit,
+	     const char *tmpdir, GError **error)
 {
 	if (spool->mem != NULL && spool->size + len > memory_limit &&
 	    !move_to_file (spool, tmpdir, error))
 		return FALSE;
 	if (spool->mem != NULL)
-		g_byte_array_append (spool->mem, buf, (guint) len);
+		g_byte_array_append (spool->mem, buf, (guint)len);
 	else if (!write_all (spool->fd, buf, len, error))
 		return FALSE;
 	spool->size += len;
@@ -160,10 +158,9 @@ read_some (int fd, guint8 *buf, gsize len, GError **error)
 		if (errno != EINTR) {
 			int saved = errno;
 
-			g_set_error (error, TG_SPOOL_ERROR,
-				     TG_SPOOL_ERROR_TEMPORARY,
-				     "read(input) failed: %s",
-				     g_strerror (saved));
+			g_set_error (
+				error, TG_SPOOL_ERROR, TG_SPOOL_ERROR_TEMPORARY,
+				"read(input) failed: %s", g_strerror (saved));
 			return -1;
 		}
 	}
@@ -184,11 +181,8 @@ drain (int fd, guint8 *buf, GError **error)
 }
 
 TgSpool *
-tg_spool_read_fd (int fd,
-		  gsize max_size,
-		  gsize memory_limit,
-		  const char *tmpdir,
-		  GError **error)
+tg_spool_read_fd (int fd, gsize max_size, gsize memory_limit,
+		  const char *tmpdir, GError **error)
 {
 	g_autoptr (TgSpool) spool = NULL;
 	g_autofree guint8 *buf = NULL;
@@ -198,24 +192,23 @@ tg_spool_read_fd (int fd,
 	g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
 	/* GByteArray lengths are guint. */
-	memory_limit = MIN (memory_limit, (gsize) G_MAXUINT - SPOOL_CHUNK);
+	memory_limit = MIN (memory_limit, (gsize)G_MAXUINT - SPOOL_CHUNK);
 	spool = spool_new ();
 	buf = g_malloc (SPOOL_CHUNK);
 	while ((n = read_some (fd, buf, SPOOL_CHUNK, error)) > 0) {
-		if (max_size > 0 && spool->size + (gsize) n > max_size) {
+		if (max_size > 0 && spool->size + (gsize)n > max_size) {
 			/* Let go of what we hold before draining. */
 			g_clear_pointer (&spool, tg_spool_free);
 			if (!drain (fd, buf, error))
 				return NULL;
-			g_set_error (error, TG_SPOOL_ERROR,
-				     TG_SPOOL_ERROR_TOO_BIG,
-				     "message larger than %" G_GSIZE_FORMAT
-				     " bytes",
-				     max_size);
+			g_set_error (
+				error, TG_SPOOL_ERROR, TG_SPOOL_ERROR_TOO_BIG,
+				"message larger than %" G_GSIZE_FORMAT " bytes",
+				max_size);
 			return NULL;
 		}
-		if (!store_chunk (spool, buf, (gsize) n, memory_limit,
-				  tmpdir, error))
+		if (!store_chunk (spool, buf, (gsize)n, memory_limit, tmpdir,
+				  error))
 			return NULL;
 	}
 	if (n < 0)
@@ -234,7 +227,7 @@ tg_spool_new_from_data (const void *data, gsize len)
 
 	spool = spool_new ();
 	if (len > 0)
-		g_byte_array_append (spool->mem, data, (guint) len);
+		g_byte_array_append (spool->mem, data, (guint)len);
 	spool->size = len;
 	freeze_memory (spool);
 	return spool;
@@ -249,7 +242,7 @@ tg_spool_free (TgSpool *spool)
 	g_clear_pointer (&spool->mem, g_byte_array_unref);
 	/* An unlinked file: close(2) errors lose nothing worth a report. */
 	if (spool->fd >= 0)
-		(void) close (spool->fd);
+		(void)close (spool->fd);
 	g_free (spool);
 }
 
@@ -278,10 +271,7 @@ tg_spool_get_fd (const TgSpool *spool)
 }
 
 gssize
-tg_spool_read_at (const TgSpool *spool,
-		  goffset offset,
-		  void *buf,
-		  gsize len,
+tg_spool_read_at (const TgSpool *spool, goffset offset, void *buf, gsize len,
 		  GError **error)
 {
 	gsize avail = 0;
@@ -290,17 +280,17 @@ tg_spool_read_at (const TgSpool *spool,
 	g_return_val_if_fail (offset >= 0, -1);
 	g_return_val_if_fail (buf != NULL || len == 0, -1);
 
-	if ((guint64) offset >= spool->size)
+	if ((guint64)offset >= spool->size)
 		return 0;
-	avail = spool->size - (gsize) offset;
+	avail = spool->size - (gsize)offset;
 	len = MIN (len, avail);
-	len = MIN (len, (gsize) G_MAXSSIZE);
+	len = MIN (len, (gsize)G_MAXSSIZE);
 	if (spool->fd < 0) {
 		memcpy (buf, spool->mem->data + offset, len);
-		return (gssize) len;
+		return (gssize)len;
 	}
 	for (;;) {
-		ssize_t n = pread (spool->fd, buf, len, (off_t) offset);
+		ssize_t n = pread (spool->fd, buf, len, (off_t)offset);
 
 		if (n >= 0)
 			return n;

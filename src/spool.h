@@ -13,7 +13,7 @@
 GQuark tg_spool_error_quark (void);
 
 typedef enum {
-	TG_SPOOL_ERROR_TOO_BIG,   /* over the size limit: a policy refusal */
+	TG_SPOOL_ERROR_TOO_BIG,	  /* over the size limit: a policy refusal */
 	TG_SPOOL_ERROR_TEMPORARY, /* read or write failed (disk full, ...) */
 } TgSpoolError;
 
@@ -29,15 +29,13 @@ typedef struct _TgSpool TgSpool;
  * so that the writer (Postfix) does not see a broken pipe.
  * Returns: (transfer full): the spool, or NULL with TG_SPOOL_ERROR.
  */
-TgSpool *tg_spool_read_fd (int fd,
-			   gsize max_size,
-			   gsize memory_limit,
+TgSpool *tg_spool_read_fd (int fd, gsize max_size, gsize memory_limit,
 			   const char *tmpdir,
 			   GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* tg_spool_new_from_data: (transfer full): a spool holding a copy of @data. */
-TgSpool *tg_spool_new_from_data (const void *data, gsize len)
-	G_GNUC_WARN_UNUSED_RESULT;
+TgSpool *tg_spool_new_from_data (const void *data,
+				 gsize len) G_GNUC_WARN_UNUSED_RESULT;
 
 /* tg_spool_free: releases the spool and its file; NULL is allowed. */
 void tg_spool_free (TgSpool *spool);
@@ -64,8 +62,5 @@ int tg_spool_get_fd (const TgSpool *spool);
  * Returns: the number of bytes copied, 0 at the end, -1 with
  * TG_SPOOL_ERROR_TEMPORARY.
  */
-gssize tg_spool_read_at (const TgSpool *spool,
-			 goffset offset,
-			 void *buf,
-			 gsize len,
-			 GError **error);
+gssize tg_spool_read_at (const TgSpool *spool, goffset offset, void *buf,
+			 gsize len, GError **error);
