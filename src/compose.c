@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "gmime-autocleanups.h"
+#include "mime-source.h"
 #include "html.h"
 
 #define OWN_ID_PREFIX "ticketgate."
@@ -258,35 +259,6 @@ tg_compose_text_mail (const TgMailSpec *spec)
 
 /* ---- forwarding a mail's own content -------------------------------- */
 
-/*
- * Parses the mail in @spool again, this time to carry its MIME parts into
- * a new mail. The parser keeps the content in the source stream, so a
- * large attachment is read from the spool when the new mail is written,
- * not held in memory. NULL when GMime finds no message at all.
- */
-static GMimeMessage *
-parse_spool (const TgSpool *spool)
-{
-	GBytes *bytes = tg_spool_get_bytes (spool);
-	g_autoptr (GMimeStream) stream = NULL;
-	g_autoptr (GMimeParser) parser = NULL;
-
-	if (bytes != NULL) {
-		gsize len = 0;
-		const guint8 *data = g_bytes_get_data (bytes, &len);
-
-		stream = g_mime_stream_mem_new_with_buffer ((const char *) data,
-							    len);
-	} else {
-		stream = g_mime_stream_fs_new_with_bounds (
-			tg_spool_get_fd (spool), 0, -1);
-		g_mime_stream_fs_set_owner (GMIME_STREAM_FS (stream), FALSE);
-	}
-	parser = g_mime_parser_new_with_stream (stream);
-	g_mime_parser_set_persist_stream (parser, TRUE);
-	return g_mime_parser_construct_message (parser, NULL);
-}
-
 static gboolean
 is_inline_text (GMimeObject *obj, const char *subtype)
 {
@@ -371,12 +343,32 @@ set_headers (GMimeMessage *msg, const TgMailSpec *spec)
 	set_extra_headers (msg, spec);
 }
 
+/*
+ * The mail in @spool again, this time to carry its MIME parts into a new
+ * mail. The parts keep their content in the spool, so a large attachment
+ * is read from it while the new mail is written, not held in memory; the
+ * source must therefore outlive the new mail (declare it first).
+ */
+static GMimeMessage *
+source_message (TgMimeSource **source_out, const TgSpool *spool)
+{
+	g_autoptr (GError) error = NULL;
+
+	*source_out = tg_mime_source_open (spool, &error);
+	if (*source_out == NULL) {
+		g_warning ("forwarding: %s", error->message);
+		return NULL;
+	}
+	return tg_mime_source_get_message (*source_out);
+}
+
 GBytes *
 tg_compose_notification (const TgMailSpec *spec, const TgSpool *original,
 			 guint64 attachment_limit)
 {
+	g_autoptr (TgMimeSource) source = NULL;
 	g_autoptr (GMimeMessage) msg = g_mime_message_new (TRUE);
-	g_autoptr (GMimeMessage) orig = NULL;
+	GMimeMessage *orig = NULL;
 	g_autoptr (GMimeMultipart) mixed =
 		g_mime_multipart_new_with_subtype ("mixed");
 	g_autoptr (GMimeObject) head = text_body (spec->body);
@@ -385,7 +377,7 @@ tg_compose_notification (const TgMailSpec *spec, const TgSpool *original,
 	g_return_val_if_fail (spec != NULL && original != NULL, NULL);
 	set_headers (msg, spec);
 	g_mime_multipart_add (mixed, head);
-	orig = parse_spool (original);
+	orig = source_message (&source, original);
 	if (orig != NULL)
 		content = g_mime_message_get_mime_part (orig);
 	if (content != NULL) {
@@ -618,14 +610,15 @@ tg_compose_relay (const TgMailSpec *spec, const TgSpool *staff_mail,
 		  char **text_out)
 {
 	static const char *const none[] = { NULL };
+	g_autoptr (TgMimeSource) source = NULL;
 	g_autoptr (GMimeMessage) msg = g_mime_message_new (TRUE);
-	g_autoptr (GMimeMessage) orig = NULL;
 	g_autoptr (GMimeObject) content = NULL;
+	GMimeMessage *orig = NULL;
 	Relay r = { strip_lines ? strip_lines : none, NULL, FALSE };
 
 	g_return_val_if_fail (spec != NULL && staff_mail != NULL, NULL);
 	set_headers (msg, spec);
-	orig = parse_spool (staff_mail);
+	orig = source_message (&source, staff_mail);
 	content = relay_content (orig, &r, attachment_limit);
 	g_mime_message_set_mime_part (msg, content);
 	if (text_out != NULL)
