@@ -166,11 +166,27 @@ tg_json_null (TgJson *json, const char *key)
 	g_string_append (json->out, "null");
 }
 
+/* RFC 3339, the ISO 8601 profile JSON readers expect: the offset always
+ * with its minutes ("+02:00"; g_date_time_format_iso8601() writes "+02",
+ * which JavaScript's Date and many parsers refuse), "Z" for UTC. */
+static char *
+format_rfc3339 (GDateTime *t)
+{
+	g_autofree char *base = g_date_time_format (t, "%Y-%m-%dT%H:%M:%S");
+	g_autofree char *zone = g_date_time_get_utc_offset (t) == 0
+		? g_strdup ("Z")
+		: g_date_time_format (t, "%:z");
+	int usec = g_date_time_get_microsecond (t);
+
+	if (usec != 0)
+		return g_strdup_printf ("%s.%06d%s", base, usec, zone);
+	return g_strconcat (base, zone, NULL);
+}
+
 void
 tg_json_time (TgJson *json, const char *key, GDateTime *value)
 {
-	g_autofree char *text =
-		value != NULL ? g_date_time_format_iso8601 (value) : NULL;
+	g_autofree char *text = value != NULL ? format_rfc3339 (value) : NULL;
 
 	tg_json_string (json, key, text);
 }

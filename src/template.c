@@ -227,11 +227,13 @@ render_header (const Line *line, GHashTable *values, TgRendered *r)
 TgRendered *
 tg_template_render (const TgTemplate *tmpl, GHashTable *values)
 {
-	TgRendered *r = g_new0 (TgRendered, 1);
-	GString *body = g_string_new (NULL);
+	TgRendered *r = NULL;
+	GString *body = NULL;
 	gboolean last_blank = TRUE; /* no blank lines at the very top */
 
-	g_return_val_if_fail (tmpl != NULL, r);
+	g_return_val_if_fail (tmpl != NULL, NULL);
+	r = g_new0 (TgRendered, 1);
+	body = g_string_new (NULL);
 	r->header_names = g_ptr_array_new_with_free_func (g_free);
 	r->header_values = g_ptr_array_new_with_free_func (g_free);
 	for (guint i = 0; i < tmpl->header_lines->len; i++)
