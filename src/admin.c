@@ -562,6 +562,61 @@ cmd_holiday_list (Admin *a, int argc, char **argv)
 	return EX_OK;
 }
 
+/* ---- bouncing addresses -------------------------------------------- */
+
+static int
+cmd_bounce_list (Admin *a, int argc, char **argv)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (GPtrArray) list = NULL;
+	g_autoptr (TgJson) j = tg_json_new (TRUE);
+	int code = parse_args (&argc, &argv, "", NULL, &a->json, 0, 0);
+
+	if (code != EX_OK)
+		return code;
+	list = tg_store_list_bouncing (a->store, &error);
+	if (list == NULL)
+		return store_failure (error);
+	tg_json_begin_array (j, NULL);
+	for (guint i = 0; i < list->len; i++) {
+		const TgBouncing *b = list->pdata[i];
+		g_autofree char *since = format_local (a, b->since);
+
+		tg_json_begin_object (j, NULL);
+		tg_json_string (j, "address", b->address);
+		tg_json_time (j, "since", b->since);
+		if (b->ticket_number)
+			tg_json_int (j, "ticket", b->ticket_number);
+		else
+			tg_json_null (j, "ticket");
+		tg_json_string (j, "status", b->status);
+		tg_json_end_object (j);
+		if (!a->json)
+			printf ("%-32s since %s, status %s, ticket #%" G_GINT64_FORMAT
+				"\n",
+				b->address, since, b->status ? b->status : "-",
+				b->ticket_number);
+	}
+	tg_json_end_array (j);
+	if (a->json)
+		print_json (j);
+	return EX_OK;
+}
+
+static int
+cmd_bounce_clear (Admin *a, int argc, char **argv)
+{
+	g_autoptr (GError) error = NULL;
+	int code = parse_args (&argc, &argv, "ADDR", NULL, NULL, 1, 1);
+
+	if (code != EX_OK)
+		return code;
+	if (!tg_store_clear_bouncing (a->store, argv[1], &error))
+		return store_failure (error);
+	printf ("%s cleared: automatic mail to it resumes\n", argv[1]);
+	return EX_OK;
+}
+
 /* ---- plans --------------------------------------------------------- */
 
 static int
@@ -1030,6 +1085,11 @@ static const Command commands[] = {
 	{ "holiday", "list", "[--json]", "list holidays", cmd_holiday_list,
 	  TRUE },
 	{ "plan", "list", "[--json]", "list the plans", cmd_plan_list, TRUE },
+	{ "bounce", "list", "[--json]",
+	  "addresses whose mail bounces (no automatic mail)", cmd_bounce_list,
+	  TRUE },
+	{ "bounce", "clear", "ADDR", "resume automatic mail to an address",
+	  cmd_bounce_clear, TRUE },
 	{ "ticket", "show", "NUMBER [--json]", "show a ticket and its mail",
 	  cmd_ticket_show, TRUE },
 	{ "queue", NULL, "[--json]", "open tickets in the order of work",

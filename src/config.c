@@ -73,6 +73,10 @@ static const Setting settings[] = {
 	{ "policy", "fallback_plan", T_PLAN, "NONE", F (fallback_plan) },
 	{ "policy", "reopen_days", T_INT, "14", F (reopen_days) },
 	{ "policy", "ack_followups", T_BOOL, "false", F (ack_followups) },
+	{ "policy", "cap_per_hour", T_INT, "10", F (cap_per_hour) },
+	{ "policy", "cap_per_day", T_INT, "50", F (cap_per_day) },
+	{ "policy", "machine_notify_interval", T_DURATION, "1h",
+	  F (machine_notify_interval) },
 };
 
 #undef F

@@ -62,6 +62,10 @@ typedef struct {
 	char *fallback_plan;    /* plan of customers without a subscription */
 	int reopen_days;
 	gboolean ack_followups;
+	int cap_per_hour;       /* mail to one address per rolling hour */
+	int cap_per_day;        /* ... and per rolling day */
+	int machine_notify_interval; /* seconds between staff notices of
+					machine mail on one ticket */
 } TgConfig;
 
 /*

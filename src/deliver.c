@@ -26,6 +26,9 @@
 #define MAX_ATTEMPTS 4
 /* First retry of an answer that sendmail refused. */
 #define RETRY_SECONDS 60
+/* How long deliver keeps trying to record an answer as sent when the
+ * database went away just after sendmail took it. */
+#define MARK_SENT_PATIENCE 30
 /* Received dates up to this far ahead of our clock count as now. */
 #define CLOCK_SKEW_SECONDS 300
 /* References taken into account when threading. */
@@ -43,6 +46,7 @@ delivery_reset_outcome (Delivery *d)
 	g_clear_pointer (&d->commands, tg_commands_free);
 	g_clear_pointer (&d->refusal, g_free);
 	g_array_set_size (d->queued, 0);
+	g_ptr_array_set_size (d->held, 0);
 	d->ticket_number = 0;
 	d->follows_id = 0;
 	d->follows_number = 0;
@@ -54,6 +58,7 @@ delivery_clear (Delivery *d)
 {
 	delivery_reset_outcome (d);
 	g_clear_pointer (&d->queued, g_array_unref);
+	g_clear_pointer (&d->held, g_ptr_array_unref);
 	g_clear_pointer (&d->replies, tg_replies_free);
 	g_clear_pointer (&d->calendar, tg_calendar_free);
 	g_clear_pointer (&d->spool, tg_spool_free);
@@ -197,11 +202,15 @@ find_ticket (Delivery *d, TgStore *store, GError **error)
 {
 	g_autoptr (GPtrArray) ids = tg_thread_candidate_ids (
 		d->msg->in_reply_to, d->msg->references, MAX_THREAD_IDS);
+	const TgDsn *dsn = d->msg->dsn;
 	g_autoptr (GError) local = NULL;
 	g_autoptr (TgTicket) tagged = NULL;
 	gint64 number = 0;
 	gboolean ok = FALSE;
 
+	/* A bounce names the mail it reports on: that wins. */
+	if (dsn != NULL && dsn->original_message_id != NULL)
+		g_ptr_array_add (ids, g_strdup (dsn->original_message_id));
 	d->ticket = tg_store_find_ticket_by_message_ids (
 		store, (const char *const *) ids->pdata, ids->len, &local);
 	if (local != NULL) {
@@ -383,10 +392,47 @@ store_mail (Delivery *d, TgStore *store, GError **error)
 
 /* ---- after the commit ---------------------------------------------- */
 
+/*
+ * Records that sendmail took an answer. If the database went away in the
+ * moment between, reconnect and try again for a while: a "sent" that is
+ * not recorded is sent a second time by sweep once the claim expires.
+ */
+static void
+record_sent (Delivery *d, TgStore **store, gint64 outbox_id)
+{
+	const TgConfig *c = d->config;
+	gint64 give_up = g_get_monotonic_time () +
+			 MARK_SENT_PATIENCE * G_TIME_SPAN_SECOND;
+
+	for (;;) {
+		g_autoptr (GError) error = NULL;
+
+		if (*store != NULL &&
+		    tg_store_outbox_sent (*store, outbox_id, &error))
+			return;
+		if ((error != NULL &&
+		     !g_error_matches (error, TG_STORE_ERROR,
+				       TG_STORE_ERROR_TEMPORARY)) ||
+		    g_get_monotonic_time () > give_up) {
+			g_warning ("outbox(%" G_GINT64_FORMAT ") was sent but "
+				   "not recorded (%s): sweep may send it again "
+				   "once its claim expires",
+				   outbox_id,
+				   error ? error->message : "no database");
+			return;
+		}
+		g_usleep (G_USEC_PER_SEC / 4);
+		g_clear_pointer (store, tg_store_free);
+		*store = tg_store_connect (c->conninfo, "ticketgate-deliver",
+					   c->connect_timeout,
+					   c->statement_timeout, NULL);
+	}
+}
+
 /* Hands each queued answer to sendmail. A failure is recorded for sweep
  * and never changes the exit code: the mail itself is stored. */
 static void
-send_queued (Delivery *d, TgStore *store)
+send_queued (Delivery *d, TgStore **store)
 {
 	const TgConfig *c = d->config;
 
@@ -399,16 +445,14 @@ send_queued (Delivery *d, TgStore *store)
 				    (const char *const *) q->recipients,
 				    q->content, c->sendmail_timeout, &error)) {
 			q->sent = TRUE;
-			if (!tg_store_outbox_sent (store, q->outbox_id, &db))
-				g_warning ("outbox(%" G_GINT64_FORMAT
-					   ") sent, marking failed: %s",
-					   q->outbox_id, db->message);
+			record_sent (d, store, q->outbox_id);
 			continue;
 		}
 		g_warning ("sending %s failed, sweep retries: %s", q->what,
 			   error->message);
-		if (!tg_store_outbox_failed (store, q->outbox_id, error->message,
-					     RETRY_SECONDS, FALSE, &db))
+		if (!tg_store_outbox_failed (*store, q->outbox_id,
+					     error->message, RETRY_SECONDS,
+					     FALSE, &db))
 			g_warning ("outbox(%" G_GINT64_FORMAT ") failed: %s",
 				   q->outbox_id, db->message);
 	}
@@ -428,6 +472,19 @@ queued_summary (const Delivery *d)
 	return g_string_free (out, FALSE);
 }
 
+static char *
+held_summary (const Delivery *d)
+{
+	g_autoptr (GPtrArray) items = g_ptr_array_new ();
+
+	if (d->held->len == 0)
+		return NULL;
+	for (guint i = 0; i < d->held->len; i++)
+		g_ptr_array_add (items, d->held->pdata[i]);
+	g_ptr_array_add (items, NULL);
+	return g_strjoinv (",", (char **) items->pdata);
+}
+
 /* The one line per mail: queue id and Message-ID first (STYLE.md 9). */
 static void
 log_summary (const Delivery *d)
@@ -441,6 +498,7 @@ log_summary (const Delivery *d)
 	g_autofree char *received = g_date_time_format_iso8601 (d->received_at);
 	g_autofree char *queued = queued_summary (d);
 	g_autofree char *size = g_strdup_printf ("%zu", d->msg->size);
+	g_autofree char *held = held_summary (d);
 	g_autofree char *follows = d->follows_number
 		? g_strdup_printf ("%" G_GINT64_FORMAT, d->follows_number)
 		: NULL;
@@ -460,6 +518,7 @@ log_summary (const Delivery *d)
 	tg_log_kv (line, "machine", tg_classify_reason_to_string (d->machine));
 	tg_log_kv (line, "follows", follows);
 	tg_log_kv (line, "queued", *queued ? queued : NULL);
+	tg_log_kv (line, "held", held);
 	tg_log_kv (line, "size", size);
 	g_message ("%s", line->str);
 }
@@ -662,7 +721,7 @@ run (Delivery *d, const Options *o, const char *config_path,
 				  d->config->statement_timeout, &error);
 	if (store == NULL || !store_mail (d, store, &error))
 		return fail_store (error);
-	send_queued (d, store);
+	send_queued (d, &store);
 	log_summary (d);
 	return EX_OK;
 }
@@ -684,6 +743,7 @@ tg_deliver_main (const char *config_path, int argc, char **argv)
 			     error->message);
 	d.queued = g_array_new (FALSE, TRUE, sizeof (Queued));
 	g_array_set_clear_func (d.queued, (GDestroyNotify) tg_queued_clear);
+	d.held = g_ptr_array_new_with_free_func (g_free);
 	code = run (&d, &o, config_path, &config);
 	delivery_clear (&d);
 	g_free (o.sender);

@@ -77,6 +77,7 @@ typedef struct {
 	gint64 follows_id;     /* a closed ticket this mail followed up */
 	gint64 follows_number;
 	GArray *queued;        /* Queued */
+	GPtrArray *held;       /* char *: answers held back, and why */
 } Delivery;
 
 /*

@@ -12,6 +12,8 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,6 +30,22 @@ typedef struct {
 	gint64 deadline; /* monotonic, microseconds */
 	gboolean broken; /* the child closed its stdin before the end */
 } Exchange;
+
+/*
+ * In the child, before exec: if we die (Postfix's time limit, a kill),
+ * sendmail dies with us before it has queued the mail, and the outbox row
+ * we could not mark sent is sent again, once, by sweep. Without this, an
+ * orphaned sendmail would finish and sweep would send a second copy.
+ */
+static void
+die_with_parent (gpointer data)
+{
+	pid_t parent = GPOINTER_TO_INT (data);
+
+	prctl (PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid () != parent)
+		_exit (127);
+}
 
 static char **
 build_argv (const char *sendmail, const char *from,
@@ -110,24 +128,43 @@ exchange_step (Exchange *x, GError **error)
 	return TRUE;
 }
 
-/* Waits for @pid until the deadline; kills it past that. */
+/* Waits for @pid until the deadline; kills it past that. The wait is
+ * on a pidfd, so that the exit is seen at once: every moment between
+ * sendmail queueing the mail and us recording it as sent is a moment in
+ * which a crash would make sweep send it a second time. */
 static gboolean
 reap (GPid pid, gint64 deadline, int *status_out)
 {
+	int pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
+	gboolean exited = FALSE;
+
 	for (;;) {
 		pid_t r = waitpid (pid, status_out, WNOHANG);
+		gint64 left;
 
-		if (r == pid)
-			return TRUE;
+		if (r == pid) {
+			exited = TRUE;
+			break;
+		}
 		if (r < 0 && errno != EINTR)
-			return FALSE;
-		if (g_get_monotonic_time () >= deadline) {
+			break;
+		left = deadline - g_get_monotonic_time ();
+		if (left <= 0) {
 			kill (pid, SIGKILL);
 			waitpid (pid, status_out, 0);
-			return FALSE;
+			break;
 		}
-		g_usleep (2000);
+		if (pidfd >= 0) {
+			struct pollfd p = { pidfd, POLLIN, 0 };
+
+			poll (&p, 1, (int) MIN (left / 1000 + 1, 1000));
+		} else {
+			g_usleep (1000); /* kernels before 5.3 have no pidfd */
+		}
 	}
+	if (pidfd >= 0)
+		close (pidfd);
+	return exited;
 }
 
 static char *
@@ -183,8 +220,9 @@ tg_mailer_send (const char *sendmail,
 	if (!g_spawn_async_with_pipes (NULL, argv, NULL,
 				       G_SPAWN_DO_NOT_REAP_CHILD |
 					       G_SPAWN_STDOUT_TO_DEV_NULL,
-				       NULL, NULL, &pid, &x.in_fd, NULL,
-				       &x.err_fd, error)) {
+				       die_with_parent,
+				       GINT_TO_POINTER (getpid ()), &pid,
+				       &x.in_fd, NULL, &x.err_fd, error)) {
 		g_prefix_error (error, "running %s: ", sendmail);
 		return FALSE;
 	}

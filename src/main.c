@@ -86,8 +86,11 @@ main (int argc, char **argv)
 	int code;
 
 	setlocale (LC_ALL, "");
-	/* A sendmail that dies early must be an EPIPE, not our death. */
+	/* A sendmail that dies early must be an EPIPE, not our death; a
+	 * spool file over the file size limit an EFBIG, so that deliver
+	 * exits 75 with a reason. */
 	signal (SIGPIPE, SIG_IGN);
+	signal (SIGXFSZ, SIG_IGN);
 	if (!parse_globals (&argc, &argv, &g, &error)) {
 		/* deliver's caller is Postfix: misconfiguration defers. */
 		g_printerr ("4.3.5 ticketgate: %s\n", error->message);

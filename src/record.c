@@ -125,30 +125,79 @@ may_answer (const Delivery *d)
 	       !tg_record_is_own_address (d->config, d->reply_address);
 }
 
-/* Records @reply as an outgoing message of @kind to @rcpts and queues it. */
+/*
+ * Who of @rcpts may get this mail. Mail to staff is never held back.
+ * Everything else counts against the rolling caps per address; automatic
+ * answers (acknowledgments) over a cap, or to an address that bounces,
+ * are held back and noted in d->held. A relay of a staff reply counts
+ * but always goes: a person wrote it.
+ */
+static gboolean
+admit_recipients (Delivery *d, TgStore *store, TgMessageKind kind,
+		  const char *const *rcpts, const char *what,
+		  GPtrArray *admitted, GError **error)
+{
+	const TgConfig *c = d->config;
+	gboolean automatic = kind == TG_KIND_ACK;
+
+	for (int i = 0; rcpts[i] != NULL; i++) {
+		gboolean ok = TRUE;
+		gboolean bouncing = FALSE;
+
+		if (kind != TG_KIND_NOTICE) {
+			if (automatic &&
+			    !tg_store_is_bouncing (store, rcpts[i], &bouncing,
+						   error))
+				return FALSE;
+			if (!bouncing &&
+			    !tg_store_reserve_send (store, rcpts[i], what,
+						    automatic, c->cap_per_hour,
+						    c->cap_per_day, &ok, error))
+				return FALSE;
+		}
+		if (bouncing || !ok) {
+			g_ptr_array_add (d->held, g_strdup_printf (
+				"%s:%s:%s", what, bouncing ? "bouncing" : "cap",
+				rcpts[i]));
+			continue;
+		}
+		g_ptr_array_add (admitted, (gpointer) rcpts[i]);
+	}
+	g_ptr_array_add (admitted, NULL);
+	return TRUE;
+}
+
+/* Records @reply as an outgoing message of @kind to @rcpts (those of
+ * them admitted) and queues it. */
 static gboolean
 queue_outgoing (Delivery *d, TgStore *store, gint64 ticket_id,
 		TgMessageKind kind, const TgReply *reply,
 		const char *const *rcpts, const char *what, GError **error)
 {
+	g_autoptr (GPtrArray) admitted = g_ptr_array_new ();
 	TgOutgoing out = {
 		.ticket_id = ticket_id,
 		.kind = kind,
 		.message_id = reply->message_id,
 		.envelope_from = d->config->bounce_address,
-		.recipients = rcpts,
 		.subject = reply->subject,
 		.body_text = reply->body,
 		.content = reply->content,
+		.note = d->action == ACTION_MACHINE ? "machine" : NULL,
 	};
-	Queued q = { 0, what, g_strdupv ((char **) rcpts),
-		     g_bytes_ref (reply->content), FALSE };
+	Queued q = { 0 };
 
-	if (!tg_store_add_outgoing (store, &out, CLAIM_SECONDS, &q.outbox_id,
-				    error)) {
-		tg_queued_clear (&q);
+	if (!admit_recipients (d, store, kind, rcpts, what, admitted, error))
 		return FALSE;
-	}
+	if (admitted->len == 1)
+		return TRUE; /* everyone held back: stored, not sent */
+	out.recipients = (const char *const *) admitted->pdata;
+	if (!tg_store_add_outgoing (store, &out, CLAIM_SECONDS, &q.outbox_id,
+				    error))
+		return FALSE;
+	q.what = what;
+	q.recipients = g_strdupv ((char **) admitted->pdata);
+	q.content = g_bytes_ref (reply->content);
 	g_array_append_val (d->queued, q);
 	return TRUE;
 }
@@ -485,7 +534,8 @@ follow_up (Delivery *d, TgStore *store, GError **error)
 			  g_strcmp0 (t->status, "closed") == 0 ||
 			  g_strcmp0 (t->status, "pending") == 0;
 
-	if (!store_incoming (d, store, t->id, TG_KIND_CUSTOMER, NULL, error))
+	if (!tg_store_lock_ticket (store, t->id, error) ||
+	    !store_incoming (d, store, t->id, TG_KIND_CUSTOMER, NULL, error))
 		return FALSE;
 	if (reopen) {
 		if (!tg_store_set_ticket_status (store, t->id, "open", error))
@@ -623,7 +673,8 @@ staff_reply (Delivery *d, TgStore *store, GError **error)
 {
 	gint64 id = d->ticket->id;
 
-	return store_incoming (d, store, id, TG_KIND_STAFF, NULL, error) &&
+	return tg_store_lock_ticket (store, id, error) &&
+	       store_incoming (d, store, id, TG_KIND_STAFF, NULL, error) &&
 	       apply_commands (d, store, error) && relay (d, store, error) &&
 	       tg_store_record_first_response (store, id, d->received_at,
 					       error) &&
@@ -637,7 +688,8 @@ comment (Delivery *d, TgStore *store, GError **error)
 	g_autofree char *event = g_strdup_printf (
 		"Internal comment by %s", d->sender);
 
-	return store_incoming (d, store, d->ticket->id, TG_KIND_COMMENT, NULL,
+	return tg_store_lock_ticket (store, d->ticket->id, error) &&
+	       store_incoming (d, store, d->ticket->id, TG_KIND_COMMENT, NULL,
 			       error) &&
 	       apply_commands (d, store, error) &&
 	       apply_status (d, store, error) &&
@@ -688,11 +740,72 @@ staff_alone (Delivery *d, TgStore *store, GError **error)
 	       notice (d, store, 0, subject, text, error);
 }
 
+/* ---- machine mail -------------------------------------------------- */
+
+/*
+ * A delivery status notification about a mail of ours stops automatic
+ * mail to each address it says failed, provided that address was among
+ * the mail's recipients: a forged report cannot silence a customer.
+ */
+static gboolean
+mark_bounces (Delivery *d, TgStore *store, GError **error)
+{
+	const TgDsn *dsn = d->msg->dsn;
+	g_auto (GStrv) rcpts = NULL;
+	gboolean found = FALSE;
+	gint64 ticket_id = 0;
+
+	if (dsn == NULL || dsn->original_message_id == NULL ||
+	    g_strcmp0 (dsn->action, "failed") != 0)
+		return TRUE;
+	if (!tg_store_find_sent (store, dsn->original_message_id, &found,
+				 &ticket_id, &rcpts, error))
+		return FALSE;
+	for (guint i = 0; found && i < dsn->final_recipients->len; i++) {
+		const char *addr = dsn->final_recipients->pdata[i];
+
+		if (!g_strv_contains ((const char *const *) rcpts, addr))
+			continue;
+		if (!tg_store_mark_bouncing (store, addr, ticket_id,
+					     dsn->status, error))
+			return FALSE;
+		g_ptr_array_add (d->held,
+				 g_strdup_printf ("bouncing-now:%s", addr));
+	}
+	return TRUE;
+}
+
+/* Machine mail is stored on its ticket (or alone), never answered and
+ * never reopens anything; staff hear of it on a ticket at most once per
+ * [policy] machine_notify_interval. Our own mail coming back is only
+ * stored. */
+static gboolean
+machine (Delivery *d, TgStore *store, GError **error)
+{
+	gint64 id = d->ticket != NULL ? d->ticket->id : 0;
+	gboolean noticed = FALSE;
+
+	if (!store_incoming (d, store, id, TG_KIND_MACHINE, NULL, error) ||
+	    !mark_bounces (d, store, error))
+		return FALSE;
+	if (id == 0 || d->machine == TG_MACHINE_OWN)
+		return TRUE;
+	if (!tg_store_machine_noticed (store, id,
+				       d->config->machine_notify_interval,
+				       &noticed, error))
+		return FALSE;
+	if (noticed)
+		return TRUE;
+	return notify_about (d, store,
+			     d->msg->dsn != NULL
+				     ? "Delivery failure report"
+				     : "Automatic mail (not answered)",
+			     error);
+}
+
 gboolean
 tg_record_action (Delivery *d, TgStore *store, GError **error)
 {
-	gint64 ticket_id = d->ticket != NULL ? d->ticket->id : 0;
-
 	if (d->ticket != NULL)
 		d->ticket_number = d->ticket->number;
 	switch (d->action) {
@@ -709,8 +822,7 @@ tg_record_action (Delivery *d, TgStore *store, GError **error)
 	case ACTION_STAFF_ALONE:
 		return staff_alone (d, store, error);
 	case ACTION_MACHINE:
-		return store_incoming (d, store, ticket_id, TG_KIND_MACHINE,
-				       NULL, error);
+		return machine (d, store, error);
 	case ACTION_REJECTED:
 		return reject (d, store, error);
 	case ACTION_DUPLICATE:

@@ -177,17 +177,18 @@ one_line (const char *message)
 	char *copy = g_strdup (message != NULL && *message ? message
 							   : "unknown error");
 
-	g_strdelimit (copy, "\r\n", ' ');
+	g_strdelimit (copy, "\r\n\t", ' ');
 	return g_strchomp (copy);
 }
 
 static TgStoreError
 classify_sqlstate (const char *state, PGconn *conn)
 {
+	/* No SQLSTATE: libpq's own error, which in practice is the
+	 * connection going away (the server died, the socket broke) and
+	 * PQstatus() does not always say so yet. It may heal. */
 	if (state == NULL)
-		return PQstatus (conn) == CONNECTION_BAD
-			       ? TG_STORE_ERROR_TEMPORARY
-			       : TG_STORE_ERROR_FAILED;
+		return TG_STORE_ERROR_TEMPORARY;
 	if (strcmp (state, "40001") == 0 || strcmp (state, "40P01") == 0)
 		return TG_STORE_ERROR_RETRY;
 	if (strcmp (state, "23505") == 0)
@@ -255,6 +256,9 @@ run_query (TgStore *store, const char *sql, const Params *p, GError **error)
 {
 	return run (store, sql, p, PGRES_TUPLES_OK, error);
 }
+
+static gboolean run_change (TgStore *store, const char *sql, const Params *p,
+			    const char *what, GError **error);
 
 /* ---- reading results ----------------------------------------------- */
 
@@ -1361,8 +1365,8 @@ tg_store_add_incoming (TgStore *store,
 static const char SQL_ADD_OUTGOING[] =
 	"WITH m AS (INSERT INTO messages (ticket_id, direction, kind,"
 	"  message_id, sender, recipients, subject, body_text, size,"
-	"  received_at)"
-	"  VALUES ($1, 'out', $2, $3, $4, $5::text[], $6, $7, $8, now())"
+	"  received_at, note)"
+	"  VALUES ($1, 'out', $2, $3, $4, $5::text[], $6, $7, $8, now(), $11)"
 	"  RETURNING id),"
 	" r AS (INSERT INTO message_raw (message_id, raw) SELECT id, $9 FROM m),"
 	" o AS (INSERT INTO outbox (message_id, envelope_from, recipients,"
@@ -1397,11 +1401,212 @@ tg_store_add_outgoing (TgStore *store,
 	params_add_int (&p, (gint64) len);
 	params_add_binary (&p, data, len);
 	params_add_int (&p, claim_seconds);
+	params_add (&p, out->note);
 	res = run_query (store, SQL_ADD_OUTGOING, &p, error);
 	if (res == NULL)
 		return FALSE;
 	*outbox_id_out = get_int (res, 0, 0);
 	return TRUE;
+}
+
+/* ---- robots, loops and caps ---------------------------------------- */
+
+static const char SQL_LOCK_TICKET[] =
+	"SELECT 1 FROM tickets WHERE id = $1 FOR NO KEY UPDATE";
+/* One lock per address; hashtext() collisions only make two addresses
+ * wait for each other, never let one slip past its cap. */
+static const char SQL_LOCK_ADDRESS[] =
+	"SELECT pg_advisory_xact_lock(hashtext('ticketgate-send:' || $1))";
+static const char SQL_RESERVE_SEND[] =
+	"WITH c AS (SELECT count(*) FILTER (WHERE at > now() - interval '1 hour')"
+	"  AS hour, count(*) AS day FROM sent_log"
+	"  WHERE address = $1 AND at > now() - interval '1 day'),"
+	" ins AS (INSERT INTO sent_log (address, kind)"
+	"  SELECT $1, $2 FROM c WHERE NOT $3 OR (c.hour < $4 AND c.day < $5)"
+	"  RETURNING 1)"
+	" SELECT EXISTS (SELECT 1 FROM ins)";
+static const char SQL_IS_BOUNCING[] =
+	"SELECT EXISTS (SELECT 1 FROM bouncing_addresses WHERE address = $1)";
+static const char SQL_FIND_SENT[] =
+	"SELECT ticket_id, " JOINED ("recipients") " FROM messages"
+	" WHERE message_id = $1 AND direction = 'out' ORDER BY id LIMIT 1";
+static const char SQL_MARK_BOUNCING[] =
+	"INSERT INTO bouncing_addresses (address, ticket_id, status)"
+	" VALUES (lower($1), $2, $3) ON CONFLICT (address) DO NOTHING";
+static const char SQL_MACHINE_NOTICED[] =
+	"SELECT EXISTS (SELECT 1 FROM messages WHERE ticket_id = $1"
+	" AND direction = 'out' AND note = 'machine'"
+	" AND created_at > now() - make_interval(secs => $2))";
+static const char SQL_LIST_BOUNCING[] =
+	"SELECT b.address, " US ("b.since") ", t.number, b.status"
+	" FROM bouncing_addresses b LEFT JOIN tickets t ON t.id = b.ticket_id"
+	" ORDER BY b.since, b.address";
+static const char SQL_CLEAR_BOUNCING[] =
+	"DELETE FROM bouncing_addresses WHERE address = lower($1)";
+static const char SQL_PRUNE_SENT_LOG[] =
+	"DELETE FROM sent_log WHERE at < now() - interval '2 days'";
+
+gboolean
+tg_store_lock_ticket (TgStore *store, gint64 ticket_id, GError **error)
+{
+	g_auto (Params) p = { 0 };
+	g_autoptr (PGresult) res = NULL;
+
+	g_return_val_if_fail (store != NULL, FALSE);
+	params_init (&p);
+	params_add_int (&p, ticket_id);
+	res = run_query (store, SQL_LOCK_TICKET, &p, error);
+	return res != NULL;
+}
+
+gboolean
+tg_store_reserve_send (TgStore *store, const char *address, const char *kind,
+		       gboolean enforce, int per_hour, int per_day,
+		       gboolean *allowed_out, GError **error)
+{
+	g_auto (Params) p = { 0 };
+	g_autoptr (PGresult) lock = NULL;
+	g_autoptr (PGresult) res = NULL;
+
+	g_return_val_if_fail (store != NULL && address != NULL, FALSE);
+	params_init (&p);
+	params_add (&p, address);
+	lock = run_query (store, SQL_LOCK_ADDRESS, &p, error);
+	if (lock == NULL)
+		return FALSE;
+	params_add (&p, kind);
+	params_add_bool (&p, enforce);
+	params_add_int (&p, per_hour);
+	params_add_int (&p, per_day);
+	res = run_query (store, SQL_RESERVE_SEND, &p, error);
+	if (res == NULL)
+		return FALSE;
+	*allowed_out = get_bool (res, 0, 0);
+	return TRUE;
+}
+
+gboolean
+tg_store_is_bouncing (TgStore *store, const char *address,
+		      gboolean *bouncing_out, GError **error)
+{
+	g_auto (Params) p = { 0 };
+	g_autoptr (PGresult) res = NULL;
+
+	g_return_val_if_fail (store != NULL && address != NULL, FALSE);
+	params_init (&p);
+	params_add (&p, address);
+	res = run_query (store, SQL_IS_BOUNCING, &p, error);
+	if (res == NULL)
+		return FALSE;
+	*bouncing_out = get_bool (res, 0, 0);
+	return TRUE;
+}
+
+gboolean
+tg_store_find_sent (TgStore *store, const char *message_id,
+		    gboolean *found_out, gint64 *ticket_id_out,
+		    char ***recipients_out, GError **error)
+{
+	g_auto (Params) p = { 0 };
+	g_autoptr (PGresult) res = NULL;
+
+	g_return_val_if_fail (store != NULL && message_id != NULL, FALSE);
+	params_init (&p);
+	params_add (&p, message_id);
+	res = run_query (store, SQL_FIND_SENT, &p, error);
+	if (res == NULL)
+		return FALSE;
+	*found_out = PQntuples (res) > 0;
+	if (*found_out) {
+		*ticket_id_out = get_int (res, 0, 0);
+		*recipients_out = get_list (res, 0, 1);
+	}
+	return TRUE;
+}
+
+gboolean
+tg_store_mark_bouncing (TgStore *store, const char *address, gint64 ticket_id,
+			const char *status, GError **error)
+{
+	g_auto (Params) p = { 0 };
+
+	g_return_val_if_fail (store != NULL && address != NULL, FALSE);
+	params_init (&p);
+	params_add (&p, address);
+	params_add_id (&p, ticket_id);
+	params_add (&p, status);
+	return run_command (store, SQL_MARK_BOUNCING, &p, error);
+}
+
+gboolean
+tg_store_machine_noticed (TgStore *store, gint64 ticket_id, int seconds,
+			  gboolean *noticed_out, GError **error)
+{
+	g_auto (Params) p = { 0 };
+	g_autoptr (PGresult) res = NULL;
+
+	g_return_val_if_fail (store != NULL, FALSE);
+	params_init (&p);
+	params_add_int (&p, ticket_id);
+	params_add_int (&p, seconds);
+	res = run_query (store, SQL_MACHINE_NOTICED, &p, error);
+	if (res == NULL)
+		return FALSE;
+	*noticed_out = get_bool (res, 0, 0);
+	return TRUE;
+}
+
+GPtrArray *
+tg_store_list_bouncing (TgStore *store, GError **error)
+{
+	g_autoptr (PGresult) res = NULL;
+	GPtrArray *list;
+
+	g_return_val_if_fail (store != NULL, NULL);
+	res = run_query (store, SQL_LIST_BOUNCING, NULL, error);
+	if (res == NULL)
+		return NULL;
+	list = g_ptr_array_new_with_free_func ((GDestroyNotify) tg_bouncing_free);
+	for (int i = 0; i < PQntuples (res); i++) {
+		TgBouncing *b = g_new0 (TgBouncing, 1);
+
+		b->address = get_str (res, i, 0);
+		b->since = get_time (res, i, 1);
+		b->ticket_number = get_int (res, i, 2);
+		b->status = get_str (res, i, 3);
+		g_ptr_array_add (list, b);
+	}
+	return list;
+}
+
+gboolean
+tg_store_clear_bouncing (TgStore *store, const char *address, GError **error)
+{
+	g_auto (Params) p = { 0 };
+	g_autofree char *what = g_strdup_printf ("bouncing address %s", address);
+
+	g_return_val_if_fail (store != NULL && address != NULL, FALSE);
+	params_init (&p);
+	params_add (&p, address);
+	return run_change (store, SQL_CLEAR_BOUNCING, &p, what, error);
+}
+
+gboolean
+tg_store_prune_sent_log (TgStore *store, GError **error)
+{
+	g_return_val_if_fail (store != NULL, FALSE);
+	return run_command (store, SQL_PRUNE_SENT_LOG, NULL, error);
+}
+
+void
+tg_bouncing_free (TgBouncing *b)
+{
+	if (b == NULL)
+		return;
+	g_free (b->address);
+	g_clear_pointer (&b->since, g_date_time_unref);
+	g_free (b->status);
+	g_free (b);
 }
 
 /* ---- sending ------------------------------------------------------- */

@@ -137,6 +137,8 @@ typedef struct {
 	const char *subject;
 	const char *body_text;
 	GBytes *content;         /* the complete mail */
+	const char *note;        /* nullable: "machine" for notices about
+				    machine mail (rate-limited) */
 } TgOutgoing;
 
 typedef struct {
@@ -336,6 +338,64 @@ gboolean tg_store_is_active_staff (TgStore *store,
 				   gboolean *is_staff_out,
 				   GError **error);
 
+/*
+ * tg_store_lock_ticket: locks the ticket row for the transaction, first,
+ * so that concurrent deliveries to one ticket queue up instead of
+ * deadlocking on the foreign keys of their inserts.
+ */
+gboolean tg_store_lock_ticket (TgStore *store, gint64 ticket_id,
+			       GError **error);
+
+/*
+ * tg_store_reserve_send: counts one mail of @kind to @address against the
+ * rolling caps, under a transaction lock on the address. With @enforce,
+ * a mail over @per_hour in the last hour or @per_day in the last day is
+ * not counted and *@allowed_out is FALSE; without, it is always counted.
+ */
+gboolean tg_store_reserve_send (TgStore *store,
+				const char *address,
+				const char *kind,
+				gboolean enforce,
+				int per_hour,
+				int per_day,
+				gboolean *allowed_out,
+				GError **error);
+
+/* tg_store_is_bouncing: whether automatic mail to @address is stopped. */
+gboolean tg_store_is_bouncing (TgStore *store,
+			       const char *address,
+			       gboolean *bouncing_out,
+			       GError **error);
+
+/*
+ * tg_store_find_sent: the ticket and recipients of the mail we sent with
+ * Message-ID @message_id; *@found_out FALSE when there is none.
+ * @recipients_out: (transfer full).
+ */
+gboolean tg_store_find_sent (TgStore *store,
+			     const char *message_id,
+			     gboolean *found_out,
+			     gint64 *ticket_id_out,
+			     char ***recipients_out,
+			     GError **error);
+
+/* tg_store_mark_bouncing: stops automatic mail to @address (kept once). */
+gboolean tg_store_mark_bouncing (TgStore *store,
+				 const char *address,
+				 gint64 ticket_id,
+				 const char *status,
+				 GError **error);
+
+/*
+ * tg_store_machine_noticed: whether staff were told of machine mail on
+ * @ticket_id within the last @seconds.
+ */
+gboolean tg_store_machine_noticed (TgStore *store,
+				   gint64 ticket_id,
+				   int seconds,
+				   gboolean *noticed_out,
+				   GError **error);
+
 /* tg_store_add_cc: adds addresses to a ticket's CC list (duplicates kept once). */
 gboolean tg_store_add_cc (TgStore *store,
 			  gint64 ticket_id,
@@ -442,6 +502,23 @@ gboolean tg_store_remove_holiday (TgStore *store,
 				  const GDate *day,
 				  GError **error);
 GPtrArray *tg_store_list_plans (TgStore *store, GError **error);
+
+typedef struct {
+	char *address;
+	GDateTime *since;
+	gint64 ticket_number; /* 0: none */
+	char *status;
+} TgBouncing;
+
+/* Bouncing addresses, oldest first; and clearing one by hand. */
+GPtrArray *tg_store_list_bouncing (TgStore *store, GError **error);
+gboolean tg_store_clear_bouncing (TgStore *store,
+				  const char *address,
+				  GError **error);
+void tg_bouncing_free (TgBouncing *b);
+
+/* tg_store_prune_sent_log: forgets what the caps no longer count. */
+gboolean tg_store_prune_sent_log (TgStore *store, GError **error);
 
 /*
  * tg_store_list_messages: (transfer full): TgStoredMessage rows of a

@@ -89,6 +89,13 @@ sweep (const TgConfig *c, TgStore *store, int limit)
 	if (total > 0)
 		g_message ("sweep: sent=%d deferred=%d gave_up=%d", tally.sent,
 			   tally.failed, tally.gave_up);
+	{
+		g_autoptr (GError) error = NULL;
+
+		if (!tg_store_prune_sent_log (store, &error))
+			g_warning ("sweep: pruning the send log: %s",
+				   error->message);
+	}
 	return EX_OK;
 }
 

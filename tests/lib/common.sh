@@ -7,7 +7,7 @@
 #   TEST_DIR        a private folder, removed at exit
 #   TICKETGATE      the binary under test (from the build)
 #   TICKETGATE_CONFIG  the test configuration
-#   TG_SENDMAIL_DIR    where fake-sendmail records outgoing mail
+#   TG_SENDMAIL_DIR    where tests/fake-sendmail records outgoing mail
 
 : "${TG_TOP_SRCDIR:?run through make check}"
 : "${TICKETGATE:?run through make check}"
@@ -73,7 +73,7 @@ connect_timeout = 5s
 [mail]
 support_address = support@desk.example
 from_name = Example Support
-sendmail = $LIB/fake-sendmail
+sendmail = $TG_TOP_BUILDDIR/tests/fake-sendmail
 subject_tag = Support
 staff_address = ${TG_STAFF_ADDRESS:-}
 comment_address = support-comment@desk.example
@@ -165,11 +165,11 @@ last_to() {
 		fi
 	done
 }
-# How many recorded mails went to ADDR.
+# How many recorded mails went to ADDR (queued: the .eml is there).
 count_to() {
 	n=0
 	for f in "$TG_SENDMAIL_DIR"/*.args; do
-		[ -f "$f" ] || continue
+		[ -f "$f" ] && [ -f "${f%.args}.eml" ] || continue
 		tail -n +5 "$f" | grep -qx "$1" && n=$((n + 1))
 	done
 	echo "$n"
