@@ -5,7 +5,7 @@
 . "$TG_TOP_SRCDIR/tests/lib/common.sh"
 tg_setup
 
-tap_plan 22
+tap_plan 28
 
 run() { out=$("$TICKETGATE" "$@" 2>"$TEST_DIR/err") && rc=0 || rc=$?; err=$(cat "$TEST_DIR/err"); }
 
@@ -71,5 +71,16 @@ is "$got" "PLATINUM GOLD SILVER BRONZE FREE NONE" "plan list --json in order of 
 
 run frobnicate
 is "$rc" "64" "an unknown command is a usage error"
+
+run --version
+like "$rc:$out" "^0:ticketgate [0-9.]+$" "--version"
+run check-config --schema "$TG_TOP_SRCDIR/schema"
+is "$rc" "0" "check-config passes on a working desk"
+like "$out" "ok +database connection" "... and says what it checked"
+sed 's|^sendmail = .*|sendmail = /nonexistent/sendmail|; s|^directory = .*|directory = /nonexistent|' "$TICKETGATE_CONFIG" >"$TEST_DIR/broken.conf"
+out=$("$TICKETGATE" -c "$TEST_DIR/broken.conf" check-config --schema "$TG_TOP_SRCDIR/schema" 2>&1) && rc=0 || rc=$?
+is "$rc" "78" "check-config on a broken desk exits 78"
+like "$out" "FAILED +templates: .*/nonexistent/ack.txt" "... naming the missing template"
+like "$out" "FAILED +sendmail /nonexistent/sendmail" "... and the missing sendmail"
 
 tg_done
