@@ -619,19 +619,117 @@ first_address (InternetAddressList *list, guint *warnings)
 	return one->len > 0 ? g_steal_pointer (&one->pdata[0]) : NULL;
 }
 
+/* Appends one base64 encoded-word for the bytes of a run. */
+static void
+flush_run (GString *out, const char *charset, GByteArray *run, int words)
+{
+	g_autofree char *b64 = NULL;
+
+	if (words == 0)
+		return;
+	b64 = g_base64_encode (run->data, run->len);
+	g_string_append_printf (out, "=?%s?B?%s?=", charset, b64);
+}
+
+/*
+ * GMime 3.2 drops everything after a base64 encoded-word that ends in
+ * "=" padding when another encoded-word follows it (GMime issue #133),
+ * and clients split long non-ASCII subjects and names exactly like that.
+ * This joins each run of adjacent base64 words of one charset into a
+ * single word (their bytes concatenated, which also mends a character
+ * split across two words) before GMime decodes the value. Returns NULL
+ * when there is nothing to join.
+ */
+static char *
+join_base64_words (const char *value)
+{
+	static GRegex *word = NULL;
+	g_autoptr (GMatchInfo) m = NULL;
+	g_autoptr (GString) out = g_string_new (NULL);
+	g_autoptr (GByteArray) run = g_byte_array_new ();
+	g_autofree char *charset = NULL;
+	const char *copied = value; /* the end of what is in out */
+	const char *run_start = NULL;
+	int words = 0;
+	gboolean joined = FALSE;
+
+	if (word == NULL)
+		word = g_regex_new ("=\\?([^?\\s]+)\\?[bB]\\?([A-Za-z0-9+/=]*)\\?=",
+				    G_REGEX_OPTIMIZE, 0, NULL);
+	g_regex_match (word, value, 0, &m);
+	for (; g_match_info_matches (m); g_match_info_next (m, NULL)) {
+		int s0, e0;
+		g_autofree char *cs = g_match_info_fetch (m, 1);
+		g_autofree char *b64 = g_match_info_fetch (m, 2);
+		g_autofree guchar *bytes = NULL;
+		gsize len = 0;
+		gboolean adjacent;
+
+		g_match_info_fetch_pos (m, 0, &s0, &e0);
+		adjacent = run_start != NULL &&
+			   g_ascii_strcasecmp (cs, charset) == 0 &&
+			   strspn (copied, " \t\r\n") == (gsize) (value + s0 - copied);
+		if (!adjacent) {
+			flush_run (out, charset, run, words);
+			g_string_append_len (out, copied, value + s0 - copied);
+			g_byte_array_set_size (run, 0);
+			g_free (charset);
+			charset = g_strdup (cs);
+			run_start = value + s0;
+			words = 0;
+		}
+		joined |= adjacent;
+		bytes = g_base64_decode (b64, &len);
+		g_byte_array_append (run, bytes, len);
+		words++;
+		copied = value + e0;
+	}
+	if (!joined)
+		return NULL;
+	flush_run (out, charset, run, words);
+	g_string_append (out, copied);
+	return g_strdup (out->str);
+}
+
+/*
+ * The addresses of header @name: GMime's list, unless a display name has
+ * base64 words GMime would cut short; then the header's value again, with
+ * those words joined. (transfer full)
+ */
+static InternetAddressList *
+address_list (TgMessage *msg, GMimeMessage *gmsg, const char *name,
+	      GMimeAddressType type)
+{
+	const char *raw = tg_message_get_header (msg, name);
+	g_autofree char *joined = raw ? join_base64_words (raw) : NULL;
+
+	if (joined != NULL)
+		return internet_address_list_parse (
+			g_mime_parser_options_get_default (), joined);
+	return g_object_ref (g_mime_message_get_addresses (gmsg, type));
+}
+
 static void
 fill_addresses (TgMessage *msg, GMimeMessage *gmsg)
 {
 	guint *warnings = &msg->parse_warnings;
+	g_autoptr (InternetAddressList) from = NULL;
+	g_autoptr (InternetAddressList) reply_to = NULL;
+	g_autoptr (InternetAddressList) to = NULL;
+	g_autoptr (InternetAddressList) cc = NULL;
 
-	msg->from = first_address (g_mime_message_get_from (gmsg), warnings);
-	msg->reply_to =
-		first_address (g_mime_message_get_reply_to (gmsg), warnings);
-	if (!collect_addresses (g_mime_message_get_to (gmsg), msg->to,
-				TG_MESSAGE_MAX_ADDRESSES, 0, warnings))
+	from = address_list (msg, gmsg, "From", GMIME_ADDRESS_TYPE_FROM);
+	reply_to = address_list (msg, gmsg, "Reply-To",
+				 GMIME_ADDRESS_TYPE_REPLY_TO);
+	to = address_list (msg, gmsg, "To", GMIME_ADDRESS_TYPE_TO);
+	cc = address_list (msg, gmsg, "Cc", GMIME_ADDRESS_TYPE_CC);
+	msg->from = first_address (from, warnings);
+	msg->reply_to = first_address (reply_to, warnings);
+	if (!collect_addresses (to, msg->to, TG_MESSAGE_MAX_ADDRESSES, 0,
+				warnings))
 		(*warnings)++;
-	if (!collect_addresses (g_mime_message_get_cc (gmsg), msg->cc,
-				TG_MESSAGE_MAX_ADDRESSES, 0, warnings))
+	if (!collect_addresses (cc, msg->cc, TG_MESSAGE_MAX_ADDRESSES, 0,
+				warnings))
 		(*warnings)++;
 }
 
@@ -1893,12 +1991,14 @@ char *
 tg_message_decode_header (const char *value)
 {
 	g_autofree char *decoded = NULL;
+	g_autofree char *joined = NULL;
 	char *out = NULL;
 
 	g_return_val_if_fail (value != NULL, NULL);
 
+	joined = join_base64_words (value);
 	decoded = g_mime_utils_header_decode_text (
-		g_mime_parser_options_get_default (), value);
+		g_mime_parser_options_get_default (), joined ? joined : value);
 	out = to_valid_utf8 (decoded != NULL ? decoded : "");
 	replace_controls (out);
 	return out;
