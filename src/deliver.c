@@ -20,6 +20,7 @@
 #include "delivery.h"
 #include "log.h"
 #include "mailer.h"
+#include "scope.h"
 #include "thread.h"
 
 /* Transactions rerun after a serialization failure or deadlock. */
@@ -61,6 +62,7 @@ delivery_clear (Delivery *d)
 	g_clear_pointer (&d->held, g_ptr_array_unref);
 	g_clear_pointer (&d->replies, tg_replies_free);
 	g_clear_pointer (&d->calendar, tg_calendar_free);
+	g_clear_pointer (&d->scope, tg_scope_free);
 	g_clear_pointer (&d->spool, tg_spool_free);
 	g_clear_pointer (&d->msg, tg_message_free);
 	g_clear_pointer (&d->envelope_sender, g_free);

@@ -46,6 +46,7 @@ typedef struct {
 	const TgConfig *config;
 	TgReplies *replies;
 	TgCalendar *calendar;  /* loaded on first need, with holidays */
+	struct _TgScope *scope; /* loaded with the calendar */
 
 	/* the mail */
 	TgSpool *spool;

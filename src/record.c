@@ -70,41 +70,11 @@ tg_record_arrival_day (const Delivery *d, GDate *day)
 
 /* ---- what answers need ------------------------------------------------ */
 
-static gboolean
-load_calendar (Delivery *d, TgStore *store, GError **error)
-{
-	g_autoptr (GArray) holidays = NULL;
-	GDate from;
-
-	if (d->calendar != NULL)
-		return TRUE;
-	d->calendar = tg_config_new_calendar (d->config, error);
-	if (d->calendar == NULL)
-		return FALSE;
-	tg_record_arrival_day (d, &from);
-	g_date_subtract_days (&from, 1);
-	holidays = tg_store_list_holidays (store, &from, error);
-	if (holidays == NULL)
-		return FALSE;
-	for (guint i = 0; i < holidays->len; i++) {
-		const TgHoliday *h = &g_array_index (holidays, TgHoliday, i);
-
-		tg_calendar_add_holiday (d->calendar, g_date_get_year (&h->date),
-					 g_date_get_month (&h->date),
-					 g_date_get_day (&h->date), h->name);
-	}
-	return TRUE;
-}
-
 static TgScope *
-load_scope (TgStore *store, GError **error)
+scope_from (const GPtrArray *rows)
 {
-	g_autoptr (GPtrArray) rows = tg_store_list_scope_rules (store, error);
-	g_autoptr (TgScope) scope = NULL;
+	TgScope *scope = tg_scope_new ();
 
-	if (rows == NULL)
-		return NULL;
-	scope = tg_scope_new ();
 	for (guint i = 0; i < rows->len; i++) {
 		const TgScopeRuleRow *r = rows->pdata[i];
 		g_autoptr (GError) bad = NULL;
@@ -115,7 +85,36 @@ load_scope (TgStore *store, GError **error)
 					&bad))
 			g_warning ("%s", bad->message);
 	}
-	return g_steal_pointer (&scope);
+	return scope;
+}
+
+/* The calendar (with the holidays from the day before arrival on) and
+ * the scope rules, loaded together the first time an answer needs them. */
+static gboolean
+load_calendar (Delivery *d, TgStore *store, GError **error)
+{
+	g_autoptr (GArray) holidays = NULL;
+	g_autoptr (GPtrArray) rules = NULL;
+	GDate from;
+
+	if (d->calendar != NULL)
+		return TRUE;
+	tg_record_arrival_day (d, &from);
+	g_date_subtract_days (&from, 1);
+	if (!tg_store_load_desk (store, &from, &holidays, &rules, error))
+		return FALSE;
+	d->calendar = tg_config_new_calendar (d->config, error);
+	if (d->calendar == NULL)
+		return FALSE;
+	for (guint i = 0; i < holidays->len; i++) {
+		const TgHoliday *h = &g_array_index (holidays, TgHoliday, i);
+
+		tg_calendar_add_holiday (d->calendar, g_date_get_year (&h->date),
+					 g_date_get_month (&h->date),
+					 g_date_get_day (&h->date), h->name);
+	}
+	d->scope = scope_from (rules);
+	return TRUE;
 }
 
 static gboolean
@@ -141,23 +140,18 @@ admit_recipients (Delivery *d, TgStore *store, TgMessageKind kind,
 	gboolean automatic = kind == TG_KIND_ACK;
 
 	for (int i = 0; rcpts[i] != NULL; i++) {
-		gboolean ok = TRUE;
-		gboolean bouncing = FALSE;
+		TgSendVerdict verdict = TG_SEND_OK;
 
-		if (kind != TG_KIND_NOTICE) {
-			if (automatic &&
-			    !tg_store_is_bouncing (store, rcpts[i], &bouncing,
-						   error))
-				return FALSE;
-			if (!bouncing &&
-			    !tg_store_reserve_send (store, rcpts[i], what,
-						    automatic, c->cap_per_hour,
-						    c->cap_per_day, &ok, error))
-				return FALSE;
-		}
-		if (bouncing || !ok) {
+		if (kind != TG_KIND_NOTICE &&
+		    !tg_store_reserve_send (store, rcpts[i], what, automatic,
+					    c->cap_per_hour, c->cap_per_day,
+					    &verdict, error))
+			return FALSE;
+		if (verdict != TG_SEND_OK) {
 			g_ptr_array_add (d->held, g_strdup_printf (
-				"%s:%s:%s", what, bouncing ? "bouncing" : "cap",
+				"%s:%s:%s", what,
+				verdict == TG_SEND_BOUNCING ? "bouncing"
+							    : "cap",
 				rcpts[i]));
 			continue;
 		}
@@ -460,7 +454,6 @@ answer_new_ticket (Delivery *d, TgStore *store, gint64 id, const char *subject,
 static gboolean
 open_ticket (Delivery *d, TgStore *store, GError **error)
 {
-	g_autoptr (TgScope) scope = NULL;
 	g_autoptr (GArray) flags = NULL;
 	g_autoptr (GPtrArray) topics = g_ptr_array_new ();
 	g_auto (GStrv) cc = cc_list (d);
@@ -474,9 +467,7 @@ open_ticket (Delivery *d, TgStore *store, GError **error)
 	if (d->plan->email_support && d->plan->reaction_minutes > 0)
 		d->deadline = tg_calendar_deadline (d->calendar, d->received_at,
 						    d->plan->reaction_minutes);
-	if ((scope = load_scope (store, error)) == NULL)
-		return FALSE;
-	flags = tg_scope_match (scope, d->plan->name, d->msg->subject,
+	flags = tg_scope_match (d->scope, d->plan->name, d->msg->subject,
 				d->msg->body_text);
 	t = (TgNewTicket){
 		.requester = d->sender,

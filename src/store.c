@@ -260,6 +260,101 @@ run_query (TgStore *store, const char *sql, const Params *p, GError **error)
 static gboolean run_change (TgStore *store, const char *sql, const Params *p,
 			    const char *what, GError **error);
 
+/*
+ * One statement of a pipeline: its SQL, parameters, the status it must
+ * end with, and where to keep its result (NULL: not wanted).
+ */
+typedef struct {
+	const char *sql;
+	const Params *p;
+	ExecStatusType expect;
+	PGresult **result_out;
+} Step;
+
+static gboolean
+send_steps (TgStore *store, Step *steps, int n, GError **error)
+{
+	for (int i = 0; i < n; i++) {
+		const Params *p = steps[i].p;
+
+		if (!PQsendQueryParams (store->conn, steps[i].sql, p ? p->n : 0,
+					NULL, p ? p->values : NULL,
+					p ? p->lengths : NULL,
+					p ? p->formats : NULL, 0)) {
+			set_result_error (store, NULL, error);
+			return FALSE;
+		}
+	}
+	if (!PQpipelineSync (store->conn)) {
+		set_result_error (store, NULL, error);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* Reads one step's result (and the NULL after it); the first failure of
+ * the pipeline sets @error. */
+static void
+read_step (TgStore *store, Step *step, GError **error)
+{
+	PGresult *res = PQgetResult (store->conn);
+	PGresult *end;
+
+	if (res == NULL || PQresultStatus (res) != step->expect) {
+		if (error != NULL && *error == NULL)
+			set_result_error (store, res, error);
+		PQclear (res);
+	} else if (step->result_out != NULL) {
+		*step->result_out = res;
+	} else {
+		PQclear (res);
+	}
+	if (res != NULL && (end = PQgetResult (store->conn)) != NULL)
+		PQclear (end); /* cannot happen: one result per statement */
+}
+
+/*
+ * Runs @steps in one pipeline: all are sent at once, then every result is
+ * read, so that n statements cost one round trip. A failed statement
+ * aborts the ones after it (and, outside an explicit transaction, the
+ * implicit one that holds them all). Returns FALSE with the first error.
+ */
+static gboolean
+run_pipeline (TgStore *store, Step *steps, int n, GError **error)
+{
+	GError *first = NULL;
+	PGresult *res;
+
+	if (PQenterPipelineMode (store->conn) != 1) {
+		set_result_error (store, NULL, error);
+		return FALSE;
+	}
+	if (!send_steps (store, steps, n, &first)) {
+		PQexitPipelineMode (store->conn);
+		g_propagate_error (error, first);
+		return FALSE;
+	}
+	for (int i = 0; i < n; i++)
+		read_step (store, &steps[i], &first);
+	/* The Sync's own result, then the pipeline is empty again. */
+	while ((res = PQgetResult (store->conn)) != NULL) {
+		gboolean sync = PQresultStatus (res) == PGRES_PIPELINE_SYNC;
+
+		PQclear (res);
+		if (sync)
+			break;
+	}
+	PQexitPipelineMode (store->conn);
+	if (first != NULL) {
+		for (int i = 0; i < n; i++)
+			if (steps[i].result_out != NULL)
+				g_clear_pointer (steps[i].result_out, PQclear);
+		g_propagate_error (error, first);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 /* ---- reading results ----------------------------------------------- */
 
 static char *
@@ -403,17 +498,17 @@ gboolean
 tg_store_begin (TgStore *store, GError **error)
 {
 	g_auto (Params) p = { 0 };
-	g_autoptr (PGresult) res = NULL;
+	Step steps[] = {
+		{ SQL_BEGIN, NULL, PGRES_COMMAND_OK, NULL },
+		{ SQL_SET_TIMEOUT, &p, PGRES_TUPLES_OK, NULL },
+	};
 
 	g_return_val_if_fail (store != NULL, FALSE);
-	if (!run_command (store, SQL_BEGIN, NULL, error))
-		return FALSE;
 	if (store->statement_timeout <= 0)
-		return TRUE;
+		return run_command (store, SQL_BEGIN, NULL, error);
 	params_init (&p);
 	params_take (&p, g_strdup_printf ("%ds", store->statement_timeout));
-	res = run_query (store, SQL_SET_TIMEOUT, &p, error);
-	if (res == NULL) {
+	if (!run_pipeline (store, steps, G_N_ELEMENTS (steps), error)) {
 		tg_store_rollback (store);
 		return FALSE;
 	}
@@ -776,21 +871,12 @@ static const char SQL_LIST_HOLIDAYS[] =
 	"SELECT to_char(day, 'YYYY-MM-DD'), name FROM holidays"
 	" WHERE $1::date IS NULL OR day >= $1::date ORDER BY day";
 
-GArray *
-tg_store_list_holidays (TgStore *store, const GDate *from, GError **error)
+static GArray *
+holidays_from (const PGresult *res)
 {
-	g_auto (Params) p = { 0 };
-	g_autoptr (PGresult) res = NULL;
-	GArray *days;
+	GArray *days = g_array_sized_new (FALSE, TRUE, sizeof (TgHoliday),
+					  PQntuples (res));
 
-	g_return_val_if_fail (store != NULL, NULL);
-	params_init (&p);
-	params_add_date (&p, from);
-	res = run_query (store, SQL_LIST_HOLIDAYS, &p, error);
-	if (res == NULL)
-		return NULL;
-	days = g_array_sized_new (FALSE, TRUE, sizeof (TgHoliday),
-				  PQntuples (res));
 	g_array_set_clear_func (days, (GDestroyNotify) tg_holiday_clear);
 	for (int i = 0; i < PQntuples (res); i++) {
 		TgHoliday h = { 0 };
@@ -802,22 +888,29 @@ tg_store_list_holidays (TgStore *store, const GDate *from, GError **error)
 	return days;
 }
 
+GArray *
+tg_store_list_holidays (TgStore *store, const GDate *from, GError **error)
+{
+	g_auto (Params) p = { 0 };
+	g_autoptr (PGresult) res = NULL;
+
+	g_return_val_if_fail (store != NULL, NULL);
+	params_init (&p);
+	params_add_date (&p, from);
+	res = run_query (store, SQL_LIST_HOLIDAYS, &p, error);
+	return res != NULL ? holidays_from (res) : NULL;
+}
+
 static const char SQL_LIST_SCOPE_RULES[] =
 	"SELECT topic, pattern, " JOINED ("plans") ", plans IS NULL, rule"
 	" FROM scope_rules ORDER BY id";
 
-GPtrArray *
-tg_store_list_scope_rules (TgStore *store, GError **error)
+static GPtrArray *
+rules_from (const PGresult *res)
 {
-	g_autoptr (PGresult) res = NULL;
-	GPtrArray *rules;
-
-	g_return_val_if_fail (store != NULL, NULL);
-	res = run_query (store, SQL_LIST_SCOPE_RULES, NULL, error);
-	if (res == NULL)
-		return NULL;
-	rules = g_ptr_array_new_with_free_func (
+	GPtrArray *rules = g_ptr_array_new_with_free_func (
 		(GDestroyNotify) tg_scope_rule_row_free);
+
 	for (int i = 0; i < PQntuples (res); i++) {
 		TgScopeRuleRow *row = g_new0 (TgScopeRuleRow, 1);
 
@@ -828,6 +921,38 @@ tg_store_list_scope_rules (TgStore *store, GError **error)
 		g_ptr_array_add (rules, row);
 	}
 	return rules;
+}
+
+GPtrArray *
+tg_store_list_scope_rules (TgStore *store, GError **error)
+{
+	g_autoptr (PGresult) res = NULL;
+
+	g_return_val_if_fail (store != NULL, NULL);
+	res = run_query (store, SQL_LIST_SCOPE_RULES, NULL, error);
+	return res != NULL ? rules_from (res) : NULL;
+}
+
+gboolean
+tg_store_load_desk (TgStore *store, const GDate *from, GArray **holidays_out,
+		    GPtrArray **rules_out, GError **error)
+{
+	g_auto (Params) p = { 0 };
+	g_autoptr (PGresult) days = NULL;
+	g_autoptr (PGresult) rules = NULL;
+	Step steps[] = {
+		{ SQL_LIST_HOLIDAYS, &p, PGRES_TUPLES_OK, &days },
+		{ SQL_LIST_SCOPE_RULES, NULL, PGRES_TUPLES_OK, &rules },
+	};
+
+	g_return_val_if_fail (store != NULL, FALSE);
+	params_init (&p);
+	params_add_date (&p, from);
+	if (!run_pipeline (store, steps, G_N_ELEMENTS (steps), error))
+		return FALSE;
+	*holidays_out = holidays_from (days);
+	*rules_out = rules_from (rules);
+	return TRUE;
 }
 
 #define TICKET_COLUMNS                                                     \
@@ -1417,16 +1542,18 @@ static const char SQL_LOCK_TICKET[] =
  * wait for each other, never let one slip past its cap. */
 static const char SQL_LOCK_ADDRESS[] =
 	"SELECT pg_advisory_xact_lock(hashtext('ticketgate-send:' || $1))";
+/* Run after the lock, in a statement of its own, so that its snapshot
+ * sees every mail counted by whoever held the lock before. */
 static const char SQL_RESERVE_SEND[] =
-	"WITH c AS (SELECT count(*) FILTER (WHERE at > now() - interval '1 hour')"
+	"WITH b AS (SELECT $3 AND EXISTS (SELECT 1 FROM bouncing_addresses"
+	"  WHERE address = $1) AS bouncing),"
+	" c AS (SELECT count(*) FILTER (WHERE at > now() - interval '1 hour')"
 	"  AS hour, count(*) AS day FROM sent_log"
 	"  WHERE address = $1 AND at > now() - interval '1 day'),"
 	" ins AS (INSERT INTO sent_log (address, kind)"
-	"  SELECT $1, $2 FROM c WHERE NOT $3 OR (c.hour < $4 AND c.day < $5)"
-	"  RETURNING 1)"
-	" SELECT EXISTS (SELECT 1 FROM ins)";
-static const char SQL_IS_BOUNCING[] =
-	"SELECT EXISTS (SELECT 1 FROM bouncing_addresses WHERE address = $1)";
+	"  SELECT $1, $2 FROM b, c WHERE NOT $3"
+	"  OR (NOT b.bouncing AND c.hour < $4 AND c.day < $5) RETURNING 1)"
+	" SELECT EXISTS (SELECT 1 FROM ins), (SELECT bouncing FROM b)";
 static const char SQL_FIND_SENT[] =
 	"SELECT ticket_id, " JOINED ("recipients") " FROM messages"
 	" WHERE message_id = $1 AND direction = 'out' ORDER BY id LIMIT 1";
@@ -1462,43 +1589,30 @@ tg_store_lock_ticket (TgStore *store, gint64 ticket_id, GError **error)
 gboolean
 tg_store_reserve_send (TgStore *store, const char *address, const char *kind,
 		       gboolean enforce, int per_hour, int per_day,
-		       gboolean *allowed_out, GError **error)
+		       TgSendVerdict *verdict_out, GError **error)
 {
+	g_auto (Params) lock = { 0 };
 	g_auto (Params) p = { 0 };
-	g_autoptr (PGresult) lock = NULL;
 	g_autoptr (PGresult) res = NULL;
+	Step steps[] = {
+		{ SQL_LOCK_ADDRESS, &lock, PGRES_TUPLES_OK, NULL },
+		{ SQL_RESERVE_SEND, &p, PGRES_TUPLES_OK, &res },
+	};
 
 	g_return_val_if_fail (store != NULL && address != NULL, FALSE);
+	params_init (&lock);
+	params_add (&lock, address);
 	params_init (&p);
 	params_add (&p, address);
-	lock = run_query (store, SQL_LOCK_ADDRESS, &p, error);
-	if (lock == NULL)
-		return FALSE;
 	params_add (&p, kind);
 	params_add_bool (&p, enforce);
 	params_add_int (&p, per_hour);
 	params_add_int (&p, per_day);
-	res = run_query (store, SQL_RESERVE_SEND, &p, error);
-	if (res == NULL)
+	if (!run_pipeline (store, steps, G_N_ELEMENTS (steps), error))
 		return FALSE;
-	*allowed_out = get_bool (res, 0, 0);
-	return TRUE;
-}
-
-gboolean
-tg_store_is_bouncing (TgStore *store, const char *address,
-		      gboolean *bouncing_out, GError **error)
-{
-	g_auto (Params) p = { 0 };
-	g_autoptr (PGresult) res = NULL;
-
-	g_return_val_if_fail (store != NULL && address != NULL, FALSE);
-	params_init (&p);
-	params_add (&p, address);
-	res = run_query (store, SQL_IS_BOUNCING, &p, error);
-	if (res == NULL)
-		return FALSE;
-	*bouncing_out = get_bool (res, 0, 0);
+	*verdict_out = get_bool (res, 0, 0)   ? TG_SEND_OK
+		       : get_bool (res, 0, 1) ? TG_SEND_BOUNCING
+					      : TG_SEND_CAPPED;
 	return TRUE;
 }
 
@@ -1621,6 +1735,8 @@ static const char SQL_CLAIM_DUE[] =
 	"  ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)"
 	" RETURNING o.id, o.envelope_from, " JOINED ("o.recipients") ","
 	" r.raw, o.attempts, " US ("o.created_at");
+static const char SQL_ASYNC_COMMIT[] =
+	"SELECT set_config('synchronous_commit', 'off', true)";
 static const char SQL_OUTBOX_SENT[] =
 	"UPDATE outbox SET sent_at = now(), claimed_until = NULL,"
 	" attempts = attempts + 1, last_error = NULL WHERE id = $1";
@@ -1676,15 +1792,30 @@ tg_store_claim_due (TgStore *store, int limit, int claim_seconds,
 	return items;
 }
 
+/*
+ * Marking a row sent need not wait for the WAL to reach the disk: were
+ * the server to crash in that fraction of a second, the answer would be
+ * sent once more, which is the outcome a crash of ours has anyway.
+ */
 gboolean
 tg_store_outbox_sent (TgStore *store, gint64 id, GError **error)
 {
 	g_auto (Params) p = { 0 };
+	Step steps[] = {
+		{ SQL_BEGIN, NULL, PGRES_COMMAND_OK, NULL },
+		{ SQL_ASYNC_COMMIT, NULL, PGRES_TUPLES_OK, NULL },
+		{ SQL_OUTBOX_SENT, &p, PGRES_COMMAND_OK, NULL },
+		{ SQL_COMMIT, NULL, PGRES_COMMAND_OK, NULL },
+	};
 
 	g_return_val_if_fail (store != NULL, FALSE);
 	params_init (&p);
 	params_add_int (&p, id);
-	return run_command (store, SQL_OUTBOX_SENT, &p, error);
+	if (!run_pipeline (store, steps, G_N_ELEMENTS (steps), error)) {
+		tg_store_rollback (store);
+		return FALSE;
+	}
+	return TRUE;
 }
 
 gboolean

@@ -279,6 +279,18 @@ GArray *tg_store_list_holidays (TgStore *store,
 GPtrArray *tg_store_list_scope_rules (TgStore *store, GError **error);
 
 /*
+ * tg_store_load_desk: what a new ticket needs besides the mail: the
+ * holidays from @from on and the scope rules, in one round trip.
+ * @holidays_out, @rules_out: (transfer full): as tg_store_list_holidays()
+ * and tg_store_list_scope_rules() return them.
+ */
+gboolean tg_store_load_desk (TgStore *store,
+			     const GDate *from,
+			     GArray **holidays_out,
+			     GPtrArray **rules_out,
+			     GError **error);
+
+/*
  * tg_store_find_ticket_by_message_ids: (transfer full) (nullable): the
  * ticket of a stored mail (in or out) whose Message-ID is in @ids; later
  * entries of @ids win. NULL without an error when none matches.
@@ -346,11 +358,18 @@ gboolean tg_store_is_active_staff (TgStore *store,
 gboolean tg_store_lock_ticket (TgStore *store, gint64 ticket_id,
 			       GError **error);
 
+typedef enum {
+	TG_SEND_OK,       /* counted; send it */
+	TG_SEND_CAPPED,   /* over a rolling cap: hold it back */
+	TG_SEND_BOUNCING, /* the address bounces: hold it back */
+} TgSendVerdict;
+
 /*
  * tg_store_reserve_send: counts one mail of @kind to @address against the
- * rolling caps, under a transaction lock on the address. With @enforce,
- * a mail over @per_hour in the last hour or @per_day in the last day is
- * not counted and *@allowed_out is FALSE; without, it is always counted.
+ * rolling caps, under a transaction lock on the address (one round trip).
+ * With @enforce (automatic mail), a mail to a bouncing address, or over
+ * @per_hour in the last hour or @per_day in the last day, is not counted
+ * and is refused; without, it is always counted and allowed.
  */
 gboolean tg_store_reserve_send (TgStore *store,
 				const char *address,
@@ -358,14 +377,8 @@ gboolean tg_store_reserve_send (TgStore *store,
 				gboolean enforce,
 				int per_hour,
 				int per_day,
-				gboolean *allowed_out,
+				TgSendVerdict *verdict_out,
 				GError **error);
-
-/* tg_store_is_bouncing: whether automatic mail to @address is stopped. */
-gboolean tg_store_is_bouncing (TgStore *store,
-			       const char *address,
-			       gboolean *bouncing_out,
-			       GError **error);
 
 /*
  * tg_store_find_sent: the ticket and recipients of the mail we sent with

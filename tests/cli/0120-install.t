@@ -6,16 +6,18 @@
 TEST_DIR=$(mktemp -d "${TMPDIR:-/tmp}/tginst.XXXXXX")
 trap 'rm -rf "$TEST_DIR"' EXIT
 root="$TEST_DIR/root"
+# A make of its own, not a part of the make that runs the tests.
+mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make --no-print-directory "$@"; }
 
 tap_plan 10
 
 printf 'print-dirs:\n\t@echo "$(sbindir)|$(sysconfdir)|$(pkgdatadir)|$(mandir)|$(docdir)"\n' >"$TEST_DIR/dirs.mk"
-vars=$(make -s --no-print-directory -C "$TG_TOP_BUILDDIR" -f Makefile -f "$TEST_DIR/dirs.mk" print-dirs)
+vars=$(mk -s -C "$TG_TOP_BUILDDIR" -f Makefile -f "$TEST_DIR/dirs.mk" print-dirs)
 IFS='|' read -r sbindir sysconfdir pkgdatadir mandir docdir <<EOF_VARS
 $vars
 EOF_VARS
 
-make -s -C "$TG_TOP_BUILDDIR" install DESTDIR="$root" >/dev/null 2>&1 && rc=0 || rc=$?
+mk -s -C "$TG_TOP_BUILDDIR" install DESTDIR="$root" >/dev/null 2>&1 && rc=0 || rc=$?
 is "$rc" "0" "make install DESTDIR=... succeeds"
 ok $([ -x "$root$sbindir/ticketgate" ] && echo 0 || echo 1) "the program is in sbindir"
 ok $([ -f "$root$mandir/man8/ticketgate.8" ] && [ -f "$root$mandir/man5/ticketgate.conf.5" ] && echo 0 || echo 1) "both manual pages are installed"
@@ -28,13 +30,13 @@ ok $([ -f "$root$docdir/examples/postfix/master.cf" ] && [ -f "$root$docdir/exam
 	"the Postfix and systemd examples are installed"
 
 echo "# changed by the admin" >>"$conf"
-make -s -C "$TG_TOP_BUILDDIR" install DESTDIR="$root" >/dev/null 2>&1
+mk -s -C "$TG_TOP_BUILDDIR" install DESTDIR="$root" >/dev/null 2>&1
 is "$(tail -n 1 "$conf")" "# changed by the admin" "a second install keeps the admin's configuration"
 
 got=$("$root$sbindir/ticketgate" --version)
 like "$got" "^ticketgate [0-9]+\.[0-9]+\.[0-9]+$" "the installed program runs: $got"
 
-make -s -C "$TG_TOP_BUILDDIR" uninstall DESTDIR="$root" >/dev/null 2>&1
+mk -s -C "$TG_TOP_BUILDDIR" uninstall DESTDIR="$root" >/dev/null 2>&1
 ok $([ ! -e "$root$sbindir/ticketgate" ] && echo 0 || echo 1) "make uninstall removes the program"
 ok $([ -f "$conf" ] && echo 0 || echo 1) "... but not a configuration the admin changed"
 
