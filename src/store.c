@@ -1304,18 +1304,25 @@ tg_message_kind_to_string (TgMessageKind kind)
 
 /* $15 carries the raw bytes when they are in memory; a mail spooled to a
  * file is streamed afterwards with COPY. */
-static const char SQL_ADD_INCOMING[] =
-	"WITH m AS (INSERT INTO messages (ticket_id, direction, kind,"
-	"  message_id, dedup_key, envelope_sender, envelope_recipient, sender,"
-	"  recipients, subject, body_text, priority, size, received_at, note)"
-	"  VALUES ($1, 'in', $2, $3, $4, $5, $6, $7, $8::text[], $9, $10, $11,"
-	"  $12, $13, $19) RETURNING id),"
-	" r AS (INSERT INTO message_raw (message_id, raw)"
-	"  SELECT id, $14 FROM m WHERE $14::bytea IS NOT NULL),"
+#define ADD_INCOMING                                                       \
+	"WITH m AS (INSERT INTO messages (ticket_id, direction, kind,"     \
+	"  message_id, dedup_key, envelope_sender, envelope_recipient,"    \
+	"  sender, recipients, subject, body_text, priority, size,"        \
+	"  received_at, note)"                                             \
+	"  VALUES ($1, 'in', $2, $3, $4, $5, $6, $7, $8::text[], $9, $10," \
+	"  $11, $12, $13, $15) RETURNING id),"                             \
+	" r AS (INSERT INTO message_raw (message_id, raw)"                 \
+	"  SELECT id, $14 FROM m WHERE $14::bytea IS NOT NULL)"
+
+/* $14 carries the raw bytes when they are in memory; a mail spooled to a
+ * file is streamed afterwards with COPY. Mail without attachments does
+ * not name that table: a new backend pays for every relation it opens. */
+static const char SQL_ADD_INCOMING[] = ADD_INCOMING " SELECT id FROM m";
+static const char SQL_ADD_INCOMING_ATTACHED[] = ADD_INCOMING ","
 	" a AS (INSERT INTO attachments (message_id, part_path, filename,"
 	"  content_type, size)"
 	"  SELECT m.id, x.p, x.f, x.t, x.s FROM m,"
-	"  unnest($15::text[], $16::text[], $17::text[], $18::bigint[])"
+	"  unnest($16::text[], $17::text[], $18::text[], $19::bigint[])"
 	"  AS x (p, f, t, s))"
 	" SELECT id FROM m";
 static const char SQL_COPY_RAW[] =
@@ -1476,9 +1483,13 @@ tg_store_add_incoming (TgStore *store,
 				   g_bytes_get_size (bytes));
 	else
 		params_add (&p, NULL);
-	add_attachment_params (&p, msg->attachments);
 	params_add (&p, in->note);
-	res = run_query (store, SQL_ADD_INCOMING, &p, error);
+	if (msg->attachments->len > 0)
+		add_attachment_params (&p, msg->attachments);
+	res = run_query (store, msg->attachments->len > 0
+					? SQL_ADD_INCOMING_ATTACHED
+					: SQL_ADD_INCOMING,
+			 &p, error);
 	if (res == NULL)
 		return FALSE;
 	*message_row_out = get_int (res, 0, 0);
