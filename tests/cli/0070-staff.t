@@ -7,7 +7,7 @@
 TG_STAFF_ADDRESS="staff@desk.example"
 tg_setup
 
-tap_plan 70
+tap_plan 72
 
 tg customer add "ACME Corp" --plan GOLD --from 2026-01-01 \
 	--contact jane@acme.example --domain acme.example >/dev/null
@@ -109,6 +109,15 @@ is "$(hdr "$r" From)" '"Bob Jones (Example Support)" <support@desk.example>' "..
 is "$(hdr "$r" In-Reply-To)" "<$(hdr "$TEST_DIR/c2.eml" Message-ID | tr -d '<>')>" "... answering the customer's latest mail"
 got=$(sql "SELECT to_char(first_response_at AT TIME ZONE '+02:00'::interval, 'HH24:MI') FROM tickets WHERE number = 1000")
 is "$got" "11:30" "a second reply does not move the first response"
+
+# German and Scandinavian Outlook: "AW:" and "SV:".
+staff_mail "Bob Jones <bob@desk.example>" "AW: [Support #1000] Re: Calls to +44 fail" \
+	"Noch ein Hinweis.\n" "Thread-Index: AdnT0a1b2c3d4e5f6g7h8i9j0l==" >"$TEST_DIR/s2b.eml"
+deliver "$TEST_DIR/s2b.eml"
+like "$err" "action=staff-reply ticket=1000 threaded_by=tag" "an Outlook \"AW:\" reply threads by the tag"
+mail "Jane Doe <jane@acme.example>" "SV: SV: [Support #1000] Re: Calls to +44 fail" >"$TEST_DIR/c2b.eml"
+deliver "$TEST_DIR/c2b.eml"
+like "$err" "action=follow-up ticket=1000 threaded_by=tag" "a customer's \"SV: SV:\" reply threads by the tag"
 
 # 5. Other client shapes: Apple Mail (References only), mutt (In-Reply-To
 # only), Gmail's "Re:" to the acknowledgment, a forwarded ticket mail.
