@@ -357,6 +357,29 @@ run_pipeline (TgStore *store, Step *steps, int n, GError **error)
 
 /* ---- reading results ----------------------------------------------- */
 
+/* Turns each row of a result into one element of a list. */
+typedef gpointer (*RowFunc) (const PGresult *res, int row);
+
+static GPtrArray *
+rows_to_list (const PGresult *res, RowFunc row_func, GDestroyNotify free_func)
+{
+	GPtrArray *list = g_ptr_array_new_full (PQntuples (res), free_func);
+
+	for (int i = 0; i < PQntuples (res); i++)
+		g_ptr_array_add (list, row_func (res, i));
+	return list;
+}
+
+/* Runs a query and makes a list of its rows; NULL with an error. */
+static GPtrArray *
+query_list (TgStore *store, const char *sql, const Params *p,
+	    RowFunc row_func, GDestroyNotify free_func, GError **error)
+{
+	g_autoptr (PGresult) res = run_query (store, sql, p, error);
+
+	return res != NULL ? rows_to_list (res, row_func, free_func) : NULL;
+}
+
 static char *
 get_str (const PGresult *res, int row, int col)
 {
@@ -851,20 +874,18 @@ tg_store_get_plan (TgStore *store, const char *name, GError **error)
 	return plan_from_row (res, 0, 0);
 }
 
+static gpointer
+plan_row (const PGresult *res, int row)
+{
+	return plan_from_row (res, row, 0);
+}
+
 GPtrArray *
 tg_store_list_plans (TgStore *store, GError **error)
 {
-	g_autoptr (PGresult) res = NULL;
-	GPtrArray *plans;
-
 	g_return_val_if_fail (store != NULL, NULL);
-	res = run_query (store, SQL_LIST_PLANS, NULL, error);
-	if (res == NULL)
-		return NULL;
-	plans = g_ptr_array_new_with_free_func ((GDestroyNotify) tg_plan_free);
-	for (int i = 0; i < PQntuples (res); i++)
-		g_ptr_array_add (plans, plan_from_row (res, i, 0));
-	return plans;
+	return query_list (store, SQL_LIST_PLANS, NULL, plan_row,
+			   (GDestroyNotify) tg_plan_free, error);
 }
 
 static const char SQL_LIST_HOLIDAYS[] =
@@ -905,32 +926,31 @@ static const char SQL_LIST_SCOPE_RULES[] =
 	"SELECT topic, pattern, " JOINED ("plans") ", plans IS NULL, rule"
 	" FROM scope_rules ORDER BY id";
 
+static gpointer
+rule_row (const PGresult *res, int i)
+{
+	TgScopeRuleRow *row = g_new0 (TgScopeRuleRow, 1);
+
+	row->topic = get_str (res, i, 0);
+	row->pattern = get_str (res, i, 1);
+	row->plans = get_bool (res, i, 3) ? NULL : get_list (res, i, 2);
+	row->rule = get_str (res, i, 4);
+	return row;
+}
+
 static GPtrArray *
 rules_from (const PGresult *res)
 {
-	GPtrArray *rules = g_ptr_array_new_with_free_func (
-		(GDestroyNotify) tg_scope_rule_row_free);
-
-	for (int i = 0; i < PQntuples (res); i++) {
-		TgScopeRuleRow *row = g_new0 (TgScopeRuleRow, 1);
-
-		row->topic = get_str (res, i, 0);
-		row->pattern = get_str (res, i, 1);
-		row->plans = get_bool (res, i, 3) ? NULL : get_list (res, i, 2);
-		row->rule = get_str (res, i, 4);
-		g_ptr_array_add (rules, row);
-	}
-	return rules;
+	return rows_to_list (res, rule_row,
+			     (GDestroyNotify) tg_scope_rule_row_free);
 }
 
 GPtrArray *
 tg_store_list_scope_rules (TgStore *store, GError **error)
 {
-	g_autoptr (PGresult) res = NULL;
-
 	g_return_val_if_fail (store != NULL, NULL);
-	res = run_query (store, SQL_LIST_SCOPE_RULES, NULL, error);
-	return res != NULL ? rules_from (res) : NULL;
+	return query_list (store, SQL_LIST_SCOPE_RULES, NULL, rule_row,
+			   (GDestroyNotify) tg_scope_rule_row_free, error);
 }
 
 gboolean
@@ -1097,20 +1117,18 @@ tg_store_get_ticket (TgStore *store, gint64 number, GError **error)
 	return t;
 }
 
+static gpointer
+ticket_row (const PGresult *res, int row)
+{
+	return ticket_from_row (res, row);
+}
+
 GPtrArray *
 tg_store_list_queue (TgStore *store, GError **error)
 {
-	g_autoptr (PGresult) res = NULL;
-	GPtrArray *queue;
-
 	g_return_val_if_fail (store != NULL, NULL);
-	res = run_query (store, SQL_QUEUE, NULL, error);
-	if (res == NULL)
-		return NULL;
-	queue = g_ptr_array_new_with_free_func ((GDestroyNotify) tg_ticket_free);
-	for (int i = 0; i < PQntuples (res); i++)
-		g_ptr_array_add (queue, ticket_from_row (res, i));
-	return queue;
+	return query_list (store, SQL_QUEUE, NULL, ticket_row,
+			   (GDestroyNotify) tg_ticket_free, error);
 }
 
 static const char SQL_IS_CC[] =
@@ -1681,27 +1699,24 @@ tg_store_machine_noticed (TgStore *store, gint64 ticket_id, int seconds,
 	return TRUE;
 }
 
+static gpointer
+bouncing_row (const PGresult *res, int i)
+{
+	TgBouncing *b = g_new0 (TgBouncing, 1);
+
+	b->address = get_str (res, i, 0);
+	b->since = get_time (res, i, 1);
+	b->ticket_number = get_int (res, i, 2);
+	b->status = get_str (res, i, 3);
+	return b;
+}
+
 GPtrArray *
 tg_store_list_bouncing (TgStore *store, GError **error)
 {
-	g_autoptr (PGresult) res = NULL;
-	GPtrArray *list;
-
 	g_return_val_if_fail (store != NULL, NULL);
-	res = run_query (store, SQL_LIST_BOUNCING, NULL, error);
-	if (res == NULL)
-		return NULL;
-	list = g_ptr_array_new_with_free_func ((GDestroyNotify) tg_bouncing_free);
-	for (int i = 0; i < PQntuples (res); i++) {
-		TgBouncing *b = g_new0 (TgBouncing, 1);
-
-		b->address = get_str (res, i, 0);
-		b->since = get_time (res, i, 1);
-		b->ticket_number = get_int (res, i, 2);
-		b->status = get_str (res, i, 3);
-		g_ptr_array_add (list, b);
-	}
-	return list;
+	return query_list (store, SQL_LIST_BOUNCING, NULL, bouncing_row,
+			   (GDestroyNotify) tg_bouncing_free, error);
 }
 
 gboolean
@@ -1772,35 +1787,32 @@ get_bytea (const PGresult *res, int row, int col)
 	return bytes;
 }
 
+static gpointer
+outbox_row (const PGresult *res, int i)
+{
+	TgOutboxItem *item = g_new0 (TgOutboxItem, 1);
+
+	item->id = get_int (res, i, 0);
+	item->envelope_from = get_str (res, i, 1);
+	item->recipients = get_list (res, i, 2);
+	item->content = get_bytea (res, i, 3);
+	item->attempts = (int) get_int (res, i, 4);
+	item->created_at = get_time (res, i, 5);
+	return item;
+}
+
 GPtrArray *
 tg_store_claim_due (TgStore *store, int limit, int claim_seconds,
 		    GError **error)
 {
 	g_auto (Params) p = { 0 };
-	g_autoptr (PGresult) res = NULL;
-	GPtrArray *items;
 
 	g_return_val_if_fail (store != NULL, NULL);
 	params_init (&p);
 	params_add_int (&p, limit);
 	params_add_int (&p, claim_seconds);
-	res = run_query (store, SQL_CLAIM_DUE, &p, error);
-	if (res == NULL)
-		return NULL;
-	items = g_ptr_array_new_with_free_func (
-		(GDestroyNotify) tg_outbox_item_free);
-	for (int i = 0; i < PQntuples (res); i++) {
-		TgOutboxItem *item = g_new0 (TgOutboxItem, 1);
-
-		item->id = get_int (res, i, 0);
-		item->envelope_from = get_str (res, i, 1);
-		item->recipients = get_list (res, i, 2);
-		item->content = get_bytea (res, i, 3);
-		item->attempts = (int) get_int (res, i, 4);
-		item->created_at = get_time (res, i, 5);
-		g_ptr_array_add (items, item);
-	}
-	return items;
+	return query_list (store, SQL_CLAIM_DUE, &p, outbox_row,
+			   (GDestroyNotify) tg_outbox_item_free, error);
 }
 
 /*
@@ -2015,36 +2027,33 @@ tg_store_add_subscription (TgStore *store, gint64 customer_id,
 	return TRUE;
 }
 
+static gpointer
+customer_row (const PGresult *res, int i)
+{
+	TgCustomer *c = g_new0 (TgCustomer, 1);
+	g_auto (GStrv) subs = get_list (res, i, 5);
+
+	c->id = get_int (res, i, 0);
+	c->name = get_str (res, i, 1);
+	c->contacts = get_list (res, i, 2);
+	c->domains = get_list (res, i, 3);
+	c->plan_today = get_str (res, i, 4);
+	c->subscriptions = g_ptr_array_new_with_free_func (g_free);
+	for (char **sub = subs; *sub != NULL; sub++)
+		g_ptr_array_add (c->subscriptions, g_strdup (*sub));
+	return c;
+}
+
 GPtrArray *
 tg_store_list_customers (TgStore *store, const GDate *today, GError **error)
 {
 	g_auto (Params) p = { 0 };
-	g_autoptr (PGresult) res = NULL;
-	GPtrArray *list;
 
 	g_return_val_if_fail (store != NULL && today != NULL, NULL);
 	params_init (&p);
 	params_add_date (&p, today);
-	res = run_query (store, SQL_LIST_CUSTOMERS, &p, error);
-	if (res == NULL)
-		return NULL;
-	list = g_ptr_array_new_with_free_func (
-		(GDestroyNotify) tg_customer_free);
-	for (int i = 0; i < PQntuples (res); i++) {
-		TgCustomer *c = g_new0 (TgCustomer, 1);
-		g_auto (GStrv) subs = get_list (res, i, 5);
-
-		c->id = get_int (res, i, 0);
-		c->name = get_str (res, i, 1);
-		c->contacts = get_list (res, i, 2);
-		c->domains = get_list (res, i, 3);
-		c->plan_today = get_str (res, i, 4);
-		c->subscriptions = g_ptr_array_new_with_free_func (g_free);
-		for (char **s = subs; *s != NULL; s++)
-			g_ptr_array_add (c->subscriptions, g_strdup (*s));
-		g_ptr_array_add (list, c);
-	}
-	return list;
+	return query_list (store, SQL_LIST_CUSTOMERS, &p, customer_row,
+			   (GDestroyNotify) tg_customer_free, error);
 }
 
 gboolean
@@ -2078,26 +2087,23 @@ tg_store_set_staff_active (TgStore *store, const char *address,
 	return run_change (store, SQL_SET_STAFF_ACTIVE, &p, what, error);
 }
 
+static gpointer
+staff_row (const PGresult *res, int i)
+{
+	TgStaff *s = g_new0 (TgStaff, 1);
+
+	s->address = get_str (res, i, 0);
+	s->name = get_str (res, i, 1);
+	s->active = get_bool (res, i, 2);
+	return s;
+}
+
 GPtrArray *
 tg_store_list_staff (TgStore *store, GError **error)
 {
-	g_autoptr (PGresult) res = NULL;
-	GPtrArray *list;
-
 	g_return_val_if_fail (store != NULL, NULL);
-	res = run_query (store, SQL_LIST_STAFF, NULL, error);
-	if (res == NULL)
-		return NULL;
-	list = g_ptr_array_new_with_free_func ((GDestroyNotify) tg_staff_free);
-	for (int i = 0; i < PQntuples (res); i++) {
-		TgStaff *s = g_new0 (TgStaff, 1);
-
-		s->address = get_str (res, i, 0);
-		s->name = get_str (res, i, 1);
-		s->active = get_bool (res, i, 2);
-		g_ptr_array_add (list, s);
-	}
-	return list;
+	return query_list (store, SQL_LIST_STAFF, NULL, staff_row,
+			   (GDestroyNotify) tg_staff_free, error);
 }
 
 gboolean
@@ -2157,40 +2163,37 @@ get_attachments (const PGresult *res, int row, int col)
 	return list;
 }
 
+static gpointer
+message_row (const PGresult *res, int i)
+{
+	TgStoredMessage *m = g_new0 (TgStoredMessage, 1);
+
+	m->id = get_int (res, i, 0);
+	m->direction = get_str (res, i, 1);
+	m->kind = get_str (res, i, 2);
+	m->message_id = get_str (res, i, 3);
+	m->sender = get_str (res, i, 4);
+	m->recipients = get_list (res, i, 5);
+	m->subject = get_str (res, i, 6);
+	m->body_text = get_str (res, i, 7);
+	m->size = get_int (res, i, 8);
+	m->received_at = get_time (res, i, 9);
+	m->attachments = get_attachments (res, i, 10);
+	m->delivery = get_str (res, i, 11);
+	m->note = get_str (res, i, 12);
+	return m;
+}
+
 GPtrArray *
 tg_store_list_messages (TgStore *store, gint64 ticket_id, GError **error)
 {
 	g_auto (Params) p = { 0 };
-	g_autoptr (PGresult) res = NULL;
-	GPtrArray *list;
 
 	g_return_val_if_fail (store != NULL, NULL);
 	params_init (&p);
 	params_add_int (&p, ticket_id);
-	res = run_query (store, SQL_LIST_MESSAGES, &p, error);
-	if (res == NULL)
-		return NULL;
-	list = g_ptr_array_new_with_free_func (
-		(GDestroyNotify) tg_stored_message_free);
-	for (int i = 0; i < PQntuples (res); i++) {
-		TgStoredMessage *m = g_new0 (TgStoredMessage, 1);
-
-		m->id = get_int (res, i, 0);
-		m->direction = get_str (res, i, 1);
-		m->kind = get_str (res, i, 2);
-		m->message_id = get_str (res, i, 3);
-		m->sender = get_str (res, i, 4);
-		m->recipients = get_list (res, i, 5);
-		m->subject = get_str (res, i, 6);
-		m->body_text = get_str (res, i, 7);
-		m->size = get_int (res, i, 8);
-		m->received_at = get_time (res, i, 9);
-		m->attachments = get_attachments (res, i, 10);
-		m->delivery = get_str (res, i, 11);
-		m->note = get_str (res, i, 12);
-		g_ptr_array_add (list, m);
-	}
-	return list;
+	return query_list (store, SQL_LIST_MESSAGES, &p, message_row,
+			   (GDestroyNotify) tg_stored_message_free, error);
 }
 
 /* ---- releasing results --------------------------------------------- */

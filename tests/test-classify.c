@@ -21,20 +21,6 @@
 
 /* Reports a failed row and goes on with the next one: every failure is
  * logged, not only the last (g_test_fail_printf() keeps one message). */
-static void fail_row (const char *format, ...) G_GNUC_PRINTF (1, 2);
-
-static void
-fail_row (const char *format, ...)
-{
-	g_autofree char *text = NULL;
-	va_list args;
-
-	va_start (args, format);
-	text = g_strdup_vprintf (format, args);
-	va_end (args);
-	g_test_message ("FAIL: %s", text);
-	g_test_fail_printf ("%s", text);
-}
 
 #define SUPPORT "support@example.com"
 #define CUSTOMER "ann@customer.example"
@@ -273,7 +259,7 @@ test_row (gconstpointer data)
 		msg, row->envelope, SUPPORT, is_own_id, (gpointer)SUPPORT);
 
 	if (got != row->want)
-		fail_row ("%s: got %s, want %s", row->label,
+		tg_test_fail_row ("%s: got %s, want %s", row->label,
 			  tg_classify_reason_to_string (got),
 			  tg_classify_reason_to_string (row->want));
 }
@@ -333,7 +319,7 @@ test_reason_names (void)
 			tg_classify_reason_to_string (name_rows[i].reason);
 
 		if (g_strcmp0 (got, name_rows[i].want) != 0)
-			fail_row ("%d: got \"%s\", want \"%s\"",
+			tg_test_fail_row ("%d: got \"%s\", want \"%s\"",
 				  name_rows[i].reason, got, name_rows[i].want);
 	}
 }

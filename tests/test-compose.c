@@ -20,20 +20,6 @@
 
 /* Reports a failed row and goes on with the next one: every failure is
  * logged, not only the last (g_test_fail_printf() keeps one message). */
-static void fail_row (const char *format, ...) G_GNUC_PRINTF (1, 2);
-
-static void
-fail_row (const char *format, ...)
-{
-	g_autofree char *text = NULL;
-	va_list args;
-
-	va_start (args, format);
-	text = g_strdup_vprintf (format, args);
-	va_end (args);
-	g_test_message ("FAIL: %s", text);
-	g_test_fail_printf ("%s", text);
-}
 
 #define SUPPORT "support@example.com"
 #define OWN_ID "ticketgate.0123456789abcdef0123456789abcdef@example.com"
@@ -168,21 +154,21 @@ check_wire (const char *label, const Mail *m)
 	g_auto (GStrv) lines = g_strsplit (m->text, "\n", -1);
 
 	if (strchr (m->text, '\r') != NULL)
-		fail_row ("%s: got a CR in the mail, want LF line ends only",
+		tg_test_fail_row ("%s: got a CR in the mail, want LF line ends only",
 			  label);
 	for (const char *p = m->text; *p != '\0'; p++)
 		if ((guchar)*p >= 0x80) {
-			fail_row ("%s: got 8-bit byte 0x%02x at %td, want "
+			tg_test_fail_row ("%s: got 8-bit byte 0x%02x at %td, want "
 				  "7-bit",
 				  label, (guchar)*p, p - m->text);
 			break;
 		}
 	for (char **l = lines; *l != NULL; l++)
 		if (strlen (*l) > 998)
-			fail_row ("%s: got a line of %zu bytes, want <= 998",
+			tg_test_fail_row ("%s: got a line of %zu bytes, want <= 998",
 				  label, strlen (*l));
 	if (!g_str_has_suffix (m->text, "\n"))
-		fail_row ("%s: got no final newline", label);
+		tg_test_fail_row ("%s: got no final newline", label);
 }
 
 /* Quoted-printable (RFC 2045 6.7) for the checks; soft breaks removed. */
@@ -409,7 +395,7 @@ test_date_now (void)
 	g_assert_nonnull (m->msg->date);
 	diff = g_date_time_difference (now, m->msg->date);
 	if (diff < -5 * G_TIME_SPAN_SECOND || diff > 5 * G_TIME_SPAN_SECOND)
-		fail_row ("Date: got %s, want about now",
+		tg_test_fail_row ("Date: got %s, want about now",
 			  raw_header (m, "Date"));
 }
 
@@ -521,19 +507,19 @@ test_inject_row (gconstpointer data)
 	check_wire (row->label, m);
 	set = header_set (m);
 	if (strcmp (set, want_set) != 0)
-		fail_row ("%s: headers: got %s, want %s", row->label, set,
+		tg_test_fail_row ("%s: headers: got %s, want %s", row->label, set,
 			  want_set);
 	if (tg_message_get_header (m->msg, "Bcc") != NULL)
-		fail_row ("%s: the parser found a Bcc header", row->label);
+		tg_test_fail_row ("%s: the parser found a Bcc header", row->label);
 	if (strcmp (m->body, spec.body) != 0)
-		fail_row ("%s: body: got \"%s\", want \"%s\"", row->label,
+		tg_test_fail_row ("%s: body: got \"%s\", want \"%s\"", row->label,
 			  m->body, spec.body);
 	if (!is_same_text (m->msg->body_text, spec.body))
-		fail_row ("%s: parsed body: got \"%s\", want \"%s\"",
+		tg_test_fail_row ("%s: parsed body: got \"%s\", want \"%s\"",
 			  row->label, m->msg->body_text, spec.body);
 	/* Whatever was written decodes to one line. */
 	if (strpbrk (m->msg->subject, "\r\n") != NULL)
-		fail_row ("%s: decoded subject has a line break", row->label);
+		tg_test_fail_row ("%s: decoded subject has a line break", row->label);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -572,14 +558,14 @@ check_name (const char *label, const char *field, const Mail *m,
 	g_autofree char *decoded = NULL;
 
 	if (got == NULL) {
-		fail_row ("%s: %s: got no address, want one", label, field);
+		tg_test_fail_row ("%s: %s: got no address, want one", label, field);
 		return;
 	}
 	g_assert_cmpstr (got->addr, ==, want_addr);
 	if (g_strcmp0 (got->name, row->text) == 0)
 		return;
 	if (!row->gmime_133) {
-		fail_row ("%s: %s name: got \"%s\", want \"%s\"", label, field,
+		tg_test_fail_row ("%s: %s name: got \"%s\", want \"%s\"", label, field,
 			  got->name, row->text);
 		return;
 	}
@@ -591,7 +577,7 @@ check_name (const char *label, const char *field, const Mail *m,
 			"3.2.13 issue 133 (consecutive B-words), not compose",
 			label, field, got->name);
 	if (strcmp (decoded, row->text) != 0)
-		fail_row ("%s: %s name decoded: got \"%s\", want \"%s\"", label,
+		tg_test_fail_row ("%s: %s name decoded: got \"%s\", want \"%s\"", label,
 			  field, decoded, row->text);
 }
 
@@ -613,7 +599,7 @@ test_names (void)
 		g_assert_cmpuint (count_header (m, "To"), ==, 1);
 		check_name (row->label, "From", m, m->msg->from, SUPPORT, row);
 		if (m->msg->to->len != 1) {
-			fail_row ("%s: got %u To addresses, want 1", row->label,
+			tg_test_fail_row ("%s: got %u To addresses, want 1", row->label,
 				  m->msg->to->len);
 			continue;
 		}
@@ -687,7 +673,7 @@ test_subjects (void)
 		g_assert_cmpuint (count_header (m, "Subject"), ==, 1);
 		decoded = decode_2047 (raw_header (m, "Subject"));
 		if (strcmp (decoded, row->text) != 0)
-			fail_row ("%s: decoded: got \"%s\", want \"%s\"",
+			tg_test_fail_row ("%s: decoded: got \"%s\", want \"%s\"",
 				  row->label, decoded, row->text);
 		want_parsed = parser_view (row->text);
 		if (g_strcmp0 (m->msg->subject, want_parsed) == 0)
@@ -698,7 +684,7 @@ test_subjects (void)
 					"B-words), not compose",
 					row->label, m->msg->subject);
 		else
-			fail_row ("%s: parsed: got \"%s\", want \"%s\"",
+			tg_test_fail_row ("%s: parsed: got \"%s\", want \"%s\"",
 				  row->label, m->msg->subject, want_parsed);
 	}
 }
@@ -736,24 +722,24 @@ test_new_message_id (void)
 		g_autofree char *domain = NULL;
 
 		if (!g_regex_match (form, id, 0, &match)) {
-			fail_row ("%s: got \"%s\", want "
+			tg_test_fail_row ("%s: got \"%s\", want "
 				  "ticketgate.<32 hex>@domain",
 				  row->label, id);
 			continue;
 		}
 		domain = g_match_info_fetch (match, 1);
 		if (strcmp (domain, row->want_domain) != 0)
-			fail_row ("%s: domain: got %s, want %s", row->label,
+			tg_test_fail_row ("%s: domain: got %s, want %s", row->label,
 				  domain, row->want_domain);
 		if (!tg_compose_is_own_message_id (id, row->address))
-			fail_row ("%s: %s is not recognised as ours",
+			tg_test_fail_row ("%s: %s is not recognised as ours",
 				  row->label, id);
 	}
 	for (int i = 0; i < 1000; i++) {
 		char *id = tg_compose_new_message_id (SUPPORT);
 
 		if (!g_hash_table_add (seen, id))
-			fail_row ("id %s came twice in 1000", id);
+			tg_test_fail_row ("id %s came twice in 1000", id);
 	}
 }
 
@@ -810,7 +796,7 @@ test_is_own_message_id (void)
 			tg_compose_is_own_message_id (row->id, row->address);
 
 		if (got != row->want)
-			fail_row ("%s: got %d, want %d", row->label, got,
+			tg_test_fail_row ("%s: got %d, want %d", row->label, got,
 				  row->want);
 	}
 }
@@ -873,13 +859,13 @@ test_thread_row (gconstpointer data)
 	m = compose (&spec);
 	check_wire (row->label, m);
 	if (g_strcmp0 (raw_header (m, "In-Reply-To"), row->want_irt) != 0)
-		fail_row ("%s: In-Reply-To: got %s, want %s", row->label,
+		tg_test_fail_row ("%s: In-Reply-To: got %s, want %s", row->label,
 			  raw_header (m, "In-Reply-To"), row->want_irt);
 	refs_got = g_strdup (raw_header (m, "References"));
 	if (refs_got != NULL)
 		g_strdelimit (refs_got, "\t", ' '); /* folding blanks */
 	if (g_strcmp0 (refs_got, row->want_refs) != 0)
-		fail_row ("%s: References: got %s, want %s", row->label,
+		tg_test_fail_row ("%s: References: got %s, want %s", row->label,
 			  refs_got, row->want_refs);
 	g_assert_cmpuint (count_header (m, "References"), <=, 1);
 	g_assert_cmpuint (count_header (m, "In-Reply-To"), <=, 1);
@@ -989,7 +975,7 @@ test_robot_headers (void)
 			const char *got = raw_header (m, checks[k].name);
 
 			if (g_strcmp0 (got, checks[k].want) != 0)
-				fail_row ("%s: %s: got %s, want %s", row->label,
+				tg_test_fail_row ("%s: %s: got %s, want %s", row->label,
 					  checks[k].name, got ? got : "(none)",
 					  checks[k].want ? checks[k].want
 							 : "(none)");
@@ -1136,7 +1122,7 @@ check_body (const BodyRow *row, const char *body)
 	check_wire (row->label, m);
 	cte = raw_header (m, "Content-Transfer-Encoding");
 	if (g_strcmp0 (cte, row->want_cte) != 0)
-		fail_row ("%s: Content-Transfer-Encoding: got %s, want %s",
+		tg_test_fail_row ("%s: Content-Transfer-Encoding: got %s, want %s",
 			  row->label, cte ? cte : "(none)",
 			  row->want_cte ? row->want_cte : "(none)");
 	g_assert_cmpstr (raw_header (m, "Content-Type"), ==,
@@ -1144,10 +1130,10 @@ check_body (const BodyRow *row, const char *body)
 	/* The bytes themselves are UTF-8, as the charset says. */
 	decoded = decoded_body (m);
 	if (strcmp (decoded, want) != 0)
-		fail_row ("%s: content: got \"%s\", want \"%s\"", row->label,
+		tg_test_fail_row ("%s: content: got \"%s\", want \"%s\"", row->label,
 			  decoded, want);
 	if (!is_same_text (m->msg->body_text, want))
-		fail_row ("%s: parsed: got \"%s\", want \"%s\"", row->label,
+		tg_test_fail_row ("%s: parsed: got \"%s\", want \"%s\"", row->label,
 			  m->msg->body_text, want);
 }
 

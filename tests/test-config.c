@@ -21,20 +21,6 @@
 
 /* Reports a failed row and goes on with the next one: every failure is
  * logged, not only the last (g_test_fail_printf() keeps one message). */
-static void fail_row (const char *format, ...) G_GNUC_PRINTF (1, 2);
-
-static void
-fail_row (const char *format, ...)
-{
-	g_autofree char *text = NULL;
-	va_list args;
-
-	va_start (args, format);
-	text = g_strdup_vprintf (format, args);
-	va_end (args);
-	g_test_message ("FAIL: %s", text);
-	g_test_fail_printf ("%s", text);
-}
 
 /* ---------------------------------------------------------------------- */
 /* Helpers                                                                 */
@@ -142,7 +128,7 @@ check_defaults (const char *source, const TgConfig *c)
 		const char *got = STR (c, row->offset);
 
 		if (g_strcmp0 (got, row->want) != 0)
-			fail_row ("%s: %s: got \"%s\", want \"%s\"", source,
+			tg_test_fail_row ("%s: %s: got \"%s\", want \"%s\"", source,
 				  row->label, got, row->want);
 	}
 	for (gsize i = 0; i < G_N_ELEMENTS (default_ints); i++) {
@@ -150,34 +136,34 @@ check_defaults (const char *source, const TgConfig *c)
 		int got = INT (c, row->offset);
 
 		if (got != row->want)
-			fail_row ("%s: %s: got %d, want %d", source, row->label,
+			tg_test_fail_row ("%s: %s: got %d, want %d", source, row->label,
 				  got, row->want);
 	}
 	if (c->days_mask != TG_CALENDAR_MON_FRI)
-		fail_row ("%s: days_mask: got 0x%x, want 0x%x", source,
+		tg_test_fail_row ("%s: days_mask: got 0x%x, want 0x%x", source,
 			  c->days_mask, TG_CALENDAR_MON_FRI);
 	if (c->max_message_size != 50 * 1024 * 1024)
-		fail_row ("%s: max_message_size: got %" G_GUINT64_FORMAT
+		tg_test_fail_row ("%s: max_message_size: got %" G_GUINT64_FORMAT
 			  ", want %d",
 			  source, c->max_message_size, 50 * 1024 * 1024);
 	if (c->spool_memory != 1024 * 1024)
-		fail_row ("%s: spool_memory: got %" G_GUINT64_FORMAT
+		tg_test_fail_row ("%s: spool_memory: got %" G_GUINT64_FORMAT
 			  ", want %d",
 			  source, c->spool_memory, 1024 * 1024);
 	if (c->unknown_sender != TG_UNKNOWN_SENDER_TICKET)
-		fail_row ("%s: unknown_sender: got %d, want ticket", source,
+		tg_test_fail_row ("%s: unknown_sender: got %d, want ticket", source,
 			  c->unknown_sender);
 	if (c->ack_followups)
-		fail_row ("%s: ack_followups: got true, want false", source);
+		tg_test_fail_row ("%s: ack_followups: got true, want false", source);
 	if (c->staff_addresses == NULL || c->staff_addresses[0] != NULL) {
 		g_autofree char *got = strv_show (c->staff_addresses);
 
-		fail_row ("%s: staff_addresses: got %s, want []", source, got);
+		tg_test_fail_row ("%s: staff_addresses: got %s, want []", source, got);
 	}
 	/* pkgdatadir is a build setting; its shape is what matters. */
 	if (!g_path_is_absolute (c->templates_directory) ||
 	    !g_str_has_suffix (c->templates_directory, "/ticketgate/templates"))
-		fail_row ("%s: templates_directory: got \"%s\", want "
+		tg_test_fail_row ("%s: templates_directory: got \"%s\", want "
 			  "an absolute .../ticketgate/templates",
 			  source, c->templates_directory);
 }
@@ -238,12 +224,12 @@ test_defaults_bounce (void)
 		g_autoptr (TgConfig) c = load_text (row->label, row->text);
 
 		if (g_strcmp0 (c->support_address, row->want_support) != 0)
-			fail_row ("%s: support_address: got \"%s\", "
+			tg_test_fail_row ("%s: support_address: got \"%s\", "
 				  "want \"%s\"",
 				  row->label, c->support_address,
 				  row->want_support);
 		if (g_strcmp0 (c->bounce_address, row->want_bounce) != 0)
-			fail_row ("%s: bounce_address: got \"%s\", "
+			tg_test_fail_row ("%s: bounce_address: got \"%s\", "
 				  "want \"%s\"",
 				  row->label, c->bounce_address,
 				  row->want_bounce);
@@ -324,14 +310,14 @@ test_parse_duration (void)
 		gboolean ok = tg_config_parse_duration (row->text, &got);
 
 		if (ok != row->ok)
-			fail_row ("%s: \"%s\": got %s, want %s", row->label,
+			tg_test_fail_row ("%s: \"%s\": got %s, want %s", row->label,
 				  row->text, ok ? "ok" : "error",
 				  row->ok ? "ok" : "error");
 		else if (ok && (guint64)got != row->want)
-			fail_row ("%s: \"%s\": got %d, want %" G_GUINT64_FORMAT,
+			tg_test_fail_row ("%s: \"%s\": got %d, want %" G_GUINT64_FORMAT,
 				  row->label, row->text, got, row->want);
 		else if (!ok && got != -7)
-			fail_row ("%s: output changed to %d on error",
+			tg_test_fail_row ("%s: output changed to %d on error",
 				  row->label, got);
 	}
 }
@@ -345,15 +331,15 @@ test_parse_size (void)
 		gboolean ok = tg_config_parse_size (row->text, &got);
 
 		if (ok != row->ok)
-			fail_row ("%s: \"%s\": got %s, want %s", row->label,
+			tg_test_fail_row ("%s: \"%s\": got %s, want %s", row->label,
 				  row->text, ok ? "ok" : "error",
 				  row->ok ? "ok" : "error");
 		else if (ok && got != row->want)
-			fail_row ("%s: \"%s\": got %" G_GUINT64_FORMAT
+			tg_test_fail_row ("%s: \"%s\": got %" G_GUINT64_FORMAT
 				  ", want %" G_GUINT64_FORMAT,
 				  row->label, row->text, got, row->want);
 		else if (!ok && got != 7)
-			fail_row ("%s: output changed to %" G_GUINT64_FORMAT
+			tg_test_fail_row ("%s: output changed to %" G_GUINT64_FORMAT
 				  " on error",
 				  row->label, got);
 	}
@@ -505,7 +491,7 @@ test_load_error_row (gconstpointer data)
 	}
 	c = tg_config_load (path, &error);
 	if (c != NULL) {
-		fail_row ("%s: got a config, want an error", row->label);
+		tg_test_fail_row ("%s: got a config, want an error", row->label);
 		return;
 	}
 	g_assert_error (error, TG_CONFIG_ERROR, TG_CONFIG_ERROR_INVALID);
@@ -514,14 +500,14 @@ test_load_error_row (gconstpointer data)
 
 		want = g_strjoinv (path, parts);
 		if (strcmp (error->message, want) != 0)
-			fail_row ("%s: got \"%s\", want \"%s\"", row->label,
+			tg_test_fail_row ("%s: got \"%s\", want \"%s\"", row->label,
 				  error->message, want);
 	} else {
 		/* The calendar's wording is its own; the place is ours. */
 		g_autofree char *prefix = g_strdup_printf ("%s:2: [", path);
 
 		if (!g_str_has_prefix (error->message, prefix))
-			fail_row ("%s: got \"%s\", want it to start "
+			tg_test_fail_row ("%s: got \"%s\", want it to start "
 				  "with \"%s\"",
 				  row->label, error->message, prefix);
 	}
@@ -555,13 +541,13 @@ test_load_named_values (void)
 		g_autoptr (TgConfig) c = tg_config_load (path, &error);
 
 		if (c != NULL) {
-			fail_row ("%s: got a config, want an error",
+			tg_test_fail_row ("%s: got a config, want an error",
 				  row->label);
 			continue;
 		}
 		for (int k = 0; row->want_words[k] != NULL; k++)
 			if (strstr (error->message, row->want_words[k]) == NULL)
-				fail_row ("%s: got \"%s\", want it "
+				tg_test_fail_row ("%s: got \"%s\", want it "
 					  "to contain \"%s\"",
 					  row->label, error->message,
 					  row->want_words[k]);
@@ -593,7 +579,7 @@ test_load_directory (void)
 	g_assert_null (c);
 	g_assert_error (error, TG_CONFIG_ERROR, TG_CONFIG_ERROR_UNREADABLE);
 	if (!g_str_has_prefix (error->message, test_dir ()))
-		fail_row ("got \"%s\", want it to name %s", error->message,
+		tg_test_fail_row ("got \"%s\", want it to name %s", error->message,
 			  test_dir ());
 }
 
@@ -688,11 +674,11 @@ test_load_relative_paths (void)
 
 		g_assert_no_error (error);
 		if (g_strcmp0 (c->templates_directory, want) != 0)
-			fail_row ("%s: templates: got \"%s\", want "
+			tg_test_fail_row ("%s: templates: got \"%s\", want "
 				  "\"%s\"",
 				  row->label, c->templates_directory, want);
 		if (g_strcmp0 (c->spool_directory, want) != 0)
-			fail_row ("%s: spool: got \"%s\", want \"%s\"",
+			tg_test_fail_row ("%s: spool: got \"%s\", want \"%s\"",
 				  row->label, c->spool_directory, want);
 	}
 }
@@ -749,7 +735,7 @@ test_load_staff_addresses (void)
 		g_assert_nonnull (c->staff_addresses);
 		got = g_strjoinv ("|", c->staff_addresses);
 		if (strcmp (got, row->want) != 0)
-			fail_row ("%s: got \"%s\", want \"%s\"", row->label,
+			tg_test_fail_row ("%s: got \"%s\", want \"%s\"", row->label,
 				  got, row->want);
 	}
 }
@@ -785,10 +771,10 @@ test_is_staff_address (void)
 		gboolean got = tg_config_is_staff_address (c, row->addr);
 
 		if (got != row->want)
-			fail_row ("%s: got %d, want %d", row->label, got,
+			tg_test_fail_row ("%s: got %d, want %d", row->label, got,
 				  row->want);
 		if (tg_config_is_staff_address (none, row->addr))
-			fail_row ("%s: no staff: got TRUE, want "
+			tg_test_fail_row ("%s: no staff: got TRUE, want "
 				  "FALSE",
 				  row->label);
 	}
@@ -840,12 +826,12 @@ test_check (void)
 
 		if (row->want == NULL) {
 			if (!ok)
-				fail_row ("%s: got \"%s\", want ok", row->label,
+				tg_test_fail_row ("%s: got \"%s\", want ok", row->label,
 					  error->message);
 			continue;
 		}
 		if (ok) {
-			fail_row ("%s: got ok, want \"%s\"", row->label,
+			tg_test_fail_row ("%s: got ok, want \"%s\"", row->label,
 				  row->want);
 			continue;
 		}
@@ -853,7 +839,7 @@ test_check (void)
 				TG_CONFIG_ERROR_INVALID);
 		want = g_strdup_printf ("%s: %s", c->path, row->want);
 		if (strcmp (error->message, want) != 0)
-			fail_row ("%s: got \"%s\", want \"%s\"", row->label,
+			tg_test_fail_row ("%s: got \"%s\", want \"%s\"", row->label,
 				  error->message, want);
 	}
 }
@@ -928,7 +914,7 @@ test_dump_round_trip_row (gconstpointer data)
 
 	g_test_message ("%s: dump:\n%s", row->label, dump1);
 	if (second == NULL) {
-		fail_row ("%s: the dump does not load: %s", row->label,
+		tg_test_fail_row ("%s: the dump does not load: %s", row->label,
 			  error->message);
 		return;
 	}
@@ -940,7 +926,7 @@ test_dump_round_trip_row (gconstpointer data)
 
 		if (g_strcmp0 (STR (first, f->offset),
 			       STR (second, f->offset)) != 0)
-			fail_row ("%s: %s: got \"%s\", want \"%s\"", row->label,
+			tg_test_fail_row ("%s: %s: got \"%s\", want \"%s\"", row->label,
 				  f->label, STR (second, f->offset),
 				  STR (first, f->offset));
 	}
@@ -948,7 +934,7 @@ test_dump_round_trip_row (gconstpointer data)
 		const IntField *f = &default_ints[i];
 
 		if (INT (first, f->offset) != INT (second, f->offset))
-			fail_row ("%s: %s: got %d, want %d", row->label,
+			tg_test_fail_row ("%s: %s: got %d, want %d", row->label,
 				  f->label, INT (second, f->offset),
 				  INT (first, f->offset));
 	}
@@ -991,7 +977,7 @@ test_dump_text (void)
 	g_assert_true (g_str_has_prefix (dump, "# "));
 	for (gsize i = 0; i < G_N_ELEMENTS (want_lines); i++)
 		if (strstr (dump, want_lines[i]) == NULL)
-			fail_row ("got dump:\n%s\nwant it to "
+			tg_test_fail_row ("got dump:\n%s\nwant it to "
 				  "contain:\n%s",
 				  dump, want_lines[i]);
 }
@@ -1041,13 +1027,13 @@ test_new_calendar (void)
 		g_assert_no_error (error);
 		hours = tg_calendar_describe_hours (cal);
 		if (strcmp (hours, row->want_hours) != 0)
-			fail_row ("%s: got \"%s\", want \"%s\"", row->label,
+			tg_test_fail_row ("%s: got \"%s\", want \"%s\"", row->label,
 				  hours, row->want_hours);
 		if (!tg_calendar_is_working_time (cal, in))
-			fail_row ("%s: %s: got closed, want open", row->label,
+			tg_test_fail_row ("%s: %s: got closed, want open", row->label,
 				  row->working);
 		if (tg_calendar_is_working_time (cal, out))
-			fail_row ("%s: %s: got open, want closed", row->label,
+			tg_test_fail_row ("%s: %s: got open, want closed", row->label,
 				  row->not_working);
 	}
 }
@@ -1112,7 +1098,7 @@ test_default_path (void)
 			    ? strcmp (got, row->want) != 0
 			    : !g_str_has_suffix (got, "/ticketgate/"
 						      "ticketgate.conf"))
-			fail_row ("%s: got \"%s\", want \"%s\"", row->label,
+			tg_test_fail_row ("%s: got \"%s\", want \"%s\"", row->label,
 				  got,
 				  row->want ? row->want
 					    : ".../ticketgate/"

@@ -16,20 +16,6 @@
 
 /* Reports a failed row and goes on with the next one: every failure is
  * logged, not only the last (g_test_fail_printf() keeps one message). */
-static void fail_row (const char *format, ...) G_GNUC_PRINTF (1, 2);
-
-static void
-fail_row (const char *format, ...)
-{
-	g_autofree char *text = NULL;
-	va_list args;
-
-	va_start (args, format);
-	text = g_strdup_vprintf (format, args);
-	va_end (args);
-	g_test_message ("FAIL: %s", text);
-	g_test_fail_printf ("%s", text);
-}
 
 /* ---------------------------------------------------------------------- */
 /* Documents                                                               */
@@ -222,13 +208,13 @@ test_doc_row (gconstpointer data)
 	g_autofree char *pretty = write_doc (row->build, TRUE);
 
 	if (strcmp (compact, row->want_compact) != 0)
-		fail_row ("%s: compact: got %s, want %s", row->label, compact,
+		tg_test_fail_row ("%s: compact: got %s, want %s", row->label, compact,
 			  row->want_compact);
 	if (row->want_pretty != NULL && strcmp (pretty, row->want_pretty) != 0)
-		fail_row ("%s: pretty: got %s, want %s", row->label, pretty,
+		tg_test_fail_row ("%s: pretty: got %s, want %s", row->label, pretty,
 			  row->want_pretty);
 	if (!g_utf8_validate (compact, -1, NULL))
-		fail_row ("%s: got invalid UTF-8", row->label);
+		tg_test_fail_row ("%s: got invalid UTF-8", row->label);
 }
 
 /* Finishing twice gives the same text: finish does not consume. */
@@ -365,7 +351,7 @@ test_python (void)
 			const char *text = got->pdata[2 * i + pretty];
 
 			if (strcmp (text, row->want) != 0)
-				fail_row ("%s (%s): got %s, want %s",
+				tg_test_fail_row ("%s (%s): got %s, want %s",
 					  row->label,
 					  pretty ? "pretty" : "compact", text,
 					  row->want);
@@ -397,7 +383,7 @@ test_all_bytes (void)
 	g_assert_true (g_utf8_validate (doc, -1, NULL));
 	for (const char *p = doc; *p != '\0'; p++)
 		if ((guchar)*p < 0x20 && *p != '\n')
-			fail_row ("raw control 0x%02x in the document", *p);
+			tg_test_fail_row ("raw control 0x%02x in the document", *p);
 	g_assert_nonnull (strstr (doc, "\\u007f\xef\xbf\xbd"));
 	g_assert_true (g_str_has_suffix (doc, "\xef\xbf\xbd\"]\n"));
 }

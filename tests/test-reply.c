@@ -26,20 +26,6 @@
 
 /* Reports a failed row and goes on with the next one: every failure is
  * logged, not only the last (g_test_fail_printf() keeps one message). */
-static void fail_row (const char *format, ...) G_GNUC_PRINTF (1, 2);
-
-static void
-fail_row (const char *format, ...)
-{
-	g_autofree char *text = NULL;
-	va_list args;
-
-	va_start (args, format);
-	text = g_strdup_vprintf (format, args);
-	va_end (args);
-	g_test_message ("FAIL: %s", text);
-	g_test_fail_printf ("%s", text);
-}
 
 #define SUPPORT "support@example.com"
 
@@ -212,18 +198,18 @@ test_load_error_row (gconstpointer data)
 	}
 	replies = tg_replies_load (dir, &error);
 	if (replies != NULL) {
-		fail_row ("%s: got templates, want an error", row->label);
+		tg_test_fail_row ("%s: got templates, want an error", row->label);
 		return;
 	}
 	g_assert_error (error, row->domain (), row->code);
 	if (strstr (error->message, path) == NULL)
-		fail_row ("%s: got \"%s\", want it to name %s", row->label,
+		tg_test_fail_row ("%s: got \"%s\", want it to name %s", row->label,
 			  error->message, path);
 	if (row->want != NULL) {
 		g_autofree char *want = g_strconcat (path, row->want, NULL);
 
 		if (strcmp (error->message, want) != 0)
-			fail_row ("%s: got \"%s\", want \"%s\"", row->label,
+			tg_test_fail_row ("%s: got \"%s\", want \"%s\"", row->label,
 				  error->message, want);
 	}
 }
@@ -296,7 +282,7 @@ check_time_rows (const char *locale)
 		g_autofree char *got = tg_reply_format_time (cal, t);
 
 		if (strcmp (got, row->want) != 0)
-			fail_row ("%s (%s): got \"%s\", want \"%s\"",
+			tg_test_fail_row ("%s (%s): got \"%s\", want \"%s\"",
 				  row->label, locale, got, row->want);
 	}
 }
@@ -407,13 +393,13 @@ test_note_row (gconstpointer data)
 	if (!g_date_time_equal (deadline, want_deadline)) {
 		g_autofree char *got = g_date_time_format_iso8601 (deadline);
 
-		fail_row ("%s: deadline: got %s, want %s", row->label, got,
+		tg_test_fail_row ("%s: deadline: got %s, want %s", row->label, got,
 			  row->want_deadline);
 		return;
 	}
 	note = tg_reply_deadline_note (cal, received, deadline);
 	if (strcmp (note, row->want_note) != 0)
-		fail_row ("%s: got \"%s\", want \"%s\"", row->label, note,
+		tg_test_fail_row ("%s: got \"%s\", want \"%s\"", row->label, note,
 			  row->want_note);
 }
 
@@ -527,18 +513,18 @@ check_common (const char *label, const World *w, const TgReply *reply,
 	g_autofree char *content = g_strndup (data, len);
 
 	if (strcmp (reply->subject, want_subject) != 0)
-		fail_row ("%s: subject: got \"%s\", want \"%s\"", label,
+		tg_test_fail_row ("%s: subject: got \"%s\", want \"%s\"", label,
 			  reply->subject, want_subject);
 	if (g_strcmp0 (msg->subject, want_subject) != 0)
-		fail_row ("%s: mail subject: got \"%s\", want \"%s\"", label,
+		tg_test_fail_row ("%s: mail subject: got \"%s\", want \"%s\"", label,
 			  msg->subject, want_subject);
 	if (strstr (reply->body, "{{") != NULL ||
 	    strstr (reply->body, "}}") != NULL ||
 	    strstr (reply->subject, "{{") != NULL ||
 	    strstr (content, "{{") != NULL)
-		fail_row ("%s: template syntax left in:\n%s", label, content);
+		tg_test_fail_row ("%s: template syntax left in:\n%s", label, content);
 	if (!tg_compose_is_own_message_id (reply->message_id, SUPPORT))
-		fail_row ("%s: Message-ID %s is not ours", label,
+		tg_test_fail_row ("%s: Message-ID %s is not ours", label,
 			  reply->message_id);
 	g_assert_cmpstr (msg->message_id, ==, reply->message_id);
 	g_assert_cmpstr (tg_message_get_header (msg, "Auto-Submitted"), ==,
@@ -556,10 +542,10 @@ check_common (const char *label, const World *w, const TgReply *reply,
 	g_assert_cmpstr (((TgAddress *)msg->to->pdata[0])->addr, ==,
 			 "ann@acme.example");
 	if (strchr (content, '\r') != NULL)
-		fail_row ("%s: CR in the mail", label);
+		tg_test_fail_row ("%s: CR in the mail", label);
 	/* The body in the mail is the body reported. */
 	if (!g_str_has_prefix (reply->body, msg->body_text))
-		fail_row ("%s: mail body: got \"%s\", want \"%s\"", label,
+		tg_test_fail_row ("%s: mail body: got \"%s\", want \"%s\"", label,
 			  msg->body_text, reply->body);
 }
 
@@ -571,11 +557,11 @@ check_contains (const char *label, const char *body, const char *const *want,
 
 	for (int i = 0; want != NULL && want[i] != NULL; i++)
 		if (strstr (flat, want[i]) == NULL)
-			fail_row ("%s: body does not contain \"%s\":\n%s",
+			tg_test_fail_row ("%s: body does not contain \"%s\":\n%s",
 				  label, want[i], body);
 	for (int i = 0; unwanted != NULL && unwanted[i] != NULL; i++)
 		if (strstr (flat, unwanted[i]) != NULL)
-			fail_row ("%s: body contains \"%s\":\n%s", label,
+			tg_test_fail_row ("%s: body contains \"%s\":\n%s", label,
 				  unwanted[i], body);
 }
 
@@ -635,7 +621,7 @@ test_build_ack (void)
 	}
 	for (int i = 0; want[i] != NULL; i++)
 		if (strstr (flat, want[i]) == NULL)
-			fail_row ("ack: body does not contain \"%s\":\n%s",
+			tg_test_fail_row ("ack: body does not contain \"%s\":\n%s",
 				  want[i], reply->body);
 	check_contains ("ack", flat, NULL, unwanted);
 	g_assert_cmpstr (tg_message_get_header (msg, "X-Ticketgate-Ticket"), ==,
@@ -671,7 +657,7 @@ test_build_ack_plain (void)
 		      "[Support #1234] Re: Printer broken", msg);
 	check_contains ("ack-plain", reply->body, NULL, unwanted);
 	if (strstr (reply->body, "\n\n\n") != NULL)
-		fail_row ("ack-plain: doubled blank line:\n%s", reply->body);
+		tg_test_fail_row ("ack-plain: doubled blank line:\n%s", reply->body);
 	world_clear (&w);
 }
 

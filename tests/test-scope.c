@@ -17,20 +17,6 @@
 
 /* Reports a failed row and goes on with the next one: every failure is
  * logged, not only the last (g_test_fail_printf() keeps one message). */
-static void fail_row (const char *format, ...) G_GNUC_PRINTF (1, 2);
-
-static void
-fail_row (const char *format, ...)
-{
-	g_autofree char *text = NULL;
-	va_list args;
-
-	va_start (args, format);
-	text = g_strdup_vprintf (format, args);
-	va_end (args);
-	g_test_message ("FAIL: %s", text);
-	g_test_fail_printf ("%s", text);
-}
 
 /* ---------------------------------------------------------------------- */
 /* The shipped rules                                                       */
@@ -180,7 +166,7 @@ test_sentence_row (gconstpointer data)
 	g_autofree char *got = show_matches (matches);
 
 	if (strcmp (got, row->want) != 0)
-		fail_row ("%s: got \"%s\", want \"%s\"", row->label, got,
+		tg_test_fail_row ("%s: got \"%s\", want \"%s\"", row->label, got,
 			  row->want);
 }
 
@@ -227,7 +213,7 @@ test_add_rule_patterns (void)
 						 NULL, "rule", &error);
 
 		if (ok != row->ok) {
-			fail_row ("%s: got %s, want %s", row->label,
+			tg_test_fail_row ("%s: got %s, want %s", row->label,
 				  ok ? "ok" : error->message,
 				  row->ok ? "ok" : "an error");
 			continue;
@@ -239,7 +225,7 @@ test_add_rule_patterns (void)
 		g_assert_error (error, TG_SCOPE_ERROR, TG_SCOPE_ERROR_INVALID);
 		if (!g_str_has_prefix (error->message,
 				       "scope rule \"Topic X\": "))
-			fail_row ("%s: got \"%s\", want it to name "
+			tg_test_fail_row ("%s: got \"%s\", want it to name "
 				  "the topic",
 				  row->label, error->message);
 	}
@@ -300,7 +286,7 @@ test_plans (void)
 		matches = tg_scope_match (scope, row->plan, "topic", NULL);
 		got = matches->len == 1;
 		if (got != row->want)
-			fail_row ("%s: got %d, want %d", row->label, got,
+			tg_test_fail_row ("%s: got %d, want %d", row->label, got,
 				  row->want);
 	}
 }
@@ -350,7 +336,7 @@ test_case_insensitive (void)
 		matches = tg_scope_match (scope, NULL, "", row->text);
 		got = matches->len == 1;
 		if (got != row->want)
-			fail_row ("%s: got %d, want %d", row->label, got,
+			tg_test_fail_row ("%s: got %d, want %d", row->label, got,
 				  row->want);
 	}
 }
@@ -428,7 +414,7 @@ test_cap (void)
 		matches = tg_scope_match (scope, NULL, "S", text);
 		got = matches->len == 1;
 		if (got != row->want)
-			fail_row ("%s: got %d, want %d", row->label, got,
+			tg_test_fail_row ("%s: got %d, want %d", row->label, got,
 				  row->want);
 	}
 }

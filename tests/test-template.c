@@ -17,20 +17,6 @@
 
 /* Reports a failed row and goes on with the next one: every failure is
  * logged, not only the last (g_test_fail_printf() keeps one message). */
-static void fail_row (const char *format, ...) G_GNUC_PRINTF (1, 2);
-
-static void
-fail_row (const char *format, ...)
-{
-	g_autofree char *text = NULL;
-	va_list args;
-
-	va_start (args, format);
-	text = g_strdup_vprintf (format, args);
-	va_end (args);
-	g_test_message ("FAIL: %s", text);
-	g_test_fail_printf ("%s", text);
-}
 
 static const char *const allowed[] = {
 	"name", "subject", "opt", "opt2", "ticket_number", "x", NULL,
@@ -101,14 +87,14 @@ test_parse_errors (void)
 			tg_template_new ("t.txt", row->text, allowed, &error);
 
 		if (t != NULL) {
-			fail_row ("%s: got a template, want \"%s\"", row->label,
+			tg_test_fail_row ("%s: got a template, want \"%s\"", row->label,
 				  row->want);
 			continue;
 		}
 		g_assert_error (error, TG_TEMPLATE_ERROR,
 				TG_TEMPLATE_ERROR_INVALID);
 		if (strcmp (error->message, row->want) != 0)
-			fail_row ("%s: got \"%s\", want \"%s\"", row->label,
+			tg_test_fail_row ("%s: got \"%s\", want \"%s\"", row->label,
 				  error->message, row->want);
 	}
 }
@@ -131,7 +117,7 @@ test_parse_good (void)
 			"good.txt", good_templates[i], allowed, &error);
 
 		if (t == NULL)
-			fail_row ("row %zu: got \"%s\", want success", i,
+			tg_test_fail_row ("row %zu: got \"%s\", want success", i,
 				  error->message);
 		else
 			g_assert_cmpstr (tg_template_get_name (t), ==,
@@ -162,7 +148,7 @@ test_load_errors (void)
 	g_assert_null (t);
 	g_assert_error (error, TG_TEMPLATE_ERROR, TG_TEMPLATE_ERROR_UNREADABLE);
 	if (strstr (error->message, missing) == NULL)
-		fail_row ("missing: got \"%s\", want it to name %s",
+		tg_test_fail_row ("missing: got \"%s\", want it to name %s",
 			  error->message, missing);
 	g_clear_error (&error);
 
@@ -365,13 +351,13 @@ test_render_row (gconstpointer data)
 	r = tg_template_render (t, values);
 	headers = show_headers (r);
 	if (strcmp (headers, row->want_headers) != 0)
-		fail_row ("%s: headers: got \"%s\", want \"%s\"", row->label,
+		tg_test_fail_row ("%s: headers: got \"%s\", want \"%s\"", row->label,
 			  headers, row->want_headers);
 	if (strcmp (r->body, row->want_body) != 0)
-		fail_row ("%s: body: got \"%s\", want \"%s\"", row->label,
+		tg_test_fail_row ("%s: body: got \"%s\", want \"%s\"", row->label,
 			  r->body, row->want_body);
 	if (strchr (r->body, '\r') != NULL || strchr (headers, '\r') != NULL)
-		fail_row ("%s: got a CR in the output", row->label);
+		tg_test_fail_row ("%s: got a CR in the output", row->label);
 }
 
 /* A NULL table renders as if every value were missing. */
@@ -439,7 +425,7 @@ test_get_header (void)
 		const char *got = tg_rendered_get_header (r, row->name);
 
 		if (g_strcmp0 (got, row->want) != 0)
-			fail_row ("%s: got \"%s\", want \"%s\"", row->label,
+			tg_test_fail_row ("%s: got \"%s\", want \"%s\"", row->label,
 				  got ? got : "(null)",
 				  row->want ? row->want : "(null)");
 	}

@@ -15,20 +15,6 @@
 
 /* Reports a failed row and goes on with the next one: every failure is
  * logged, not only the last (g_test_fail_printf() keeps one message). */
-static void fail_row (const char *format, ...) G_GNUC_PRINTF (1, 2);
-
-static void
-fail_row (const char *format, ...)
-{
-	g_autofree char *text = NULL;
-	va_list args;
-
-	va_start (args, format);
-	text = g_strdup_vprintf (format, args);
-	va_end (args);
-	g_test_message ("FAIL: %s", text);
-	g_test_fail_printf ("%s", text);
-}
 
 /* ---------------------------------------------------------------------- */
 /* Tags                                                                    */
@@ -57,7 +43,7 @@ test_format_tag (void)
 			tg_thread_format_tag (row->tag, row->number);
 
 		if (strcmp (got, row->want) != 0)
-			fail_row ("%s: got \"%s\", want \"%s\"", row->label,
+			tg_test_fail_row ("%s: got \"%s\", want \"%s\"", row->label,
 				  got, row->want);
 	}
 }
@@ -123,14 +109,14 @@ test_find_tag (void)
 			tg_thread_find_tag (row->subject, row->tag, &got);
 
 		if (found != row->found)
-			fail_row ("%s: found: got %d, want %d", row->label,
+			tg_test_fail_row ("%s: found: got %d, want %d", row->label,
 				  found, row->found);
 		else if (found && got != row->want)
-			fail_row ("%s: got %" G_GINT64_FORMAT
+			tg_test_fail_row ("%s: got %" G_GINT64_FORMAT
 				  ", want %" G_GINT64_FORMAT,
 				  row->label, got, row->want);
 		else if (!found && got != -1)
-			fail_row ("%s: number changed to %" G_GINT64_FORMAT
+			tg_test_fail_row ("%s: number changed to %" G_GINT64_FORMAT
 				  " although none was found",
 				  row->label, got);
 	}
@@ -168,15 +154,15 @@ test_add_tag (void)
 		gint64 found = 0;
 
 		if (strcmp (got, row->want) != 0)
-			fail_row ("%s: got \"%s\", want \"%s\"", row->label,
+			tg_test_fail_row ("%s: got \"%s\", want \"%s\"", row->label,
 				  got, row->want);
 		/* Idempotent, and the first tag is the ticket's. */
 		if (strcmp (again, got) != 0)
-			fail_row ("%s: twice: got \"%s\", want \"%s\"",
+			tg_test_fail_row ("%s: twice: got \"%s\", want \"%s\"",
 				  row->label, again, got);
 		if (!tg_thread_find_tag (got, "Support", &found) ||
 		    found != row->number)
-			fail_row ("%s: find after add: got %" G_GINT64_FORMAT
+			tg_test_fail_row ("%s: find after add: got %" G_GINT64_FORMAT
 				  ", want %" G_GINT64_FORMAT,
 				  row->label, found, row->number);
 	}
@@ -247,7 +233,7 @@ test_clean_subject (void)
 			tg_thread_clean_subject (row->subject, "Support");
 
 		if (strcmp (got, row->want) != 0)
-			fail_row ("%s: got \"%s\", want \"%s\"", row->label,
+			tg_test_fail_row ("%s: got \"%s\", want \"%s\"", row->label,
 				  got, row->want);
 	}
 }
@@ -328,7 +314,7 @@ test_candidate_ids (void)
 		g_autofree char *text = join_ids (got);
 
 		if (strcmp (text, row->want) != 0)
-			fail_row ("%s: got \"%s\", want \"%s\"", row->label,
+			tg_test_fail_row ("%s: got \"%s\", want \"%s\"", row->label,
 				  text, row->want);
 	}
 }
@@ -351,7 +337,7 @@ test_may_write (void)
 		gboolean got = tg_thread_may_write (&rights);
 
 		if (got != want)
-			fail_row ("staff=%d requester=%d customer=%d "
+			tg_test_fail_row ("staff=%d requester=%d customer=%d "
 				  "cc=%d: got %d, want %d",
 				  rights.is_staff, rights.is_requester,
 				  rights.same_customer, rights.is_cc, got,

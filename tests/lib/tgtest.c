@@ -5,8 +5,22 @@
 #include "tgtest.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+void
+tg_test_fail_row (const char *format, ...)
+{
+	g_autofree char *text = NULL;
+	va_list args;
+
+	va_start (args, format);
+	text = g_strdup_vprintf (format, args);
+	va_end (args);
+	g_test_message ("FAIL: %s", text);
+	g_test_fail_printf ("%s", text);
+}
 
 GBytes *
 tg_test_read_fixture (const char *area, const char *name)

@@ -41,3 +41,10 @@ void tg_test_db_stop (void);
  * from the migrated template, for one test case.
  */
 char *tg_test_db_fresh (void);
+
+/*
+ * tg_test_fail_row: marks the current test failed with a message (one
+ * table row's "got X, want Y") and carries on, so that every failing row
+ * of a table is reported, not just the first.
+ */
+void tg_test_fail_row (const char *format, ...) G_GNUC_PRINTF (1, 2);
