@@ -375,7 +375,7 @@ store_mail (Delivery *d, TgStore *store, GError **error)
 		 * mail vanish as a "duplicate". */
 		if (g_error_matches (local, TG_STORE_ERROR,
 				     TG_STORE_ERROR_DUPLICATE) &&
-		    lookup (d, store, error)) {
+		    (delivery_reset_outcome (d), lookup (d, store, error))) {
 			if (d->action == ACTION_DUPLICATE)
 				return TRUE;
 			g_propagate_error (error, g_steal_pointer (&local));
