@@ -356,6 +356,7 @@ test_copy_raw (Fixture *f, gconstpointer data)
 	g_autofree char *md5 = NULL;
 	g_autofree char *stored = NULL;
 	g_autofree char *len = NULL;
+	g_autofree char *want = NULL;
 	int fds[2];
 
 	g_byte_array_append (big, (const guint8 *) mail_text,
@@ -386,7 +387,8 @@ test_copy_raw (Fixture *f, gconstpointer data)
 	len = query (f, "SELECT length(raw) || '/' || (SELECT size FROM messages)"
 			" FROM message_raw");
 	g_assert_cmpstr (stored, ==, md5);
-	g_assert_cmpstr (len, ==, g_strdup_printf ("%u/%u", big->len, big->len));
+	want = g_strdup_printf ("%u/%u", big->len, big->len);
+	g_assert_cmpstr (len, ==, want);
 }
 
 static void

@@ -109,7 +109,9 @@ for id in $(ids "$TEST_DIR/kill.json" ids); do
 done
 echo "# kill -9: acknowledgments sent twice: $twice of $TRIALS (the window: after sendmail took the mail, before the outbox row was marked sent)"
 is "$lost" "0" "no acknowledgment lost (sweep sends what a killed deliver left)"
-ok $([ "$twice" -le $((TRIALS / 10)) ] && echo 0 || echo 1) "acknowledgments sent twice stay within the narrow window ($twice of $TRIALS)"
+# The window is a few scheduling delays wide; before sendmail died with
+# deliver it was most of the run (a third of the kills).
+ok $([ "$twice" -le $((TRIALS * 15 / 100)) ] && echo 0 || echo 1) "acknowledgments sent twice stay within the narrow window ($twice of $TRIALS)"
 
 # 4. sendmail fails for a while, then works: every answer goes out once.
 echo "connection refused" >"$TG_SENDMAIL_DIR/fail"
