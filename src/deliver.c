@@ -501,6 +501,8 @@ log_summary (const Delivery *d)
 	g_autofree char *queued = queued_summary (d);
 	g_autofree char *size = g_strdup_printf ("%zu", d->msg->size);
 	g_autofree char *held = held_summary (d);
+	g_autofree char *ms = g_strdup_printf (
+		"%.1f", (g_get_monotonic_time () - d->t_start) / 1000.0);
 	g_autofree char *follows = d->follows_number
 		? g_strdup_printf ("%" G_GINT64_FORMAT, d->follows_number)
 		: NULL;
@@ -522,7 +524,14 @@ log_summary (const Delivery *d)
 	tg_log_kv (line, "queued", *queued ? queued : NULL);
 	tg_log_kv (line, "held", held);
 	tg_log_kv (line, "size", size);
+	tg_log_kv (line, "ms", ms);
 	g_message ("%s", line->str);
+	g_debug ("timing (ms): setup+read+parse %.2f, connect %.2f, "
+		 "lookup+store %.2f, send %.2f",
+		 (d->t_read - d->t_start) / 1000.0,
+		 (d->t_connect - d->t_read) / 1000.0,
+		 (d->t_stored - d->t_connect) / 1000.0,
+		 (d->t_sent - d->t_stored) / 1000.0);
 }
 
 /* ---- the command --------------------------------------------------- */
@@ -711,6 +720,7 @@ run (Delivery *d, const Options *o, const char *config_path,
 	g_autoptr (TgStore) store = NULL;
 	int code;
 
+	d->t_start = g_get_monotonic_time ();
 	code = load_setup (d, config_out, config_path);
 	if (code != EX_OK)
 		return code;
@@ -718,12 +728,16 @@ run (Delivery *d, const Options *o, const char *config_path,
 	code = read_input (d, o);
 	if (code != EX_OK)
 		return code;
+	d->t_read = g_get_monotonic_time ();
 	store = tg_store_connect (d->config->conninfo, "ticketgate-deliver",
 				  d->config->connect_timeout,
 				  d->config->statement_timeout, &error);
+	d->t_connect = g_get_monotonic_time ();
 	if (store == NULL || !store_mail (d, store, &error))
 		return fail_store (error);
+	d->t_stored = g_get_monotonic_time ();
 	send_queued (d, &store);
+	d->t_sent = g_get_monotonic_time ();
 	log_summary (d);
 	return EX_OK;
 }

@@ -79,6 +79,9 @@ typedef struct {
 	gint64 follows_number;
 	GArray *queued;        /* Queued */
 	GPtrArray *held;       /* char *: answers held back, and why */
+
+	/* Monotonic times (µs) at the end of each phase, for the log. */
+	gint64 t_start, t_read, t_connect, t_stored, t_sent;
 } Delivery;
 
 /*

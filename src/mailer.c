@@ -31,20 +31,71 @@ typedef struct {
 	gboolean broken; /* the child closed its stdin before the end */
 } Exchange;
 
-/*
- * In the child, before exec: if we die (Postfix's time limit, a kill),
- * sendmail dies with us before it has queued the mail, and the outbox row
- * we could not mark sent is sent again, once, by sweep. Without this, an
- * orphaned sendmail would finish and sweep would send a second copy.
- */
 static void
-die_with_parent (gpointer data)
+close_pair (int fds[2])
 {
-	pid_t parent = GPOINTER_TO_INT (data);
+	for (int i = 0; i < 2; i++)
+		if (fds[i] >= 0)
+			close (fds[i]);
+}
 
-	prctl (PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid () != parent)
+/* Closes every descriptor from @first on, in the child before exec. */
+static void
+close_from (int first)
+{
+#ifdef SYS_close_range
+	if (syscall (SYS_close_range, first, ~0U, 0) == 0)
+		return;
+#endif
+	for (int fd = first; fd < 1024; fd++)
+		close (fd);
+}
+
+/*
+ * Starts sendmail with its standard input and error on pipes and its
+ * output on /dev/null. With vfork() the child borrows our memory until it
+ * execs, so no page tables are copied: a fork of deliver cost more than
+ * all the rest of the hand-off. Between vfork and exec the child makes
+ * system calls only. It asks to be killed when we die, so that if
+ * deliver is killed (Postfix's time limit, a kill) sendmail dies with it
+ * before it has queued the mail, and the outbox row we could not mark
+ * sent is sent again, once, by sweep; an orphaned sendmail would finish
+ * and sweep would send a second copy.
+ */
+static gboolean
+spawn (char **argv, GPid *pid_out, int *in_out, int *err_out, GError **error)
+{
+	int in[2] = { -1, -1 }, err[2] = { -1, -1 };
+	int devnull = open ("/dev/null", O_WRONLY | O_CLOEXEC);
+	pid_t parent = getpid ();
+	pid_t pid = -1;
+
+	if (devnull < 0 || pipe2 (in, O_CLOEXEC) < 0 ||
+	    pipe2 (err, O_CLOEXEC) < 0 || (pid = vfork ()) < 0) {
+		g_set_error (error, TG_MAILER_ERROR, TG_MAILER_ERROR_FAILED,
+			     "%s", g_strerror (errno));
+		close_pair (in);
+		close_pair (err);
+		if (devnull >= 0)
+			close (devnull);
+		return FALSE;
+	}
+	if (pid == 0) {
+		prctl (PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid () != parent || dup2 (in[0], 0) < 0 ||
+		    dup2 (devnull, 1) < 0 || dup2 (err[1], 2) < 0)
+			_exit (127);
+		close_from (3);
+		execv (argv[0], argv);
 		_exit (127);
+	}
+	close (in[0]);
+	close (err[1]);
+	close (devnull);
+	*pid_out = pid;
+	*in_out = in[1];
+	*err_out = err[0];
+	return TRUE;
 }
 
 static char **
@@ -216,13 +267,13 @@ tg_mailer_send (const char *sendmail,
 	g_return_val_if_fail (recipients != NULL && recipients[0] != NULL,
 			      FALSE);
 	g_return_val_if_fail (content != NULL, FALSE);
+	if (access (sendmail, X_OK) < 0) {
+		g_set_error (error, TG_MAILER_ERROR, TG_MAILER_ERROR_FAILED,
+			     "running %s: %s", sendmail, g_strerror (errno));
+		return FALSE;
+	}
 	argv = build_argv (sendmail, envelope_from, recipients);
-	if (!g_spawn_async_with_pipes (NULL, argv, NULL,
-				       G_SPAWN_DO_NOT_REAP_CHILD |
-					       G_SPAWN_STDOUT_TO_DEV_NULL,
-				       die_with_parent,
-				       GINT_TO_POINTER (getpid ()), &pid,
-				       &x.in_fd, NULL, &x.err_fd, error)) {
+	if (!spawn (argv, &pid, &x.in_fd, &x.err_fd, error)) {
 		g_prefix_error (error, "running %s: ", sendmail);
 		return FALSE;
 	}
@@ -242,10 +293,8 @@ tg_mailer_send (const char *sendmail,
 			g_set_error (error, TG_MAILER_ERROR,
 				     TG_MAILER_ERROR_FAILED,
 				     "sendmail timed out");
-		g_spawn_close_pid (pid);
 		return FALSE;
 	}
-	g_spawn_close_pid (pid);
 	if (!ok || !check_status (status, errtext, error))
 		return FALSE;
 	if (x.broken) {

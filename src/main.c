@@ -85,7 +85,6 @@ main (int argc, char **argv)
 	gboolean is_deliver;
 	int code;
 
-	setlocale (LC_ALL, "");
 	/* A sendmail that dies early must be an EPIPE, not our death; a
 	 * spool file over the file size limit an EFBIG, so that deliver
 	 * exits 75 with a reason. */
@@ -106,6 +105,10 @@ main (int argc, char **argv)
 	}
 	is_deliver = strcmp (argv[1], "deliver") == 0 ||
 		     strcmp (argv[1], "sweep") == 0;
+	/* The admin commands print for people; deliver and sweep only log,
+	 * and loading a locale is a cost every delivery would pay. */
+	if (!is_deliver)
+		setlocale (LC_ALL, "");
 	tg_log_init ("ticketgate", is_deliver ? TG_LOG_SYSLOG : TG_LOG_STDERR,
 		     g.verbose);
 	tg_message_init ();
