@@ -89,12 +89,6 @@ tg_log_init (const char *ident, TgLogTarget target, gboolean verbose)
 	g_log_set_writer_func (writer, NULL, NULL);
 }
 
-void
-tg_log_set_verbose (gboolean verbose)
-{
-	log_verbose = verbose;
-}
-
 char *
 tg_log_safe (const char *text, gsize max)
 {

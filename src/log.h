@@ -21,9 +21,6 @@ typedef enum {
  */
 void tg_log_init (const char *ident, TgLogTarget target, gboolean verbose);
 
-/* tg_log_set_verbose: turns debug messages on or off after init. */
-void tg_log_set_verbose (gboolean verbose);
-
 /*
  * tg_log_safe: (transfer full): @text cut to @max characters (an ellipsis
  * marks the cut) with control characters, quotes and backslashes escaped,

@@ -945,14 +945,6 @@ rules_from (const PGresult *res)
 			     (GDestroyNotify) tg_scope_rule_row_free);
 }
 
-GPtrArray *
-tg_store_list_scope_rules (TgStore *store, GError **error)
-{
-	g_return_val_if_fail (store != NULL, NULL);
-	return query_list (store, SQL_LIST_SCOPE_RULES, NULL, rule_row,
-			   (GDestroyNotify) tg_scope_rule_row_free, error);
-}
-
 gboolean
 tg_store_load_desk (TgStore *store, const GDate *from, GArray **holidays_out,
 		    GPtrArray **rules_out, GError **error)

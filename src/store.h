@@ -275,14 +275,11 @@ GArray *tg_store_list_holidays (TgStore *store,
 				const GDate *from,
 				GError **error);
 
-/* tg_store_list_scope_rules: (transfer full): TgScopeRuleRow rows. */
-GPtrArray *tg_store_list_scope_rules (TgStore *store, GError **error);
-
 /*
  * tg_store_load_desk: what a new ticket needs besides the mail: the
  * holidays from @from on and the scope rules, in one round trip.
- * @holidays_out, @rules_out: (transfer full): as tg_store_list_holidays()
- * and tg_store_list_scope_rules() return them.
+ * @holidays_out: (transfer full): as tg_store_list_holidays() returns them
+ * @rules_out: (transfer full): TgScopeRuleRow rows
  */
 gboolean tg_store_load_desk (TgStore *store,
 			     const GDate *from,
