@@ -655,7 +655,7 @@ join_base64_words (const char *value)
 
 	if (word == NULL)
 		word = g_regex_new ("=\\?([^?\\s]+)\\?[bB]\\?([A-Za-z0-9+/=]*)\\?=",
-				    G_REGEX_OPTIMIZE, 0, NULL);
+				    0, 0, NULL);
 	g_regex_match (word, value, 0, &m);
 	for (; g_match_info_matches (m); g_match_info_next (m, NULL)) {
 		int s0, e0;
