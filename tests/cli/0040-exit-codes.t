@@ -6,7 +6,7 @@
 . "$TG_TOP_SRCDIR/tests/lib/common.sh"
 tg_setup
 
-tap_plan 28
+tap_plan 30
 
 tg customer add "ACME Corp" --plan GOLD --from 2026-01-01 --domain acme.example >/dev/null
 count() { sql "SELECT (SELECT count(*) FROM tickets) || '/' || (SELECT count(*) FROM messages) || '/' || (SELECT count(*) FROM outbox)"; }
@@ -42,6 +42,14 @@ quiet_deliver "$TEST_DIR/big.eml"
 is "$rc" "65" "a mail over max_message_size: exit 65"
 like "$err" '^5\.3\.4 ticketgate: .*1048576' "... one 5.3.4 line stating the limit"
 is "$(count)" "1/2/1" "... and nothing stored"
+
+# The disk fills up while the mail is spooled: 75, nothing stored. A
+# file size limit makes the spool file's writes fail like a full disk.
+{ mail "jane@acme.example" "Disk full"; head -c 600000 /dev/zero | tr '\0' 'y' | fold -w 76; } >"$TEST_DIR/full.eml"
+before=$(count)
+( ulimit -f 200; TICKETGATE_LOG=syslog SENDER=jane@acme.example "$TICKETGATE" deliver <"$TEST_DIR/full.eml" 2>"$TEST_DIR/err" ) && rc=0 || rc=$?
+like "$rc:$(cat "$TEST_DIR/err")" '^75:4\.3\.0 ticketgate: .*' "no room for the spool file: exit 75 with a 4.3.0 line"
+is "$(count)" "$before" "... and nothing stored"
 
 # Our own configuration: always 75, naming the file (and line and key).
 TICKETGATE_LOG=syslog "$TICKETGATE" -c "$TEST_DIR/missing.conf" deliver <"$TEST_DIR/m1.eml" 2>"$TEST_DIR/err" && rc=0 || rc=$?
