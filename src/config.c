@@ -223,122 +223,160 @@ parse_timezone (const char *value, char **why)
 	return TRUE;
 }
 
+/* Why a value kept as a string is wrong for its type, or NULL. */
+static char *
+check_string (SettingType type, const char *value)
+{
+	char *why = NULL;
+
+	switch (type) {
+	case T_TAG:
+		if (!is_tag (value))
+			why = g_strdup ("must be 1 to 32 letters, digits, "
+					"'-', '_' or '.'");
+		break;
+	case T_ADDRESS:
+		if (*value != '\0' && !is_address (value))
+			why = g_strdup_printf ("\"%s\" is not a mail address",
+					       value);
+		break;
+	case T_TIMEZONE:
+		parse_timezone (value, &why);
+		break;
+	case T_PLAN:
+		if (!is_plan_name (value))
+			why = g_strdup ("not a plan name (upper case, such as "
+					"NONE)");
+		break;
+	default:
+		break;
+	}
+	return why;
+}
+
+static gboolean
+apply_string (TgConfig *config, const Setting *s, const char *value,
+	      char **why)
+{
+	char **field = FIELD (config, s, char *);
+
+	if ((*why = check_string (s->type, value)) != NULL)
+		return FALSE;
+	g_free (*field);
+	if (s->type == T_ADDRESS)
+		*field = g_ascii_strdown (value, -1);
+	else if (s->type == T_PATH)
+		*field = resolve_path (config, value);
+	else
+		*field = g_strdup (value);
+	return TRUE;
+}
+
+static gboolean
+parse_bool (const char *value, gboolean *out)
+{
+	if (g_ascii_strcasecmp (value, "true") == 0 ||
+	    g_ascii_strcasecmp (value, "yes") == 0)
+		*out = TRUE;
+	else if (g_ascii_strcasecmp (value, "false") == 0 ||
+		 g_ascii_strcasecmp (value, "no") == 0)
+		*out = FALSE;
+	else
+		return FALSE;
+	return TRUE;
+}
+
+static gboolean
+apply_number (TgConfig *config, const Setting *s, const char *value,
+	      char **why)
+{
+	guint64 size = 0;
+	int number = 0;
+
+	switch (s->type) {
+	case T_INT:
+		if (!tg_config_parse_duration (value, &number) ||
+		    !g_ascii_isdigit (value[strlen (value) - 1]))
+			*why = g_strdup ("not a whole number");
+		break;
+	case T_DURATION:
+		if (!tg_config_parse_duration (value, &number) || number == 0)
+			*why = g_strdup ("not a duration above zero (such as "
+					 "30s, 5m, 2h, 5d)");
+		break;
+	case T_SIZE:
+		if (!tg_config_parse_size (value, &size) || size == 0)
+			*why = g_strdup ("not a size above zero (such as "
+					 "65536, 64k, 10M, 1G)");
+		else
+			*FIELD (config, s, guint64) = size;
+		return *why == NULL;
+	default: /* T_BOOL */
+		if (!parse_bool (value, FIELD (config, s, gboolean)))
+			*why = g_strdup ("must be true or false");
+		return *why == NULL;
+	}
+	if (*why == NULL)
+		*FIELD (config, s, int) = number;
+	return *why == NULL;
+}
+
+static gboolean
+apply_other (TgConfig *config, const Setting *s, const char *value,
+	     char **why)
+{
+	g_autoptr (GError) error = NULL;
+	char **list = NULL;
+
+	switch (s->type) {
+	case T_DAYS:
+		if (!tg_calendar_parse_days (value, FIELD (config, s, guint),
+					     &error))
+			*why = g_strdup (error->message);
+		break;
+	case T_TIME:
+		if (!tg_calendar_parse_time (value, FIELD (config, s, int),
+					     &error))
+			*why = g_strdup (error->message);
+		break;
+	case T_ADDRESS_LIST:
+		if (parse_address_list (value, &list, why)) {
+			g_strfreev (*FIELD (config, s, char **));
+			*FIELD (config, s, char **) = list;
+		}
+		break;
+	default: /* T_UNKNOWN_SENDER */
+		if (g_strcmp0 (value, "ticket") == 0)
+			config->unknown_sender = TG_UNKNOWN_SENDER_TICKET;
+		else if (g_strcmp0 (value, "reject") == 0)
+			config->unknown_sender = TG_UNKNOWN_SENDER_REJECT;
+		else
+			*why = g_strdup ("must be ticket or reject");
+		break;
+	}
+	return *why == NULL;
+}
+
 /* Stores @value into @config's field for @s; on failure sets *why. */
 static gboolean
 apply_value (TgConfig *config, const Setting *s, const char *value,
 	     char **why)
 {
-	g_autoptr (GError) error = NULL;
-	guint64 size = 0;
-	int number = 0;
-
+	*why = NULL;
 	switch (s->type) {
-	case T_STRING:
-		break;
-	case T_TAG:
-		if (!is_tag (value)) {
-			*why = g_strdup ("must be 1 to 32 letters, digits, "
-					 "'-', '_' or '.'");
-			return FALSE;
-		}
-		break;
-	case T_ADDRESS:
-		if (*value != '\0' && !is_address (value)) {
-			*why = g_strdup_printf ("\"%s\" is not a mail address",
-						value);
-			return FALSE;
-		}
-		g_free (*FIELD (config, s, char *));
-		*FIELD (config, s, char *) = g_ascii_strdown (value, -1);
-		return TRUE;
-	case T_ADDRESS_LIST: {
-		char **list = NULL;
-
-		if (!parse_address_list (value, &list, why))
-			return FALSE;
-		g_strfreev (*FIELD (config, s, char **));
-		*FIELD (config, s, char **) = list;
-		return TRUE;
-	}
 	case T_INT:
-		if (!tg_config_parse_duration (value, &number) ||
-		    !g_ascii_isdigit (value[strlen (value) - 1])) {
-			*why = g_strdup ("not a whole number");
-			return FALSE;
-		}
-		*FIELD (config, s, int) = number;
-		return TRUE;
 	case T_DURATION:
-		if (!tg_config_parse_duration (value, &number) || number == 0) {
-			*why = g_strdup ("not a duration above zero (such as "
-					 "30s, 5m, 2h, 5d)");
-			return FALSE;
-		}
-		*FIELD (config, s, int) = number;
-		return TRUE;
 	case T_SIZE:
-		if (!tg_config_parse_size (value, &size) || size == 0) {
-			*why = g_strdup ("not a size above zero (such as "
-					 "65536, 64k, 10M, 1G)");
-			return FALSE;
-		}
-		*FIELD (config, s, guint64) = size;
-		return TRUE;
 	case T_BOOL:
-		if (g_ascii_strcasecmp (value, "true") == 0 ||
-		    g_ascii_strcasecmp (value, "yes") == 0)
-			*FIELD (config, s, gboolean) = TRUE;
-		else if (g_ascii_strcasecmp (value, "false") == 0 ||
-			 g_ascii_strcasecmp (value, "no") == 0)
-			*FIELD (config, s, gboolean) = FALSE;
-		else {
-			*why = g_strdup ("must be true or false");
-			return FALSE;
-		}
-		return TRUE;
+		return apply_number (config, s, value, why);
 	case T_DAYS:
-		if (!tg_calendar_parse_days (value, FIELD (config, s, guint),
-					     &error)) {
-			*why = g_strdup (error->message);
-			return FALSE;
-		}
-		return TRUE;
 	case T_TIME:
-		if (!tg_calendar_parse_time (value, FIELD (config, s, int),
-					     &error)) {
-			*why = g_strdup (error->message);
-			return FALSE;
-		}
-		return TRUE;
-	case T_TIMEZONE:
-		if (!parse_timezone (value, why))
-			return FALSE;
-		break;
-	case T_PATH:
-		g_free (*FIELD (config, s, char *));
-		*FIELD (config, s, char *) = resolve_path (config, value);
-		return TRUE;
-	case T_PLAN:
-		if (!is_plan_name (value)) {
-			*why = g_strdup ("not a plan name (upper case, "
-					 "such as NONE)");
-			return FALSE;
-		}
-		break;
+	case T_ADDRESS_LIST:
 	case T_UNKNOWN_SENDER:
-		if (g_strcmp0 (value, "ticket") == 0)
-			config->unknown_sender = TG_UNKNOWN_SENDER_TICKET;
-		else if (g_strcmp0 (value, "reject") == 0)
-			config->unknown_sender = TG_UNKNOWN_SENDER_REJECT;
-		else {
-			*why = g_strdup ("must be ticket or reject");
-			return FALSE;
-		}
-		return TRUE;
+		return apply_other (config, s, value, why);
+	default:
+		return apply_string (config, s, value, why);
 	}
-	g_free (*FIELD (config, s, char *));
-	*FIELD (config, s, char *) = g_strdup (value);
-	return TRUE;
 }
 
 static const Setting *
