@@ -1753,8 +1753,6 @@ static const char SQL_CLAIM_DUE[] =
 	"  ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)"
 	" RETURNING o.id, o.envelope_from, " JOINED ("o.recipients") ","
 	" r.raw, o.attempts, " US ("o.created_at");
-static const char SQL_ASYNC_COMMIT[] =
-	"SELECT set_config('synchronous_commit', 'off', true)";
 static const char SQL_OUTBOX_SENT[] =
 	"UPDATE outbox SET sent_at = now(), claimed_until = NULL,"
 	" attempts = attempts + 1, last_error = NULL WHERE id = $1";
@@ -1818,7 +1816,6 @@ tg_store_outbox_sent (TgStore *store, gint64 id, GError **error)
 	g_auto (Params) p = { 0 };
 	Step steps[] = {
 		{ SQL_BEGIN, NULL, PGRES_COMMAND_OK, NULL },
-		{ SQL_ASYNC_COMMIT, NULL, PGRES_TUPLES_OK, NULL },
 		{ SQL_OUTBOX_SENT, &p, PGRES_COMMAND_OK, NULL },
 		{ SQL_COMMIT, NULL, PGRES_COMMAND_OK, NULL },
 	};
