@@ -16,6 +16,7 @@
 #include "deliver.h"
 #include "log.h"
 #include "message.h"
+#include "store.h"
 #include "sweep.h"
 
 typedef struct {
@@ -97,6 +98,8 @@ main (int argc, char **argv)
 	}
 	if (g.version) {
 		printf ("ticketgate %s\n", PACKAGE_VERSION);
+		g_autofree char *client = tg_store_client_version ();
+		printf ("%s\n", client);
 		return EX_OK;
 	}
 	if (argc < 2) {

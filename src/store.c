@@ -455,6 +455,20 @@ log_notice (void *data, const char *message)
 	g_debug ("database: %s", line);
 }
 
+char *
+tg_store_client_version (void)
+{
+	int v = PQlibVersion ();
+
+	return g_strdup_printf ("libpq %d.%d, %s", v / 10000, v % 10000,
+#ifdef TG_STATIC_LIBPQ
+	                        "static: no GSSAPI, no LDAP"
+#else
+	                        "shared"
+#endif
+	);
+}
+
 TgStore *
 tg_store_connect (const char *conninfo,
 		  const char *application_name,

@@ -196,6 +196,13 @@ typedef struct {
 /* Connecting and transactions. */
 
 /*
+ * tg_store_client_version: the libpq ticketgate runs with and how it is
+ * linked, for --version ("libpq 15.20, static: no GSSAPI, no LDAP").
+ * Free with g_free().
+ */
+char *tg_store_client_version (void);
+
+/*
  * tg_store_connect: opens a connection.
  * @conninfo: a libpq connection string or "service=NAME"
  * @application_name: shown in pg_stat_activity ("ticketgate-deliver")
