@@ -8,7 +8,8 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # Debian packages the build, the tests and the demo need.
 PACKAGES="gcc make autoconf automake pkg-config libglib2.0-dev
-libgmime-3.0-dev libpq-dev libssl-dev postgresql-server-dev-all postgresql
+libgmime-3.0-dev libgpgme-dev libassuan-dev libidn2-dev libunistring-dev
+zlib1g-dev libpq-dev libssl-dev postgresql-server-dev-all postgresql
 postgresql-client tzdata python3
 util-linux ca-certificates"
 

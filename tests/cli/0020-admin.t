@@ -5,7 +5,7 @@
 . "$TG_TOP_SRCDIR/tests/lib/common.sh"
 tg_setup
 
-tap_plan 28
+tap_plan 29
 
 run() { out=$("$TICKETGATE" "$@" 2>"$TEST_DIR/err") && rc=0 || rc=$?; err=$(cat "$TEST_DIR/err"); }
 
