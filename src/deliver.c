@@ -712,11 +712,37 @@ read_input (Delivery *d, const Options *o)
 	return EX_OK;
 }
 
+/* A connection begun before the mail was read is used if it is young:
+ * one left waiting longer (a slow or large mail) may have been closed by
+ * the server's authentication or idle-session timeout. */
+#define EARLY_CONNECTION_MAX_AGE G_USEC_PER_SEC
+
+static TgStore *
+connect_store (Delivery *d, TgStorePending *early, GError **early_error,
+	       GError **error)
+{
+	const TgConfig *c = d->config;
+	gboolean young = g_get_monotonic_time () - d->t_start <
+			 EARLY_CONNECTION_MAX_AGE;
+
+	if (early != NULL && tg_store_pending_age (early) < EARLY_CONNECTION_MAX_AGE)
+		return tg_store_connect_finish (early, error);
+	if (early == NULL && young) {
+		g_propagate_error (error, g_steal_pointer (early_error));
+		return NULL;
+	}
+	return tg_store_connect (c->conninfo, "ticketgate-deliver",
+				 c->connect_timeout, c->statement_timeout,
+				 error);
+}
+
 static int
 run (Delivery *d, const Options *o, const char *config_path,
      TgConfig **config_out)
 {
 	g_autoptr (GError) error = NULL;
+	g_autoptr (GError) early_error = NULL;
+	g_autoptr (TgStorePending) early = NULL;
 	g_autoptr (TgStore) store = NULL;
 	int code;
 
@@ -725,13 +751,16 @@ run (Delivery *d, const Options *o, const char *config_path,
 	if (code != EX_OK)
 		return code;
 	arm_deadline (d->config->time_limit);
+	/* The server starts our backend while we read and parse the mail. */
+	early = tg_store_connect_start (d->config->conninfo, "ticketgate-deliver",
+					d->config->connect_timeout,
+					d->config->statement_timeout,
+					&early_error);
 	code = read_input (d, o);
 	if (code != EX_OK)
 		return code;
 	d->t_read = g_get_monotonic_time ();
-	store = tg_store_connect (d->config->conninfo, "ticketgate-deliver",
-				  d->config->connect_timeout,
-				  d->config->statement_timeout, &error);
+	store = connect_store (d, early, &early_error, &error);
 	d->t_connect = g_get_monotonic_time ();
 	if (store == NULL || !store_mail (d, store, &error))
 		return fail_store (error);

@@ -10,6 +10,7 @@
 #include "store.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -469,12 +470,36 @@ tg_store_client_version (void)
 	);
 }
 
-TgStore *
-tg_store_connect (const char *conninfo,
-		  const char *application_name,
-		  int connect_timeout,
-		  int statement_timeout,
-		  GError **error)
+struct _TgStorePending {
+	PGconn *conn;
+	int connect_timeout;
+	int statement_timeout;
+	gint64 started;
+	PostgresPollingStatusType want;
+};
+
+/* A conninfo libpq cannot parse never heals by itself; anything else
+ * (no server, refused, too many clients) may. */
+static void
+set_connect_error (PGconn *conn, GError **error)
+{
+	g_autofree char *why = conn != NULL ? one_line (PQerrorMessage (conn))
+					    : g_strdup ("out of memory");
+	gboolean bad_option = strstr (why, "invalid connection option") ||
+			      strstr (why, "missing \"=\"") ||
+			      strstr (why, "invalid URI");
+
+	g_set_error (error, TG_STORE_ERROR,
+		     bad_option ? TG_STORE_ERROR_FAILED : TG_STORE_ERROR_TEMPORARY,
+		     "database connection: %s", why);
+}
+
+TgStorePending *
+tg_store_connect_start (const char *conninfo,
+			const char *application_name,
+			int connect_timeout,
+			int statement_timeout,
+			GError **error)
 {
 	g_autofree char *timeout = g_strdup_printf ("%d", connect_timeout);
 	/* expand_dbname: the first "dbname" is itself a conninfo string or
@@ -483,36 +508,107 @@ tg_store_connect (const char *conninfo,
 			       "client_encoding", NULL };
 	const char *values[] = { conninfo, timeout, application_name, "UTF8",
 				 NULL };
-	g_autoptr (PGconn) conn = NULL;
-	TgStore *store;
+	TgStorePending *pending;
+	PGconn *conn;
 
 	g_return_val_if_fail (conninfo != NULL, NULL);
-	conn = PQconnectdbParams (keys, values, 1);
-	if (conn == NULL) {
-		g_set_error (error, TG_STORE_ERROR, TG_STORE_ERROR_TEMPORARY,
-			     "database connection: out of memory");
+	conn = PQconnectStartParams (keys, values, 1);
+	if (conn == NULL || PQstatus (conn) == CONNECTION_BAD) {
+		set_connect_error (conn, error);
+		PQfinish (conn);
 		return NULL;
 	}
-	if (PQstatus (conn) != CONNECTION_OK) {
-		g_autofree char *why = one_line (PQerrorMessage (conn));
-		/* A conninfo libpq cannot parse never heals by itself. */
-		gboolean bad_option = strstr (why, "invalid connection option") ||
-				      strstr (why, "missing \"=\"") ||
-				      strstr (why, "invalid URI");
+	/* One step: on a unix socket this sends the startup packet, and the
+	 * server starts the backend while the caller does other work. */
+	pending = g_new0 (TgStorePending, 1);
+	pending->want = PQconnectPoll (conn);
+	pending->conn = conn;
+	pending->connect_timeout = connect_timeout;
+	pending->statement_timeout = statement_timeout;
+	pending->started = g_get_monotonic_time ();
+	return pending;
+}
 
-		g_set_error (error, TG_STORE_ERROR,
-			     bad_option ? TG_STORE_ERROR_FAILED
-					: TG_STORE_ERROR_TEMPORARY,
-			     "database connection: %s", why);
-		return NULL;
+/* Waits until the socket is ready the way libpq asked, or the deadline. */
+static gboolean
+wait_socket (PGconn *conn, PostgresPollingStatusType want, gint64 deadline)
+{
+	struct pollfd pfd = { PQsocket (conn),
+			      want == PGRES_POLLING_READING ? POLLIN : POLLOUT,
+			      0 };
+	int rc;
+
+	do {
+		gint64 left = deadline - g_get_monotonic_time ();
+
+		if (left <= 0)
+			return FALSE;
+		rc = poll (&pfd, 1, (int) MIN (left / 1000 + 1, G_MAXINT));
+	} while (rc < 0 && errno == EINTR);
+	return rc > 0;
+}
+
+TgStore *
+tg_store_connect_finish (TgStorePending *pending, GError **error)
+{
+	g_autoptr (PGconn) conn = g_steal_pointer (&pending->conn);
+	gint64 deadline = pending->started +
+			  (gint64) MAX (pending->connect_timeout, 1) * G_USEC_PER_SEC;
+	PostgresPollingStatusType want = pending->want;
+	TgStore *store;
+
+	while (PQstatus (conn) != CONNECTION_OK) {
+		if (PQstatus (conn) == CONNECTION_BAD ||
+		    want == PGRES_POLLING_FAILED) {
+			set_connect_error (conn, error);
+			return NULL;
+		}
+		if (want != PGRES_POLLING_OK && !wait_socket (conn, want, deadline)) {
+			g_set_error (error, TG_STORE_ERROR,
+				     TG_STORE_ERROR_TEMPORARY,
+				     "database connection: timed out after %d s",
+				     pending->connect_timeout);
+			return NULL;
+		}
+		want = PQconnectPoll (conn);
 	}
 	/* libpq prints server notices on stderr, which under Postfix is
 	 * the text of a bounce: send them to the log instead. */
 	PQsetNoticeProcessor (conn, log_notice, NULL);
 	store = g_new0 (TgStore, 1);
 	store->conn = g_steal_pointer (&conn);
-	store->statement_timeout = statement_timeout;
+	store->statement_timeout = pending->statement_timeout;
 	return store;
+}
+
+gint64
+tg_store_pending_age (const TgStorePending *pending)
+{
+	return g_get_monotonic_time () - pending->started;
+}
+
+void
+tg_store_pending_free (TgStorePending *pending)
+{
+	if (pending == NULL)
+		return;
+	PQfinish (pending->conn);
+	g_free (pending);
+}
+
+TgStore *
+tg_store_connect (const char *conninfo,
+		  const char *application_name,
+		  int connect_timeout,
+		  int statement_timeout,
+		  GError **error)
+{
+	g_autoptr (TgStorePending) pending = NULL;
+
+	pending = tg_store_connect_start (conninfo, application_name,
+					  connect_timeout, statement_timeout,
+					  error);
+	return pending != NULL ? tg_store_connect_finish (pending, error) : NULL;
 }
 
 void

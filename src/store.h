@@ -222,6 +222,38 @@ void tg_store_free (TgStore *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgStore, tg_store_free)
 
 /*
+ * Connecting in two steps, so that the server starts its backend while
+ * the caller does other work (deliver reads and parses the mail).
+ *
+ * tg_store_connect_start: begins a connection and sends what can be sent
+ * without waiting. Returns: (transfer full): the pending connection, or
+ * NULL with the errors of tg_store_connect() (an unusable conninfo, no
+ * server socket).
+ *
+ * tg_store_connect_finish: completes it, waiting at most connect_timeout
+ * counted from the start. Consumes what @pending holds (free it after).
+ * Returns: (transfer full): the store, or NULL with
+ * TG_STORE_ERROR_TEMPORARY or _FAILED as tg_store_connect() says.
+ *
+ * tg_store_pending_age: microseconds since the start. A connection left
+ * waiting long may have been closed by the server (authentication or
+ * idle-session timeouts); callers connect afresh instead.
+ */
+typedef struct _TgStorePending TgStorePending;
+
+TgStorePending *tg_store_connect_start (const char *conninfo,
+					const char *application_name,
+					int connect_timeout,
+					int statement_timeout,
+					GError **error) G_GNUC_WARN_UNUSED_RESULT;
+TgStore *tg_store_connect_finish (TgStorePending *pending,
+				  GError **error) G_GNUC_WARN_UNUSED_RESULT;
+gint64 tg_store_pending_age (const TgStorePending *pending);
+void tg_store_pending_free (TgStorePending *pending);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgStorePending, tg_store_pending_free)
+
+/*
  * tg_store_begin / tg_store_commit: one explicit transaction; every
  * write below that is not an admin command happens inside one.
  * tg_store_rollback ends it and ignores any error (the connection may

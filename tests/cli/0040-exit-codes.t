@@ -6,7 +6,7 @@
 . "$TG_TOP_SRCDIR/tests/lib/common.sh"
 tg_setup
 
-tap_plan 30
+tap_plan 32
 
 tg customer add "ACME Corp" --plan GOLD --from 2026-01-01 --domain acme.example >/dev/null
 count() { sql "SELECT (SELECT count(*) FROM tickets) || '/' || (SELECT count(*) FROM messages) || '/' || (SELECT count(*) FROM outbox)"; }
@@ -36,12 +36,25 @@ sql "DROP TRIGGER die ON outbox" >/dev/null
 quiet_deliver "$TEST_DIR/m1.eml"
 is "$rc:$(count):$(sent_count)" "0:1/2/1:1" "Postfix's retry stores it once, with one answer"
 
+# deliver connects while it reads the mail. A mail that arrives slowly
+# outlives that connection (here the server closes idle sessions after
+# 300 ms): deliver connects afresh instead of failing.
+sed -i "s|^conninfo = .*|& options='-c idle_session_timeout=300'|" "$TICKETGATE_CONFIG"
+mail "jane@acme.example" "Slow sender" >"$TEST_DIR/slow.eml"
+before=$(sql "SELECT count(*) FROM tickets")
+{ sleep 1.5; cat "$TEST_DIR/slow.eml"; } | TICKETGATE_LOG=syslog SENDER=jane@acme.example \
+	"$TICKETGATE" deliver 2>"$TEST_DIR/err" >/dev/null && rc=0 || rc=$?
+is "$rc:$(cat "$TEST_DIR/err")" "0:" "a mail read slower than the server keeps an idle connection is stored"
+is "$(sql "SELECT count(*) FROM tickets")" "$((before + 1))" "... as one new ticket"
+printf '%s\n' "$conf_ok" >"$TICKETGATE_CONFIG"
+
 # Over the size limit: a deliberate refusal, 65 and 5.3.4.
 { mail "jane@acme.example" "Huge"; head -c 1200000 /dev/zero | tr '\0' 'x' | fold -w 76; } >"$TEST_DIR/big.eml"
+before=$(count)
 quiet_deliver "$TEST_DIR/big.eml"
 is "$rc" "65" "a mail over max_message_size: exit 65"
 like "$err" '^5\.3\.4 ticketgate: .*1048576' "... one 5.3.4 line stating the limit"
-is "$(count)" "1/2/1" "... and nothing stored"
+is "$(count)" "$before" "... and nothing stored"
 
 # The disk fills up while the mail is spooled: 75, nothing stored. A
 # file size limit makes the spool file's writes fail like a full disk.
