@@ -233,16 +233,11 @@ serialize (GMimeMessage *msg)
 	return g_byte_array_free_to_bytes (bytes);
 }
 
-GBytes *
-tg_compose_text_mail (const TgMailSpec *spec)
+static void
+set_headers (GMimeMessage *msg, const TgMailSpec *spec)
 {
-	g_autoptr (GMimeMessage) msg = g_mime_message_new (TRUE);
-	g_autoptr (GMimeObject) body = NULL;
 	g_autoptr (GDateTime) now = NULL;
 
-	g_return_val_if_fail (spec != NULL && spec->to_address != NULL, NULL);
-	g_return_val_if_fail (spec->from_address != NULL, NULL);
-	g_return_val_if_fail (spec->message_id != NULL, NULL);
 	set_addresses (msg, spec);
 	if (spec->date == NULL)
 		now = g_date_time_new_now_local ();
@@ -252,6 +247,18 @@ tg_compose_text_mail (const TgMailSpec *spec)
 	set_threading (msg, spec);
 	set_robot_headers (msg, spec);
 	set_extra_headers (msg, spec);
+}
+
+GBytes *
+tg_compose_text_mail (const TgMailSpec *spec)
+{
+	g_autoptr (GMimeMessage) msg = g_mime_message_new (TRUE);
+	g_autoptr (GMimeObject) body = NULL;
+
+	g_return_val_if_fail (spec != NULL && spec->to_address != NULL, NULL);
+	g_return_val_if_fail (spec->from_address != NULL, NULL);
+	g_return_val_if_fail (spec->message_id != NULL, NULL);
+	set_headers (msg, spec);
 	body = text_body (spec->body);
 	g_mime_message_set_mime_part (msg, body);
 	return serialize (msg);
@@ -325,22 +332,6 @@ trim_attachments (GMimeObject *obj, guint64 limit)
 				g_mime_multipart_replace (mp, i, note);
 		}
 	}
-}
-
-static void
-set_headers (GMimeMessage *msg, const TgMailSpec *spec)
-{
-	g_autoptr (GDateTime) now = NULL;
-
-	set_addresses (msg, spec);
-	if (spec->date == NULL)
-		now = g_date_time_new_now_local ();
-	g_mime_message_set_date (msg, spec->date != NULL ? spec->date : now);
-	g_mime_message_set_subject (msg, spec->subject ? spec->subject : "",
-				    "utf-8");
-	set_threading (msg, spec);
-	set_robot_headers (msg, spec);
-	set_extra_headers (msg, spec);
 }
 
 /*
