@@ -320,14 +320,22 @@ decide (Delivery *d)
 	return ACTION_NEW_TICKET;
 }
 
+/* Who wrote it, the plan in force on the day it arrived, and whether it
+ * is already stored. */
 static gboolean
-lookup (Delivery *d, TgStore *store, GError **error)
+identify (Delivery *d, TgStore *store, GError **error)
 {
 	GDate day;
 
 	tg_record_arrival_day (d, &day);
-	if (!tg_store_identify (store, d->sender ? d->sender : "", &day,
-				d->dedup_key, &d->who, error))
+	return tg_store_identify (store, d->sender ? d->sender : "", &day,
+				  d->dedup_key, &d->who, error);
+}
+
+static gboolean
+lookup (Delivery *d, TgStore *store, GError **error)
+{
+	if (!identify (d, store, error))
 		return FALSE;
 	d->who.is_staff = d->who.is_staff ||
 			  tg_config_is_staff_address (d->config, d->sender);
@@ -362,6 +370,27 @@ attempt (Delivery *d, TgStore *store, GError **error)
 	return TRUE;
 }
 
+/*
+ * A unique key refused the transaction (@refused): a concurrent copy of
+ * this very mail committed first. The duplicate check must prove it, so
+ * that no other unique key can make a mail vanish as a "duplicate".
+ */
+static gboolean
+settle_refused (Delivery *d, TgStore *store, GError *refused, GError **error)
+{
+	g_autoptr (GError) own = refused;
+
+	delivery_reset_outcome (d);
+	if (!identify (d, store, error))
+		return FALSE;
+	if (d->who.is_duplicate) {
+		d->action = ACTION_DUPLICATE;
+		return TRUE;
+	}
+	g_propagate_error (error, g_steal_pointer (&own));
+	return FALSE;
+}
+
 static gboolean
 store_mail (Delivery *d, TgStore *store, GError **error)
 {
@@ -370,17 +399,10 @@ store_mail (Delivery *d, TgStore *store, GError **error)
 
 		if (attempt (d, store, &local))
 			return TRUE;
-		/* A concurrent copy of this very mail committed first; the
-		 * lookup proves it, so that no other unique key can make a
-		 * mail vanish as a "duplicate". */
 		if (g_error_matches (local, TG_STORE_ERROR,
-				     TG_STORE_ERROR_DUPLICATE) &&
-		    (delivery_reset_outcome (d), lookup (d, store, error))) {
-			if (d->action == ACTION_DUPLICATE)
-				return TRUE;
-			g_propagate_error (error, g_steal_pointer (&local));
-			return FALSE;
-		}
+				     TG_STORE_ERROR_DUPLICATE))
+			return settle_refused (d, store, g_steal_pointer (&local),
+					       error);
 		if (!g_error_matches (local, TG_STORE_ERROR,
 				      TG_STORE_ERROR_RETRY) ||
 		    i == MAX_ATTEMPTS) {
@@ -452,11 +474,13 @@ send_queued (Delivery *d, TgStore **store)
 		}
 		g_warning ("sending %s failed, sweep retries: %s", q->what,
 			   error->message);
-		if (!tg_store_outbox_failed (*store, q->outbox_id,
+		/* Unrecorded, the row waits for its claim to expire. */
+		if (*store == NULL ||
+		    !tg_store_outbox_failed (*store, q->outbox_id,
 					     error->message, RETRY_SECONDS,
 					     FALSE, &db))
 			g_warning ("outbox(%" G_GINT64_FORMAT ") failed: %s",
-				   q->outbox_id, db->message);
+				   q->outbox_id, db ? db->message : "no database");
 	}
 }
 
@@ -717,20 +741,21 @@ read_input (Delivery *d, const Options *o)
  * the server's authentication or idle-session timeout. */
 #define EARLY_CONNECTION_MAX_AGE G_USEC_PER_SEC
 
+/* Completes the connection begun early (@early, or NULL and the reason
+ * in @early_error), or starts afresh when it is too old. */
 static TgStore *
-connect_store (Delivery *d, TgStorePending *early, GError **early_error,
+connect_store (Delivery *d, TgStorePending **early, GError **early_error,
 	       GError **error)
 {
 	const TgConfig *c = d->config;
-	gboolean young = g_get_monotonic_time () - d->t_start <
-			 EARLY_CONNECTION_MAX_AGE;
 
-	if (early != NULL && tg_store_pending_age (early) < EARLY_CONNECTION_MAX_AGE)
-		return tg_store_connect_finish (early, error);
-	if (early == NULL && young) {
+	if (*early == NULL) {
 		g_propagate_error (error, g_steal_pointer (early_error));
 		return NULL;
 	}
+	if (tg_store_pending_age (*early) < EARLY_CONNECTION_MAX_AGE)
+		return tg_store_connect_finish (*early, error);
+	g_clear_pointer (early, tg_store_pending_free);
 	return tg_store_connect (c->conninfo, "ticketgate-deliver",
 				 c->connect_timeout, c->statement_timeout,
 				 error);
@@ -760,7 +785,7 @@ run (Delivery *d, const Options *o, const char *config_path,
 	if (code != EX_OK)
 		return code;
 	d->t_read = g_get_monotonic_time ();
-	store = connect_store (d, early, &early_error, &error);
+	store = connect_store (d, &early, &early_error, &error);
 	d->t_connect = g_get_monotonic_time ();
 	if (store == NULL || !store_mail (d, store, &error))
 		return fail_store (error);

@@ -494,6 +494,28 @@ set_connect_error (PGconn *conn, GError **error)
 		     "database connection: %s", why);
 }
 
+/* Waits until the socket is ready the way libpq asked: 1 when it is,
+ * 0 at @deadline (monotonic; 0 for "do not wait", G_MAXINT64 for no
+ * deadline), -1 with errno on a failed poll. */
+static int
+wait_socket (PGconn *conn, PostgresPollingStatusType want, gint64 deadline)
+{
+	struct pollfd pfd = { PQsocket (conn),
+			      want == PGRES_POLLING_READING ? POLLIN : POLLOUT,
+			      0 };
+	int rc;
+
+	do {
+		gint64 left = deadline - g_get_monotonic_time ();
+		int ms = deadline == G_MAXINT64 ? -1
+			 : left <= 0	       ? 0
+						 : (int) MIN (left / 1000 + 1, G_MAXINT);
+
+		rc = poll (&pfd, 1, ms);
+	} while (rc < 0 && errno == EINTR);
+	return rc;
+}
+
 TgStorePending *
 tg_store_connect_start (const char *conninfo,
 			const char *application_name,
@@ -518,10 +540,16 @@ tg_store_connect_start (const char *conninfo,
 		PQfinish (conn);
 		return NULL;
 	}
-	/* One step: on a unix socket this sends the startup packet, and the
-	 * server starts the backend while the caller does other work. */
+	/* libpq prints server notices on stderr, which under Postfix is
+	 * the text of a bounce: send them to the log instead. */
+	PQsetNoticeProcessor (conn, log_notice, NULL);
 	pending = g_new0 (TgStorePending, 1);
-	pending->want = PQconnectPoll (conn);
+	pending->want = PGRES_POLLING_WRITING;
+	/* One step if the socket is connected already (a unix socket is):
+	 * it sends the startup packet, and the server starts the backend
+	 * while the caller does other work. */
+	if (wait_socket (conn, PGRES_POLLING_WRITING, 0) > 0)
+		pending->want = PQconnectPoll (conn);
 	pending->conn = conn;
 	pending->connect_timeout = connect_timeout;
 	pending->statement_timeout = statement_timeout;
@@ -529,52 +557,39 @@ tg_store_connect_start (const char *conninfo,
 	return pending;
 }
 
-/* Waits until the socket is ready the way libpq asked, or the deadline. */
-static gboolean
-wait_socket (PGconn *conn, PostgresPollingStatusType want, gint64 deadline)
-{
-	struct pollfd pfd = { PQsocket (conn),
-			      want == PGRES_POLLING_READING ? POLLIN : POLLOUT,
-			      0 };
-	int rc;
-
-	do {
-		gint64 left = deadline - g_get_monotonic_time ();
-
-		if (left <= 0)
-			return FALSE;
-		rc = poll (&pfd, 1, (int) MIN (left / 1000 + 1, G_MAXINT));
-	} while (rc < 0 && errno == EINTR);
-	return rc > 0;
-}
 
 TgStore *
 tg_store_connect_finish (TgStorePending *pending, GError **error)
 {
 	g_autoptr (PGconn) conn = g_steal_pointer (&pending->conn);
-	gint64 deadline = pending->started +
-			  (gint64) MAX (pending->connect_timeout, 1) * G_USEC_PER_SEC;
+	/* connect_timeout 0 waits as long as libpq would: for ever. */
+	gint64 deadline = pending->connect_timeout > 0
+				  ? pending->started + (gint64) pending->connect_timeout *
+							       G_USEC_PER_SEC
+				  : G_MAXINT64;
 	PostgresPollingStatusType want = pending->want;
 	TgStore *store;
 
 	while (PQstatus (conn) != CONNECTION_OK) {
+		int ready = 1;
+
 		if (PQstatus (conn) == CONNECTION_BAD ||
 		    want == PGRES_POLLING_FAILED) {
 			set_connect_error (conn, error);
 			return NULL;
 		}
-		if (want != PGRES_POLLING_OK && !wait_socket (conn, want, deadline)) {
+		if (want != PGRES_POLLING_OK)
+			ready = wait_socket (conn, want, deadline);
+		if (ready <= 0) {
 			g_set_error (error, TG_STORE_ERROR,
 				     TG_STORE_ERROR_TEMPORARY,
-				     "database connection: timed out after %d s",
-				     pending->connect_timeout);
+				     "database connection: %s",
+				     ready < 0 ? g_strerror (errno)
+					       : "timed out");
 			return NULL;
 		}
 		want = PQconnectPoll (conn);
 	}
-	/* libpq prints server notices on stderr, which under Postfix is
-	 * the text of a bounce: send them to the log instead. */
-	PQsetNoticeProcessor (conn, log_notice, NULL);
 	store = g_new0 (TgStore, 1);
 	store->conn = g_steal_pointer (&conn);
 	store->statement_timeout = pending->statement_timeout;
@@ -1916,28 +1931,19 @@ tg_store_claim_due (TgStore *store, int limit, int claim_seconds,
 }
 
 /*
- * Marking a row sent need not wait for the WAL to reach the disk: were
- * the server to crash in that fraction of a second, the answer would be
- * sent once more, which is the outcome a crash of ours has anyway.
+ * One UPDATE in autocommit, whose commit waits for the WAL like every
+ * other: a server crash must not forget that sendmail took the answer,
+ * or sweep would send it again.
  */
 gboolean
 tg_store_outbox_sent (TgStore *store, gint64 id, GError **error)
 {
 	g_auto (Params) p = { 0 };
-	Step steps[] = {
-		{ SQL_BEGIN, NULL, PGRES_COMMAND_OK, NULL },
-		{ SQL_OUTBOX_SENT, &p, PGRES_COMMAND_OK, NULL },
-		{ SQL_COMMIT, NULL, PGRES_COMMAND_OK, NULL },
-	};
 
 	g_return_val_if_fail (store != NULL, FALSE);
 	params_init (&p);
 	params_add_int (&p, id);
-	if (!run_pipeline (store, steps, G_N_ELEMENTS (steps), error)) {
-		tg_store_rollback (store);
-		return FALSE;
-	}
-	return TRUE;
+	return run_command (store, SQL_OUTBOX_SENT, &p, error);
 }
 
 gboolean
