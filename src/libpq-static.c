@@ -8,66 +8,21 @@
  * archives Debian does not ship. Linking them dynamically would bring
  * back the fourteen shared libraries (krb5, ldap, sasl, gnutls...) that a
  * static libpq leaves out, and their loading is most of what starting a
- * delivery costs. So these few functions stand in for them, and every
- * one of them fails the way the real library fails when Kerberos or LDAP
- * is not set up:
+ * delivery costs. So these few functions stand in for them, and fail
+ * the way the real libraries fail when nothing is there:
  *
  *  - gss_acquire_cred finds no credentials, so libpq never asks for GSSAPI
  *    encryption; if the server demands GSSAPI authentication, importing
  *    its name fails and the connection error says why (below);
- *  - ldap_init cannot create a handle, so a connection service kept in
- *    LDAP fails with libpq's "could not create LDAP structure".
- *
- * No header: the declarations are those of RFC 2744 and of OpenLDAP's
- * ldap.h, written out with opaque pointer types.
+ *  - an LDAP server never answers the bind, so libpq goes on with the
+ *    service file's other lines, as it does when the LDAP server named
+ *    there is down.
  */
 
-#include <stddef.h>
-#include <stdint.h>
-#include <sys/time.h>
+#include "libpq-static.h"
 
-typedef uint32_t OM_uint32;
-typedef void *gss_opaque;
-
-typedef struct {
-	size_t length;
-	void *value;
-} gss_buffer_desc;
-
-/* RFC 2744 3.9.1: routine errors live in bits 16-23. */
-#define TG_GSS_S_COMPLETE 0u
-#define TG_GSS_S_FAILURE (13u << 16)
-
-#define TG_NO_GSSAPI_MESSAGE \
-	"ticketgate is linked without GSSAPI (Kerberos); " \
-	"build it with ./configure --disable-static-libpq to use it"
-
-OM_uint32 gss_acquire_cred (OM_uint32 *minor, gss_opaque name, OM_uint32 time_req,
-                            gss_opaque mechs, int usage, gss_opaque *cred,
-                            gss_opaque *actual_mechs, OM_uint32 *time_rec);
-OM_uint32 gss_delete_sec_context (OM_uint32 *minor, gss_opaque *context,
-                                  gss_buffer_desc *output_token);
-OM_uint32 gss_display_status (OM_uint32 *minor, OM_uint32 status, int status_type,
-                              gss_opaque mech, OM_uint32 *message_context,
-                              gss_buffer_desc *status_string);
-OM_uint32 gss_import_name (OM_uint32 *minor, gss_buffer_desc *input, gss_opaque name_type,
-                           gss_opaque *output);
-OM_uint32 gss_init_sec_context (OM_uint32 *minor, gss_opaque cred, gss_opaque *context,
-                                gss_opaque target, gss_opaque mech, OM_uint32 req_flags,
-                                OM_uint32 time_req, gss_opaque bindings,
-                                gss_buffer_desc *input_token, gss_opaque *actual_mech,
-                                gss_buffer_desc *output_token, OM_uint32 *ret_flags,
-                                OM_uint32 *time_rec);
-OM_uint32 gss_release_buffer (OM_uint32 *minor, gss_buffer_desc *buffer);
-OM_uint32 gss_release_cred (OM_uint32 *minor, gss_opaque *cred);
-OM_uint32 gss_release_name (OM_uint32 *minor, gss_opaque *name);
-OM_uint32 gss_unwrap (OM_uint32 *minor, gss_opaque context, gss_buffer_desc *input,
-                      gss_buffer_desc *output, int *conf_state, OM_uint32 *qop_state);
-OM_uint32 gss_wrap (OM_uint32 *minor, gss_opaque context, int conf_req, OM_uint32 qop,
-                    gss_buffer_desc *input, int *conf_state, gss_buffer_desc *output);
-OM_uint32 gss_wrap_size_limit (OM_uint32 *minor, gss_opaque context, int conf_req,
-                               OM_uint32 qop, OM_uint32 req_output_size,
-                               OM_uint32 *max_input_size);
+#define TG_LDAP_SUCCESS 0
+#define TG_LDAP_OTHER 0x50
 
 /* The name type libpq passes to gss_import_name. */
 gss_opaque GSS_C_NT_HOSTBASED_SERVICE = NULL;
@@ -191,46 +146,31 @@ gss_wrap_size_limit (OM_uint32 *minor, gss_opaque context, int conf_req, OM_uint
 	return no_gssapi (minor);
 }
 
-/* OpenLDAP, as libpq's connection-service lookup calls it. */
-typedef struct ldap LDAP;
-typedef struct ldapmsg LDAPMessage;
-struct berval;
-
-#define TG_LDAP_OTHER 0x50
-
-LDAP *ldap_init (const char *host, int port);
-int ldap_set_option (LDAP *ld, int option, const void *value);
-int ldap_simple_bind (LDAP *ld, const char *who, const char *password);
-int ldap_result (LDAP *ld, int msgid, int all, struct timeval *timeout, LDAPMessage **result);
-int ldap_search_st (LDAP *ld, const char *base, int scope, const char *filter, char **attrs,
-                    int attrsonly, struct timeval *timeout, LDAPMessage **result);
-int ldap_count_entries (LDAP *ld, LDAPMessage *result);
-LDAPMessage *ldap_first_entry (LDAP *ld, LDAPMessage *result);
-struct berval **ldap_get_values_len (LDAP *ld, LDAPMessage *entry, const char *attr);
-void ldap_value_free_len (struct berval **values);
-int ldap_msgfree (LDAPMessage *message);
-int ldap_unbind (LDAP *ld);
-char *ldap_err2string (int error);
-
-/* Every lookup stops here, with libpq's own error. */
+/* A handle to a server that is not there: what ldap_init of OpenLDAP
+ * gives before it has tried to reach anything. */
 LDAP *
 ldap_init (const char *host, int port)
 {
-	return NULL;
+	static char nowhere;
+
+	return (LDAP *) &nowhere;
 }
 
-/* The rest are reachable only through a handle ldap_init never gives. */
 int
 ldap_set_option (LDAP *ld, int option, const void *value)
 {
-	return -1;
+	return TG_LDAP_SUCCESS;
 }
 
+/* The bind is where an unreachable server fails: libpq then tries the
+ * service file's next lines. */
 int
 ldap_simple_bind (LDAP *ld, const char *who, const char *password)
 {
 	return -1;
 }
+
+/* The rest are reachable only after a bind that never succeeds. */
 
 int
 ldap_result (LDAP *ld, int msgid, int all, struct timeval *timeout, LDAPMessage **result)
