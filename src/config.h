@@ -9,6 +9,11 @@
 #include <glib.h>
 
 #define TG_CONFIG_ERROR (tg_config_error_quark ())
+
+/* How long deliver and sweep hold the claim on an outbox row they are
+ * sending; [limits] time_limit must stay below it, or sweep could take
+ * over an answer deliver is still handing to sendmail. */
+#define TG_OUTBOX_CLAIM_SECONDS 600
 GQuark tg_config_error_quark (void);
 
 typedef enum {

@@ -14,9 +14,6 @@
 #include "scope.h"
 #include "thread.h"
 
-/* How long deliver holds the claim on what it queued before sweep may
- * take it over: longer than any sendmail run it would wait for. */
-#define CLAIM_SECONDS 600
 
 static const char *const action_names[] = {
 	[ACTION_NEW_TICKET] = "new-ticket",
@@ -186,8 +183,8 @@ queue_outgoing (Delivery *d, TgStore *store, gint64 ticket_id,
 	if (admitted->len == 1)
 		return TRUE; /* everyone held back: stored, not sent */
 	out.recipients = (const char *const *) admitted->pdata;
-	if (!tg_store_add_outgoing (store, &out, CLAIM_SECONDS, &q.outbox_id,
-				    error))
+	if (!tg_store_add_outgoing (store, &out, TG_OUTBOX_CLAIM_SECONDS,
+				    &q.outbox_id, error))
 		return FALSE;
 	q.what = what;
 	q.recipients = g_strdupv ((char **) admitted->pdata);

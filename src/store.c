@@ -495,8 +495,8 @@ set_connect_error (PGconn *conn, GError **error)
 }
 
 /* Waits until the socket is ready the way libpq asked: 1 when it is,
- * 0 at @deadline (monotonic; 0 for "do not wait", G_MAXINT64 for no
- * deadline), -1 with errno on a failed poll. */
+ * 0 at @deadline (monotonic; 0: do not wait), -1 with errno on a failed
+ * poll. */
 static int
 wait_socket (PGconn *conn, PostgresPollingStatusType want, gint64 deadline)
 {
@@ -507,11 +507,8 @@ wait_socket (PGconn *conn, PostgresPollingStatusType want, gint64 deadline)
 
 	do {
 		gint64 left = deadline - g_get_monotonic_time ();
-		int ms = deadline == G_MAXINT64 ? -1
-			 : left <= 0	       ? 0
-						 : (int) MIN (left / 1000 + 1, G_MAXINT);
 
-		rc = poll (&pfd, 1, ms);
+		rc = poll (&pfd, 1, left <= 0 ? 0 : (int) MIN (left / 1000 + 1, G_MAXINT));
 	} while (rc < 0 && errno == EINTR);
 	return rc;
 }
@@ -562,11 +559,8 @@ TgStore *
 tg_store_connect_finish (TgStorePending *pending, GError **error)
 {
 	g_autoptr (PGconn) conn = g_steal_pointer (&pending->conn);
-	/* connect_timeout 0 waits as long as libpq would: for ever. */
-	gint64 deadline = pending->connect_timeout > 0
-				  ? pending->started + (gint64) pending->connect_timeout *
-							       G_USEC_PER_SEC
-				  : G_MAXINT64;
+	gint64 deadline = pending->started +
+			  (gint64) pending->connect_timeout * G_USEC_PER_SEC;
 	PostgresPollingStatusType want = pending->want;
 	TgStore *store;
 

@@ -206,7 +206,7 @@ char *tg_store_client_version (void);
  * tg_store_connect: opens a connection.
  * @conninfo: a libpq connection string or "service=NAME"
  * @application_name: shown in pg_stat_activity ("ticketgate-deliver")
- * @connect_timeout: seconds; @statement_timeout: seconds, 0 for none
+ * @connect_timeout: seconds, above zero; @statement_timeout: seconds, 0 for none
  * Returns: (transfer full): the store, or NULL with
  * TG_STORE_ERROR_TEMPORARY (the server may come back) or _FAILED
  * (a malformed conninfo).

@@ -12,8 +12,6 @@
 #include "mailer.h"
 #include "store.h"
 
-/* A claim outlives any sendmail run of the batch. */
-#define CLAIM_SECONDS 600
 
 int
 tg_sweep_backoff (int attempts)
@@ -73,7 +71,7 @@ sweep (const TgConfig *c, TgStore *store, int limit)
 	for (;;) {
 		g_autoptr (GError) error = NULL;
 		g_autoptr (GPtrArray) items =
-			tg_store_claim_due (store, limit, CLAIM_SECONDS, &error);
+			tg_store_claim_due (store, limit, TG_OUTBOX_CLAIM_SECONDS, &error);
 
 		if (items == NULL) {
 			g_warning ("sweep: %s", error->message);

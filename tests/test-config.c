@@ -800,6 +800,10 @@ static const CheckRow check_rows[] = {
 	{"end-equals-start", SUPPORT "[hours]\nstart = 09:00\nend = 09:00\n",
 	 "[hours] end: must be later than start"},
 	{"whole-day", SUPPORT "[hours]\nstart = 00:00\nend = 24:00\n", NULL},
+	{"time-limit-at-claim", SUPPORT "[limits]\ntime_limit = 10m\n",
+	 "[limits] time_limit: must be under 600s (how long an answer being "
+	 "sent is held)"},
+	{"time-limit-under-claim", SUPPORT "[limits]\ntime_limit = 599s\n", NULL},
 	{"staff-is-support",
 	 SUPPORT "staff_address = a@example.com, Support@Example.com\n",
 	 "[mail] staff_address: must not be the support or comment address "
