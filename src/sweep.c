@@ -23,6 +23,13 @@ tg_sweep_backoff (int attempts)
 	return MIN (delay, TG_SWEEP_MAX_RETRY);
 }
 
+gboolean
+tg_sweep_in_claim (gint64 elapsed, int sendmail_timeout)
+{
+	return elapsed + (gint64) sendmail_timeout * G_USEC_PER_SEC <
+	       (gint64) TG_OUTBOX_CLAIM_SECONDS * G_USEC_PER_SEC;
+}
+
 typedef struct {
 	int sent, failed, gave_up;
 } Tally;
@@ -68,21 +75,27 @@ sweep (const TgConfig *c, TgStore *store, int limit)
 	Tally tally = { 0 };
 	int total = 0;
 
-	for (;;) {
+	for (gboolean more = TRUE; more;) {
 		g_autoptr (GError) error = NULL;
-		g_autoptr (GPtrArray) items =
-			tg_store_claim_due (store, limit, TG_OUTBOX_CLAIM_SECONDS, &error);
+		gint64 claimed = g_get_monotonic_time ();
+		g_autoptr (GPtrArray) items = tg_store_claim_due (
+			store, limit, TG_OUTBOX_CLAIM_SECONDS, &error);
 
 		if (items == NULL) {
 			g_warning ("sweep: %s", error->message);
 			return EX_TEMPFAIL;
 		}
-		for (guint i = 0; i < items->len; i++)
-			send_one (c, store, items->pdata[i], &tally);
-		total += items->len;
 		/* Rows that failed now are not due again in this pass. */
-		if ((int) items->len < limit)
-			break;
+		more = (int) items->len == limit;
+		for (guint i = 0; i < items->len; i++, total++) {
+			/* The rest wait for their claim to expire. */
+			if (!tg_sweep_in_claim (g_get_monotonic_time () - claimed,
+						c->sendmail_timeout)) {
+				more = FALSE;
+				break;
+			}
+			send_one (c, store, items->pdata[i], &tally);
+		}
 	}
 	if (total > 0)
 		g_message ("sweep: sent=%d deferred=%d gave_up=%d", tally.sent,

@@ -19,6 +19,14 @@
 int tg_sweep_backoff (int attempts);
 
 /*
+ * tg_sweep_in_claim: whether a send of at most @sendmail_timeout seconds,
+ * begun @elapsed microseconds after its batch was claimed, ends inside
+ * the claim (TG_OUTBOX_CLAIM_SECONDS). A later one could end after
+ * another sweep claimed the row again, and both would send it.
+ */
+gboolean tg_sweep_in_claim (gint64 elapsed, int sendmail_timeout);
+
+/*
  * tg_sweep_main: "ticketgate sweep [--limit N]".
  * Returns: 0, or 75 when the database is unreachable, 78 for a bad
  * configuration.

@@ -804,6 +804,9 @@ static const CheckRow check_rows[] = {
 	 "[limits] time_limit: must be under 600s (how long an answer being "
 	 "sent is held)"},
 	{"time-limit-under-claim", SUPPORT "[limits]\ntime_limit = 599s\n", NULL},
+	{"sendmail-timeout-at-claim", SUPPORT "sendmail_timeout = 600s\n",
+	 "[mail] sendmail_timeout: must be under 600s (how long an answer "
+	 "being sent is held)"},
 	{"staff-is-support",
 	 SUPPORT "staff_address = a@example.com, Support@Example.com\n",
 	 "[mail] staff_address: must not be the support or comment address "

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * test-sweep: the arithmetic sweep decides by: the backoff between
+ * attempts, and whether a send still ends inside its batch's claim.
+ * Sending itself is tested end to end (cli/0080-faults.t, 0090).
+ */
+#include "sweep.h"
+
+#include "../src/config.h"
+#include "tgtest.h"
+
+static void
+test_backoff (void)
+{
+	static const struct {
+		int attempts, want;
+	} rows[] = {
+		{ 0, 60 }, { 1, 60 }, { 2, 120 }, { 3, 240 }, { 6, 1920 },
+		{ 7, 3600 }, { 30, 3600 },
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS (rows); i++) {
+		int got = tg_sweep_backoff (rows[i].attempts);
+
+		if (got != rows[i].want)
+			tg_test_fail_row ("attempts %d: got %d, want %d",
+					  rows[i].attempts, got, rows[i].want);
+	}
+}
+
+static void
+test_in_claim (void)
+{
+	static const struct {
+		gint64 elapsed_s;
+		int timeout;
+		gboolean want;
+	} rows[] = {
+		{ 0, 60, TRUE },
+		{ 539, 60, TRUE },
+		{ 540, 60, FALSE }, /* would end exactly when the claim does */
+		{ 700, 60, FALSE },
+		{ 0, TG_OUTBOX_CLAIM_SECONDS - 1, TRUE },
+		{ 0, TG_OUTBOX_CLAIM_SECONDS, FALSE },
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS (rows); i++) {
+		gboolean got = tg_sweep_in_claim (rows[i].elapsed_s * G_USEC_PER_SEC,
+						  rows[i].timeout);
+
+		if (got != rows[i].want)
+			tg_test_fail_row ("%" G_GINT64_FORMAT " s + %d s: got %d",
+					  rows[i].elapsed_s, rows[i].timeout, got);
+	}
+}
+
+int
+main (int argc, char **argv)
+{
+	g_test_init (&argc, &argv, NULL);
+	g_test_add_func ("/sweep/backoff", test_backoff);
+	g_test_add_func ("/sweep/in-claim", test_in_claim);
+	return g_test_run ();
+}
