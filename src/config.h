@@ -14,6 +14,9 @@
  * sending; [limits] time_limit must stay below it, or sweep could take
  * over an answer deliver is still handing to sendmail. */
 #define TG_OUTBOX_CLAIM_SECONDS 600
+/* How long deliver and sweep keep trying to record an answer as sent
+ * when the database went away just after sendmail took it. */
+#define TG_OUTBOX_SENT_PATIENCE 30
 GQuark tg_config_error_quark (void);
 
 typedef enum {

@@ -27,9 +27,6 @@
 #define MAX_ATTEMPTS 4
 /* First retry of an answer that sendmail refused. */
 #define RETRY_SECONDS 60
-/* How long deliver keeps trying to record an answer as sent when the
- * database went away just after sendmail took it. */
-#define MARK_SENT_PATIENCE 30
 /* Received dates up to this far ahead of our clock count as now. */
 #define CLOCK_SKEW_SECONDS 300
 /* References taken into account when threading. */
@@ -416,47 +413,25 @@ store_mail (Delivery *d, TgStore *store, GError **error)
 
 /* ---- after the commit ---------------------------------------------- */
 
-/*
- * Records that sendmail took an answer. If the database went away in the
- * moment between, reconnect and try again for a while: a "sent" that is
- * not recorded is sent a second time by sweep once the claim expires.
- */
+/* Records that sendmail took an answer, over a new connection if the
+ * database went away in the moment between. */
 static void
-record_sent (Delivery *d, TgStore **store, gint64 outbox_id)
+record_sent (TgStore *store, gint64 outbox_id)
 {
-	const TgConfig *c = d->config;
-	gint64 give_up = g_get_monotonic_time () +
-			 MARK_SENT_PATIENCE * G_TIME_SPAN_SECOND;
+	g_autoptr (GError) error = NULL;
 
-	for (;;) {
-		g_autoptr (GError) error = NULL;
-
-		if (*store != NULL &&
-		    tg_store_outbox_sent (*store, outbox_id, &error))
-			return;
-		if ((error != NULL &&
-		     !g_error_matches (error, TG_STORE_ERROR,
-				       TG_STORE_ERROR_TEMPORARY)) ||
-		    g_get_monotonic_time () > give_up) {
-			g_warning ("outbox(%" G_GINT64_FORMAT ") was sent but "
-				   "not recorded (%s): sweep may send it again "
-				   "once its claim expires",
-				   outbox_id,
-				   error ? error->message : "no database");
-			return;
-		}
-		g_usleep (G_USEC_PER_SEC / 4);
-		g_clear_pointer (store, tg_store_free);
-		*store = tg_store_connect (c->conninfo, "ticketgate-deliver",
-					   c->connect_timeout,
-					   c->statement_timeout, NULL);
-	}
+	if (!tg_store_outbox_sent_patiently (store, outbox_id,
+					     TG_OUTBOX_SENT_PATIENCE, &error))
+		g_warning ("outbox(%" G_GINT64_FORMAT ") was sent but not "
+			   "recorded (%s): sweep may send it again once its "
+			   "claim expires",
+			   outbox_id, error->message);
 }
 
 /* Hands each queued answer to sendmail. A failure is recorded for sweep
  * and never changes the exit code: the mail itself is stored. */
 static void
-send_queued (Delivery *d, TgStore **store)
+send_queued (Delivery *d, TgStore *store)
 {
 	const TgConfig *c = d->config;
 
@@ -469,18 +444,16 @@ send_queued (Delivery *d, TgStore **store)
 				    (const char *const *) q->recipients,
 				    q->content, c->sendmail_timeout, &error)) {
 			q->sent = TRUE;
-			record_sent (d, store, q->outbox_id);
+			record_sent (store, q->outbox_id);
 			continue;
 		}
 		g_warning ("sending %s failed, sweep retries: %s", q->what,
 			   error->message);
-		/* Unrecorded, the row waits for its claim to expire. */
-		if (*store == NULL ||
-		    !tg_store_outbox_failed (*store, q->outbox_id,
+		if (!tg_store_outbox_failed (store, q->outbox_id,
 					     error->message, RETRY_SECONDS,
 					     FALSE, &db))
 			g_warning ("outbox(%" G_GINT64_FORMAT ") failed: %s",
-				   q->outbox_id, db ? db->message : "no database");
+				   q->outbox_id, db->message);
 	}
 }
 
@@ -790,7 +763,7 @@ run (Delivery *d, const Options *o, const char *config_path,
 	if (store == NULL || !store_mail (d, store, &error))
 		return fail_store (error);
 	d->t_stored = g_get_monotonic_time ();
-	send_queued (d, &store);
+	send_queued (d, store);
 	d->t_sent = g_get_monotonic_time ();
 	log_summary (d);
 	return EX_OK;

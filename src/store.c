@@ -21,9 +21,17 @@ G_DEFINE_QUARK (tg-store-error-quark, tg_store_error)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGresult, PQclear)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGconn, PQfinish)
 
+/* How it connects, kept to connect again (tg_store_outbox_sent_patiently). */
+typedef struct {
+	char *conninfo;
+	char *application_name;
+	int connect_timeout;
+	int statement_timeout;
+} ConnectParams;
+
 struct _TgStore {
 	PGconn *conn;
-	int statement_timeout;
+	ConnectParams how;
 };
 
 /* Plans without e-mail support or no plan at all sort after every plan. */
@@ -472,11 +480,17 @@ tg_store_client_version (void)
 
 struct _TgStorePending {
 	PGconn *conn;
-	int connect_timeout;
-	int statement_timeout;
+	ConnectParams how;
 	gint64 started;
 	PostgresPollingStatusType want;
 };
+
+static void
+connect_params_clear (ConnectParams *how)
+{
+	g_clear_pointer (&how->conninfo, g_free);
+	g_clear_pointer (&how->application_name, g_free);
+}
 
 /* A conninfo libpq cannot parse never heals by itself; anything else
  * (no server, refused, too many clients) may. */
@@ -548,8 +562,10 @@ tg_store_connect_start (const char *conninfo,
 	if (wait_socket (conn, PGRES_POLLING_WRITING, 0) > 0)
 		pending->want = PQconnectPoll (conn);
 	pending->conn = conn;
-	pending->connect_timeout = connect_timeout;
-	pending->statement_timeout = statement_timeout;
+	pending->how.conninfo = g_strdup (conninfo);
+	pending->how.application_name = g_strdup (application_name);
+	pending->how.connect_timeout = connect_timeout;
+	pending->how.statement_timeout = statement_timeout;
 	pending->started = g_get_monotonic_time ();
 	return pending;
 }
@@ -560,7 +576,7 @@ tg_store_connect_finish (TgStorePending *pending, GError **error)
 {
 	g_autoptr (PGconn) conn = g_steal_pointer (&pending->conn);
 	gint64 deadline = pending->started +
-			  (gint64) pending->connect_timeout * G_USEC_PER_SEC;
+			  (gint64) pending->how.connect_timeout * G_USEC_PER_SEC;
 	PostgresPollingStatusType want = pending->want;
 	TgStore *store;
 
@@ -586,7 +602,8 @@ tg_store_connect_finish (TgStorePending *pending, GError **error)
 	}
 	store = g_new0 (TgStore, 1);
 	store->conn = g_steal_pointer (&conn);
-	store->statement_timeout = pending->statement_timeout;
+	store->how = pending->how;
+	memset (&pending->how, 0, sizeof pending->how);
 	return store;
 }
 
@@ -602,6 +619,7 @@ tg_store_pending_free (TgStorePending *pending)
 	if (pending == NULL)
 		return;
 	PQfinish (pending->conn);
+	connect_params_clear (&pending->how);
 	g_free (pending);
 }
 
@@ -626,6 +644,7 @@ tg_store_free (TgStore *store)
 	if (store == NULL)
 		return;
 	g_clear_pointer (&store->conn, PQfinish);
+	connect_params_clear (&store->how);
 	g_free (store);
 }
 
@@ -646,10 +665,10 @@ tg_store_begin (TgStore *store, GError **error)
 	};
 
 	g_return_val_if_fail (store != NULL, FALSE);
-	if (store->statement_timeout <= 0)
+	if (store->how.statement_timeout <= 0)
 		return run_command (store, SQL_BEGIN, NULL, error);
 	params_init (&p);
-	params_take (&p, g_strdup_printf ("%ds", store->statement_timeout));
+	params_take (&p, g_strdup_printf ("%ds", store->how.statement_timeout));
 	if (!run_pipeline (store, steps, G_N_ELEMENTS (steps), error)) {
 		tg_store_rollback (store);
 		return FALSE;
@@ -1938,6 +1957,49 @@ tg_store_outbox_sent (TgStore *store, gint64 id, GError **error)
 	params_init (&p);
 	params_add_int (&p, id);
 	return run_command (store, SQL_OUTBOX_SENT, &p, error);
+}
+
+/* A new connection in place of the store's, made as the first was. */
+static gboolean
+reconnect (TgStore *store, GError **error)
+{
+	const ConnectParams *how = &store->how;
+	g_autoptr (TgStore) fresh =
+		tg_store_connect (how->conninfo, how->application_name,
+				  how->connect_timeout, how->statement_timeout,
+				  error);
+
+	if (fresh == NULL)
+		return FALSE;
+	g_clear_pointer (&store->conn, PQfinish);
+	store->conn = g_steal_pointer (&fresh->conn);
+	return TRUE;
+}
+
+gboolean
+tg_store_outbox_sent_patiently (TgStore *store, gint64 id, int patience,
+				GError **error)
+{
+	gint64 give_up = g_get_monotonic_time () +
+			 (gint64) patience * G_USEC_PER_SEC;
+
+	g_return_val_if_fail (store != NULL, FALSE);
+	for (;;) {
+		g_autoptr (GError) local = NULL;
+
+		if (tg_store_outbox_sent (store, id, &local))
+			return TRUE;
+		if (!g_error_matches (local, TG_STORE_ERROR,
+				      TG_STORE_ERROR_TEMPORARY) ||
+		    g_get_monotonic_time () > give_up) {
+			g_propagate_error (error, g_steal_pointer (&local));
+			return FALSE;
+		}
+		g_usleep (G_USEC_PER_SEC / 4);
+		g_clear_error (&local);
+		/* A failed reconnect shows in the next attempt's error. */
+		reconnect (store, NULL);
+	}
 }
 
 gboolean

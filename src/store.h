@@ -496,6 +496,15 @@ GPtrArray *tg_store_claim_due (TgStore *store,
 gboolean tg_store_outbox_sent (TgStore *store, gint64 id, GError **error);
 
 /*
+ * tg_store_outbox_sent_patiently: the same for a row sendmail has taken:
+ * while the database is unreachable (TG_STORE_ERROR_TEMPORARY), connects
+ * again as the store first did and retries, for up to @patience seconds.
+ * A "sent" left unrecorded is sent a second time once its claim expires.
+ */
+gboolean tg_store_outbox_sent_patiently (TgStore *store, gint64 id,
+					 int patience, GError **error);
+
+/*
  * tg_store_outbox_failed: records a failed attempt with @why; the row is
  * tried again after @retry_seconds, or given up when @give_up.
  */

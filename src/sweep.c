@@ -47,9 +47,11 @@ send_one (const TgConfig *c, TgStore *store, const TgOutboxItem *item,
 			    (const char *const *) item->recipients,
 			    item->content, c->sendmail_timeout, &error)) {
 		tally->sent++;
-		if (!tg_store_outbox_sent (store, item->id, &db))
-			g_warning ("outbox(%" G_GINT64_FORMAT
-				   ") sent, marking failed: %s",
+		if (!tg_store_outbox_sent_patiently (store, item->id,
+						     TG_OUTBOX_SENT_PATIENCE, &db))
+			g_warning ("outbox(%" G_GINT64_FORMAT ") was sent but "
+				   "not recorded (%s): it may be sent again "
+				   "once its claim expires",
 				   item->id, db->message);
 		return;
 	}

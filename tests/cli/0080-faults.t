@@ -16,7 +16,7 @@ SIM="python3 $LIB/postfix_sim.py"
 MAILS=${TG_FAULT_MAILS:-5000}
 TRIALS=${TG_FAULT_TRIALS:-200}
 
-tap_plan 27
+tap_plan 29
 
 for p in PLATINUM GOLD SILVER BRONZE; do
 	lower=$(echo "$p" | tr 'A-Z' 'a-z')
@@ -85,6 +85,36 @@ for i in 1 2 3 4 5; do
 done
 got=$(sql "SELECT count(*) FILTER (WHERE o.sent_at IS NOT NULL) || ':' || count(*) FROM outbox o JOIN messages a ON a.id = o.message_id JOIN messages m ON m.ticket_id = a.ticket_id WHERE m.message_id LIKE 'crash-%' AND m.direction = 'in' AND a.kind = 'ack'")
 is "$got" "5:5" "a server crash right after deliver keeps every answer marked sent"
+
+# The server restarts while sendmail has the answer: marking it sent
+# fails on the dead connection, and is done again over a new one, by
+# deliver and by sweep alike.
+cat >"$TEST_DIR/restart-sendmail" <<EOF
+#!/bin/sh
+"$TG_TOP_BUILDDIR/tests/fake-sendmail" "\$@" || exit \$?
+PG_STOP_MODE=immediate "$LIB/pg-cluster" stop "$PG_DIR" >/dev/null 2>&1
+"$LIB/pg-cluster" resume "$PG_DIR" >/dev/null 2>&1
+EOF
+chmod +x "$TEST_DIR/restart-sendmail"
+conf_before=$(cat "$TICKETGATE_CONFIG")
+# unsent ID: answers to customer mail ID not marked sent.
+unsent() { sql "SELECT count(*) FROM outbox o JOIN messages a ON a.id = o.message_id JOIN messages m ON m.ticket_id = a.ticket_id WHERE m.message_id = '$1' AND m.direction = 'in' AND o.sent_at IS NULL"; }
+use_sendmail() { sed -i "s|^sendmail = .*|sendmail = $1|" "$TICKETGATE_CONFIG"; }
+for i in 1 2; do
+	mail "r$i@gold.example" "restart-$i" >"$TEST_DIR/restart$i.eml"
+	sed -i "s/^Message-ID: .*/Message-ID: <restart-$i@test>/" "$TEST_DIR/restart$i.eml"
+done
+use_sendmail "$TEST_DIR/restart-sendmail"
+SENDER=r1@gold.example TICKETGATE_LOG=syslog "$TICKETGATE" deliver <"$TEST_DIR/restart1.eml" 2>/dev/null && rc=0 || rc=$?
+is "$rc:$(unsent restart-1@test)" "0:0" "deliver records the answer sent over a new connection after a server restart"
+use_sendmail /bin/false
+SENDER=r2@gold.example TICKETGATE_LOG=syslog "$TICKETGATE" deliver <"$TEST_DIR/restart2.eml" 2>/dev/null
+before=$(unsent restart-2@test)
+expire_claims
+use_sendmail "$TEST_DIR/restart-sendmail"
+TICKETGATE_LOG=syslog "$TICKETGATE" sweep 2>/dev/null && rc=0 || rc=$?
+is "$before:$rc:$(unsent restart-2@test)" "1:0:0" "... and so does sweep"
+printf '%s\n' "$conf_before" >"$TICKETGATE_CONFIG"
 
 # 2. The database goes away during deliveries and comes back.
 $SIM load --workers 4 --mails 300 --seed 7 >"$TEST_DIR/during.json" &
