@@ -877,28 +877,20 @@ tg_store_pending_migrations (TgStore *store,
 
 /* ---- delivering: who wrote, which plan, which ticket --------------- */
 
+/* Who wrote, in two statements of single-table lookups: a fresh backend
+ * pays for every relation and operator a statement names while it is
+ * analysed and planned, and one statement joining them all costs more to
+ * plan than the lookups it is made of. A contact's exact address wins
+ * over a domain; among domains, the most specific ($2 lists them from the
+ * full domain up). */
 static const char SQL_IDENTIFY[] =
-	"SELECT s.name, s.address IS NOT NULL,"
-	" c.id, c.name, m.how,"
-	" p.name, p.rank, p.reaction_minutes, p.email_support,"
-	" p.full_service, p.hourly_rate::text, p.currency, p.description,"
-	" EXISTS (SELECT 1 FROM messages WHERE dedup_key = $4)"
-	" FROM (SELECT 1) AS one"
-	" LEFT JOIN staff s ON s.address = $1 AND s.active"
-	" LEFT JOIN LATERAL ("
-	"  SELECT customer_id, how FROM ("
-	"   SELECT customer_id, 1 AS how, 0 AS ord FROM contacts"
-	"    WHERE address = $1"
-	"   UNION ALL"
-	"   SELECT customer_id, 2, array_position($2::text[], domain)"
-	"    FROM customer_domains WHERE domain = ANY ($2::text[])"
-	"  ) AS x ORDER BY how, ord LIMIT 1) AS m ON true"
-	" LEFT JOIN customers c ON c.id = m.customer_id"
-	" LEFT JOIN LATERAL ("
-	"  SELECT p.* FROM subscriptions sub JOIN plans p ON p.name = sub.plan"
-	"   WHERE sub.customer_id = c.id AND sub.valid_from <= $3::date"
-	"   AND (sub.valid_until IS NULL OR sub.valid_until >= $3::date)"
-	"   ORDER BY p.rank, sub.valid_from DESC LIMIT 1) AS p ON true";
+	"SELECT (SELECT name FROM staff WHERE address = $1 AND active),"
+	" EXISTS (SELECT 1 FROM staff WHERE address = $1 AND active),"
+	" (SELECT customer_id FROM contacts WHERE address = $1),"
+	" (SELECT customer_id FROM customer_domains"
+	"   WHERE domain = ANY ($2::text[])"
+	"   ORDER BY array_position ($2::text[], domain) LIMIT 1),"
+	" EXISTS (SELECT 1 FROM messages WHERE dedup_key = $3)";
 
 #define PLAN_COLUMNS                                                     \
 	"name, rank, reaction_minutes, email_support, full_service,      \
@@ -908,6 +900,16 @@ static const char SQL_GET_PLAN[] =
 	"SELECT " PLAN_COLUMNS " FROM plans WHERE name = $1";
 static const char SQL_LIST_PLANS[] =
 	"SELECT " PLAN_COLUMNS " FROM plans ORDER BY rank, name";
+/* The customer's name and the plan in force on $2: of the subscriptions
+ * in force, the best-ranked plan, and of equal plans the latest. */
+static const char SQL_CUSTOMER_PLAN[] =
+	"SELECT c.name, p.* FROM customers c LEFT JOIN ("
+	" SELECT " PLAN_COLUMNS " FROM subscriptions sub"
+	"  JOIN plans ON plans.name = sub.plan"
+	"  WHERE sub.customer_id = $1 AND sub.valid_from <= $2::date"
+	"  AND (sub.valid_until IS NULL OR sub.valid_until >= $2::date)"
+	"  ORDER BY rank, sub.valid_from DESC LIMIT 1) AS p ON true"
+	" WHERE c.id = $1";
 
 /* A plan from 8 columns starting at @col. */
 static TgPlan *
@@ -947,6 +949,31 @@ candidate_domains (const char *address)
 	return (char **) g_ptr_array_free (list, FALSE);
 }
 
+/* Completes @identity with the customer's name and plan on @day. A
+ * customer deleted since the lookup leaves the sender unknown. */
+static gboolean
+customer_plan (TgStore *store, const GDate *day, TgIdentity *identity,
+	       GError **error)
+{
+	g_auto (Params) p = { 0 };
+	g_autoptr (PGresult) res = NULL;
+
+	params_init (&p);
+	params_add_id (&p, identity->customer_id);
+	params_add_date (&p, day);
+	res = run_query (store, SQL_CUSTOMER_PLAN, &p, error);
+	if (res == NULL)
+		return FALSE;
+	if (PQntuples (res) == 0) {
+		identity->customer_id = 0;
+		identity->matched_by = TG_MATCH_NONE;
+		return TRUE;
+	}
+	identity->customer_name = get_str (res, 0, 0);
+	identity->plan = plan_from_row (res, 0, 1);
+	return TRUE;
+}
+
 gboolean
 tg_store_identify (TgStore *store,
 		   const char *address,
@@ -965,7 +992,6 @@ tg_store_identify (TgStore *store,
 	params_init (&p);
 	params_add (&p, address);
 	params_add_array (&p, (const char *const *) domains, -1);
-	params_add_date (&p, day);
 	params_add (&p, dedup_key);
 	res = run_query (store, SQL_IDENTIFY, &p, error);
 	if (res == NULL)
@@ -973,11 +999,19 @@ tg_store_identify (TgStore *store,
 	memset (identity_out, 0, sizeof *identity_out);
 	identity_out->staff_name = get_str (res, 0, 0);
 	identity_out->is_staff = get_bool (res, 0, 1);
-	identity_out->customer_id = get_int (res, 0, 2);
-	identity_out->customer_name = get_str (res, 0, 3);
-	identity_out->matched_by = (TgCustomerMatch) get_int (res, 0, 4);
-	identity_out->plan = plan_from_row (res, 0, 5);
-	identity_out->is_duplicate = get_bool (res, 0, 13);
+	identity_out->is_duplicate = get_bool (res, 0, 4);
+	if (!PQgetisnull (res, 0, 2)) {
+		identity_out->customer_id = get_int (res, 0, 2);
+		identity_out->matched_by = TG_MATCH_ADDRESS;
+	} else if (!PQgetisnull (res, 0, 3)) {
+		identity_out->customer_id = get_int (res, 0, 3);
+		identity_out->matched_by = TG_MATCH_DOMAIN;
+	}
+	if (identity_out->customer_id != 0 &&
+	    !customer_plan (store, day, identity_out, error)) {
+		tg_identity_clear (identity_out);
+		return FALSE;
+	}
 	return TRUE;
 }
 

@@ -80,9 +80,10 @@ seed (Fixture *f)
 {
 	exec_sql (f,
 		  "INSERT INTO customers (id, name) VALUES (1, 'ACME'), (2, 'Sub');"
-		  "INSERT INTO contacts VALUES ('jane@acme.example', 1, 'Jane');"
+		  "INSERT INTO contacts VALUES ('jane@acme.example', 1, 'Jane'),"
+		  " ('boss@sub.example', 1, 'Boss');"
 		  "INSERT INTO customer_domains VALUES ('acme.example', 1),"
-		  " ('sub.example', 2);"
+		  " ('sub.example', 2), ('lab.sub.example', 1);"
 		  "INSERT INTO subscriptions (customer_id, plan, valid_from, valid_until)"
 		  " VALUES (1, 'GOLD', '2026-01-01', '2026-06-30'),"
 		  "        (1, 'BRONZE', '2026-01-01', NULL),"
@@ -134,6 +135,12 @@ static const IdentifyRow identify_rows[] = {
 	  "GOLD" },
 	{ "parent domain", "x@mail.eu.acme.example", 2026, 3, 1, FALSE, 1,
 	  TG_MATCH_DOMAIN, "GOLD" },
+	{ "the most specific domain wins", "a@x.lab.sub.example", 2026, 3, 31,
+	  FALSE, 1, TG_MATCH_DOMAIN, "GOLD" },
+	{ "its parent belongs to another", "a@y.sub.example", 2026, 3, 31,
+	  FALSE, 2, TG_MATCH_DOMAIN, "SILVER" },
+	{ "an address wins over a domain", "boss@sub.example", 2026, 3, 31,
+	  FALSE, 1, TG_MATCH_ADDRESS, "GOLD" },
 	{ "other customer's plan ended", "a@sub.example", 2026, 4, 1, FALSE,
 	  2, TG_MATCH_DOMAIN, NULL },
 	{ "other customer in force", "a@sub.example", 2026, 3, 31, FALSE, 2,
@@ -168,6 +175,12 @@ test_identify (Fixture *f, gconstpointer data)
 		g_assert_cmpint (who.matched_by, ==, row->how);
 		g_assert_cmpstr (who.plan ? who.plan->name : NULL, ==,
 				 row->plan);
+		g_assert_cmpstr (who.customer_name, ==,
+				 row->customer == 1   ? "ACME"
+				 : row->customer == 2 ? "Sub"
+						      : NULL);
+		g_assert_cmpstr (who.staff_name, ==,
+				 row->staff ? "Alice" : NULL);
 		g_assert_false (who.is_duplicate);
 		tg_identity_clear (&who);
 	}
