@@ -79,15 +79,18 @@ static void
 seed (Fixture *f)
 {
 	exec_sql (f,
-		  "INSERT INTO customers (id, name) VALUES (1, 'ACME'), (2, 'Sub');"
+		  "INSERT INTO customers (id, name) VALUES (1, 'ACME'), (2, 'Sub'),"
+		  " (3, 'Unpaid');"
 		  "INSERT INTO contacts VALUES ('jane@acme.example', 1, 'Jane'),"
 		  " ('boss@sub.example', 1, 'Boss');"
 		  "INSERT INTO customer_domains VALUES ('acme.example', 1),"
-		  " ('sub.example', 2), ('lab.sub.example', 1);"
+		  " ('sub.example', 2), ('lab.sub.example', 1), ('unpaid.example', 3);"
 		  "INSERT INTO subscriptions (customer_id, plan, valid_from, valid_until)"
 		  " VALUES (1, 'GOLD', '2026-01-01', '2026-06-30'),"
 		  "        (1, 'BRONZE', '2026-01-01', NULL),"
-		  "        (2, 'SILVER', '2026-03-01', '2026-03-31');"
+		  "        (2, 'SILVER', '2026-03-01', '2026-03-31'),"
+		  "        (3, 'NONE', '2026-01-01', NULL),"
+		  "        (3, 'FREE', '2026-02-01', NULL);"
 		  "INSERT INTO staff VALUES ('alice@desk.example', 'Alice', true),"
 		  " ('gone@desk.example', 'Gone', false);");
 }
@@ -145,6 +148,10 @@ static const IdentifyRow identify_rows[] = {
 	  2, TG_MATCH_DOMAIN, NULL },
 	{ "other customer in force", "a@sub.example", 2026, 3, 31, FALSE, 2,
 	  TG_MATCH_DOMAIN, "SILVER" },
+	{ "equal ranks: the one in force", "a@unpaid.example", 2026, 1, 15,
+	  FALSE, 3, TG_MATCH_DOMAIN, "NONE" },
+	{ "equal ranks: the latest", "a@unpaid.example", 2026, 3, 1, FALSE, 3,
+	  TG_MATCH_DOMAIN, "FREE" },
 	{ "staff", "alice@desk.example", 2026, 3, 1, TRUE, 0, TG_MATCH_NONE,
 	  NULL },
 	{ "inactive staff", "gone@desk.example", 2026, 3, 1, FALSE, 0,
@@ -178,6 +185,7 @@ test_identify (Fixture *f, gconstpointer data)
 		g_assert_cmpstr (who.customer_name, ==,
 				 row->customer == 1   ? "ACME"
 				 : row->customer == 2 ? "Sub"
+				 : row->customer == 3 ? "Unpaid"
 						      : NULL);
 		g_assert_cmpstr (who.staff_name, ==,
 				 row->staff ? "Alice" : NULL);
