@@ -99,7 +99,8 @@ main (int argc, char **argv)
 	if (g.version) {
 		printf ("ticketgate %s\n", PACKAGE_VERSION);
 		g_autofree char *client = tg_store_client_version ();
-		printf ("%s\n", client);
+		g_autofree char *mime = tg_message_library_version ();
+		printf ("%s\n%s\n", client, mime);
 		return EX_OK;
 	}
 	if (argc < 2) {

@@ -2040,3 +2040,18 @@ tg_message_shutdown (void)
 {
 	g_mime_shutdown ();
 }
+
+char *
+tg_message_library_version (void)
+{
+	return g_strdup_printf ("GMime %u.%u.%u, GLib %u.%u.%u, %s",
+				gmime_major_version, gmime_minor_version,
+				gmime_micro_version, glib_major_version,
+				glib_minor_version, glib_micro_version,
+#ifdef TG_STATIC_GMIME
+				"static: no mount table"
+#else
+				"shared"
+#endif
+	);
+}

@@ -148,3 +148,9 @@ void tg_message_init (void);
 
 /* tg_message_shutdown: g_mime_shutdown(), for clean leak checks. */
 void tg_message_shutdown (void);
+
+/*
+ * tg_message_library_version: (transfer full): the GMime and GLib the
+ * program runs with and how they are linked, for --version.
+ */
+char *tg_message_library_version (void);

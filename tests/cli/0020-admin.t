@@ -5,7 +5,7 @@
 . "$TG_TOP_SRCDIR/tests/lib/common.sh"
 tg_setup
 
-tap_plan 29
+tap_plan 30
 
 run() { out=$("$TICKETGATE" "$@" 2>"$TEST_DIR/err") && rc=0 || rc=$?; err=$(cat "$TEST_DIR/err"); }
 
@@ -78,6 +78,10 @@ linked="shared"
 grep -q '^#define TG_STATIC_LIBPQ 1' "$TG_TOP_BUILDDIR/config.h" && linked="static: no GSSAPI, no LDAP"
 like "$(printf '%s' "$out" | sed -n 2p)" "^libpq [0-9]+\.[0-9]+, $linked$" \
 	"... and the libpq it runs with, linked as configure chose ($linked)"
+linked="shared"
+grep -q '^#define TG_STATIC_GMIME 1' "$TG_TOP_BUILDDIR/config.h" && linked="static: no mount table"
+like "$(printf '%s' "$out" | sed -n 3p)" "^GMime 3\.[0-9.]+, GLib 2\.[0-9.]+, $linked$" \
+	"... and GMime and GLib, linked as configure chose ($linked)"
 run check-config --schema "$TG_TOP_SRCDIR/schema"
 is "$rc" "0" "check-config passes on a working desk"
 like "$out" "ok +database connection" "... and says what it checked"
