@@ -613,6 +613,71 @@ test_statement_timeout (Fixture *f, gconstpointer data)
 	tg_store_rollback (quick);
 }
 
+/* ---- caps ---------------------------------------------------------- */
+
+static TgSendVerdict
+reserve (Fixture *f, const char *address, gboolean enforce, int per_hour,
+	 int per_day)
+{
+	g_autoptr (GError) error = NULL;
+	TgSendVerdict verdict = TG_SEND_CAPPED;
+
+	g_assert_true (tg_store_reserve_send (f->store, address, "ack",
+					      enforce, per_hour, per_day,
+					      &verdict, &error));
+	g_assert_no_error (error);
+	return verdict;
+}
+
+static gint64
+sent_rows (Fixture *f, const char *address)
+{
+	g_autofree char *sql = g_strdup_printf (
+		"SELECT count(*) FROM sent_log WHERE address = '%s'", address);
+	PGresult *res = PQexec (f->raw, sql);
+	gint64 n = g_ascii_strtoll (PQgetvalue (res, 0, 0), NULL, 10);
+
+	PQclear (res);
+	return n;
+}
+
+/* The rolling caps count what was sent in the last hour and day; a
+ * refused mail is not counted; mail that is not automatic always goes
+ * and is counted; a bouncing address gets nothing automatic. */
+static void
+test_caps (Fixture *f, gconstpointer data)
+{
+	exec_sql (f, "INSERT INTO sent_log (address, at, kind) VALUES"
+		     " ('old@x.example', now() - interval '2 hours', 'ack'),"
+		     " ('old@x.example', now() - interval '25 hours', 'ack');"
+		     "INSERT INTO bouncing_addresses (address, status)"
+		     " VALUES ('gone@x.example', '5.1.1')");
+	/* A day's cap of 3. */
+	for (int i = 0; i < 3; i++)
+		g_assert_cmpint (reserve (f, "day@x.example", TRUE, 100, 3), ==,
+				 TG_SEND_OK);
+	g_assert_cmpint (reserve (f, "day@x.example", TRUE, 100, 3), ==,
+			 TG_SEND_CAPPED);
+	g_assert_cmpint (sent_rows (f, "day@x.example"), ==, 3);
+	g_assert_cmpint (reserve (f, "day@x.example", FALSE, 100, 3), ==,
+			 TG_SEND_OK);
+	g_assert_cmpint (sent_rows (f, "day@x.example"), ==, 4);
+	/* An hour's cap of 1: the mail two hours ago counts for the day
+	 * only, the one 25 hours ago not at all. */
+	g_assert_cmpint (reserve (f, "old@x.example", TRUE, 1, 2), ==,
+			 TG_SEND_OK);
+	g_assert_cmpint (reserve (f, "old@x.example", TRUE, 1, 100), ==,
+			 TG_SEND_CAPPED);
+	g_assert_cmpint (reserve (f, "old@x.example", TRUE, 100, 2), ==,
+			 TG_SEND_CAPPED);
+	g_assert_cmpint (reserve (f, "gone@x.example", TRUE, 100, 100), ==,
+			 TG_SEND_BOUNCING);
+	g_assert_cmpint (sent_rows (f, "gone@x.example"), ==, 0);
+	g_assert_cmpint (reserve (f, "gone@x.example", FALSE, 100, 100), ==,
+			 TG_SEND_OK);
+	g_assert_cmpint (sent_rows (f, "gone@x.example"), ==, 1);
+}
+
 /* ---- administration ------------------------------------------------ */
 
 static void
@@ -669,6 +734,7 @@ main (int argc, char **argv)
 	ADD ("queue/order-of-work", test_queue_order);
 	ADD ("errors/sqlstate-classes", test_error_classes);
 	ADD ("errors/statement-timeout", test_statement_timeout);
+	ADD ("caps/hour-day-bouncing", test_caps);
 	ADD ("admin/errors", test_admin_errors);
 	code = g_test_run ();
 	tg_test_db_stop ();
