@@ -5,9 +5,12 @@
 #include "tgtest.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 void
 tg_test_fail_row (const char *format, ...)
@@ -84,6 +87,8 @@ tg_test_corpus_dir (void)
 
 static char *pg_dir = NULL;
 static int pg_fresh_count = 0;
+/* The write end of the watchdog's pipe; -1 without a watchdog. */
+static int watchdog_fd = -1;
 
 static gboolean
 run_script (const char *const *argv, char **out)
@@ -97,6 +102,59 @@ run_script (const char *const *argv, char **out)
 	return g_spawn_check_wait_status (status, NULL);
 }
 
+/*
+ * A failed g_assert aborts the test, and atexit handlers do not run on
+ * abort: without this, every failing test would leave its PostgreSQL
+ * running. The watchdog is a child that waits on a pipe only the test
+ * holds (close-on-exec, so nothing the test spawns keeps it open). The
+ * test writes a byte when it stops the cluster itself; end of file
+ * without that byte means the test died, and the watchdog stops the
+ * cluster and removes it (unless TG_KEEP is set). Between fork and exec
+ * the child only closes, reads and execs.
+ */
+static void
+start_watchdog (const char *script)
+{
+	g_autofree char *cmd = g_strdup_printf (
+		"exec </dev/null >/dev/null 2>&1; '%s' stop '%s'; %s", script, pg_dir,
+		g_getenv ("TG_KEEP") != NULL ? "true" : "rm -rf \"$0\"");
+	char *const argv[] = { "/bin/sh", "-c", cmd, pg_dir, NULL };
+	int fds[2];
+	pid_t pid;
+
+	if (pipe2 (fds, O_CLOEXEC) < 0)
+		g_error ("pipe2: %s", g_strerror (errno));
+	fflush (NULL);
+	pid = fork ();
+	if (pid < 0)
+		g_error ("fork: %s", g_strerror (errno));
+	if (pid == 0) {
+		char byte;
+
+		close (fds[1]);
+		/* Interrupting make must not kill the clean-up. */
+		signal (SIGINT, SIG_IGN);
+		signal (SIGTERM, SIG_IGN);
+		if (read (fds[0], &byte, 1) != 0)
+			_exit (0);
+		execv (argv[0], argv);
+		_exit (127);
+	}
+	close (fds[0]);
+	watchdog_fd = fds[1];
+}
+
+static void
+stop_watchdog (void)
+{
+	if (watchdog_fd < 0)
+		return;
+	if (write (watchdog_fd, "q", 1) != 1)
+		g_warning ("watchdog: %s", g_strerror (errno));
+	close (watchdog_fd);
+	watchdog_fd = -1;
+}
+
 void
 tg_test_db_stop (void)
 {
@@ -104,6 +162,7 @@ tg_test_db_stop (void)
 
 	if (pg_dir == NULL)
 		return;
+	stop_watchdog ();
 	script = g_build_filename (g_getenv ("TG_TOP_SRCDIR"), "tests", "lib",
 				   "pg-cluster", NULL);
 	{
@@ -171,6 +230,7 @@ tg_test_db_start (void)
 		}
 	}
 	atexit (tg_test_db_stop);
+	start_watchdog (script);
 	create_template ();
 	return pg_dir;
 }
