@@ -615,15 +615,23 @@ tg_config_check (const TgConfig *config, GError **error)
 			     config->path);
 		return FALSE;
 	}
-	if (config->time_limit >= TG_OUTBOX_CLAIM_SECONDS ||
-	    config->sendmail_timeout >= TG_OUTBOX_CLAIM_SECONDS) {
+	if (config->time_limit >= TG_OUTBOX_CLAIM_SECONDS) {
 		g_set_error (error, TG_CONFIG_ERROR, TG_CONFIG_ERROR_INVALID,
-			     "%s: %s: must be under %ds (how long an answer "
-			     "being sent is held)", config->path,
-			     config->time_limit >= TG_OUTBOX_CLAIM_SECONDS
-				     ? "[limits] time_limit"
-				     : "[mail] sendmail_timeout",
-			     TG_OUTBOX_CLAIM_SECONDS);
+			     "%s: [limits] time_limit: must be under %ds (how "
+			     "long an answer being sent is held)",
+			     config->path, TG_OUTBOX_CLAIM_SECONDS);
+		return FALSE;
+	}
+	/* sweep must also record the send inside the claim. */
+	if (config->sendmail_timeout >=
+	    TG_OUTBOX_CLAIM_SECONDS - TG_OUTBOX_SENT_PATIENCE) {
+		g_set_error (error, TG_CONFIG_ERROR, TG_CONFIG_ERROR_INVALID,
+			     "%s: [mail] sendmail_timeout: must be under %ds "
+			     "(how long an answer being sent is held, less "
+			     "%ds to record it)",
+			     config->path,
+			     TG_OUTBOX_CLAIM_SECONDS - TG_OUTBOX_SENT_PATIENCE,
+			     TG_OUTBOX_SENT_PATIENCE);
 		return FALSE;
 	}
 	if (tg_config_is_staff_address (config, config->support_address) ||

@@ -26,7 +26,8 @@ tg_sweep_backoff (int attempts)
 gboolean
 tg_sweep_in_claim (gint64 elapsed, int sendmail_timeout)
 {
-	return elapsed + (gint64) sendmail_timeout * G_USEC_PER_SEC <
+	return elapsed + (gint64) (sendmail_timeout + TG_OUTBOX_SENT_PATIENCE) *
+				 G_USEC_PER_SEC <
 	       (gint64) TG_OUTBOX_CLAIM_SECONDS * G_USEC_PER_SEC;
 }
 

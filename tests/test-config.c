@@ -804,9 +804,11 @@ static const CheckRow check_rows[] = {
 	 "[limits] time_limit: must be under 600s (how long an answer being "
 	 "sent is held)"},
 	{"time-limit-under-claim", SUPPORT "[limits]\ntime_limit = 599s\n", NULL},
-	{"sendmail-timeout-at-claim", SUPPORT "sendmail_timeout = 600s\n",
-	 "[mail] sendmail_timeout: must be under 600s (how long an answer "
-	 "being sent is held)"},
+	{"sendmail-timeout-at-claim", SUPPORT "sendmail_timeout = 570s\n",
+	 "[mail] sendmail_timeout: must be under 570s (how long an answer "
+	 "being sent is held, less 30s to record it)"},
+	{"sendmail-timeout-under-claim", SUPPORT "sendmail_timeout = 569s\n",
+	 NULL},
 	{"staff-is-support",
 	 SUPPORT "staff_address = a@example.com, Support@Example.com\n",
 	 "[mail] staff_address: must not be the support or comment address "

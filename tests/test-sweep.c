@@ -37,11 +37,12 @@ test_in_claim (void)
 		gboolean want;
 	} rows[] = {
 		{ 0, 60, TRUE },
-		{ 539, 60, TRUE },
-		{ 540, 60, FALSE }, /* would end exactly when the claim does */
+		{ 509, 60, TRUE },
+		/* sent in 60 s and recorded in 30: ends exactly with the claim */
+		{ 510, 60, FALSE },
 		{ 700, 60, FALSE },
-		{ 0, TG_OUTBOX_CLAIM_SECONDS - 1, TRUE },
-		{ 0, TG_OUTBOX_CLAIM_SECONDS, FALSE },
+		{ 0, TG_OUTBOX_CLAIM_SECONDS - TG_OUTBOX_SENT_PATIENCE - 1, TRUE },
+		{ 0, TG_OUTBOX_CLAIM_SECONDS - TG_OUTBOX_SENT_PATIENCE, FALSE },
 	};
 
 	for (gsize i = 0; i < G_N_ELEMENTS (rows); i++) {
