@@ -38,6 +38,7 @@ static void
 delivery_reset_outcome (Delivery *d)
 {
 	tg_identity_clear (&d->who);
+	g_clear_pointer (&d->desk, tg_desk_free);
 	g_clear_pointer (&d->ticket, tg_ticket_free);
 	g_clear_pointer (&d->plan, tg_plan_free);
 	g_clear_pointer (&d->deadline, g_date_time_unref);
@@ -317,16 +318,17 @@ decide (Delivery *d)
 	return ACTION_NEW_TICKET;
 }
 
-/* Who wrote it, the plan in force on the day it arrived, and whether it
- * is already stored. */
+/* Who wrote it, the plan in force on the day it arrived, whether it is
+ * already stored, and the desk (plans, holidays, scope rules, staff). */
 static gboolean
 identify (Delivery *d, TgStore *store, GError **error)
 {
 	GDate day;
 
 	tg_record_arrival_day (d, &day);
+	g_clear_pointer (&d->desk, tg_desk_free);
 	return tg_store_identify (store, d->sender ? d->sender : "", &day,
-				  d->dedup_key, &d->who, error);
+				  d->dedup_key, &d->who, &d->desk, error);
 }
 
 static gboolean

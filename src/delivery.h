@@ -45,8 +45,8 @@ typedef struct {
 typedef struct {
 	const TgConfig *config;
 	TgReplies *replies;
-	TgCalendar *calendar;  /* loaded on first need, with holidays */
-	struct _TgScope *scope; /* loaded with the calendar */
+	TgCalendar *calendar;  /* made on first need, with the holidays */
+	struct _TgScope *scope; /* made with the calendar */
 
 	/* the mail */
 	TgSpool *spool;
@@ -63,6 +63,7 @@ typedef struct {
 
 	/* what we found out */
 	TgIdentity who;
+	TgDesk *desk;          /* read with who */
 	TgMachineReason machine;
 	TgTicket *ticket;      /* the ticket it threads into */
 	const char *threaded_by;

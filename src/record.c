@@ -86,31 +86,33 @@ scope_from (const GPtrArray *rows)
 }
 
 /* The calendar (with the holidays from the day before arrival on) and
- * the scope rules, loaded together the first time an answer needs them. */
+ * the scope rules, made from the desk the first time an answer needs
+ * them. */
 static gboolean
-load_calendar (Delivery *d, TgStore *store, GError **error)
+load_calendar (Delivery *d, GError **error)
 {
-	g_autoptr (GArray) holidays = NULL;
-	g_autoptr (GPtrArray) rules = NULL;
 	GDate from;
 
 	if (d->calendar != NULL)
 		return TRUE;
+	g_return_val_if_fail (d->desk != NULL, FALSE);
 	tg_record_arrival_day (d, &from);
 	g_date_subtract_days (&from, 1);
-	if (!tg_store_load_desk (store, &from, &holidays, &rules, error))
-		return FALSE;
 	d->calendar = tg_config_new_calendar (d->config, error);
 	if (d->calendar == NULL)
 		return FALSE;
-	for (guint i = 0; i < holidays->len; i++) {
-		const TgHoliday *h = &g_array_index (holidays, TgHoliday, i);
+	for (guint i = 0; i < d->desk->holidays->len; i++) {
+		const TgHoliday *h =
+			&g_array_index (d->desk->holidays, TgHoliday, i);
 
-		tg_calendar_add_holiday (d->calendar, g_date_get_year (&h->date),
-					 g_date_get_month (&h->date),
-					 g_date_get_day (&h->date), h->name);
+		if (g_date_compare (&h->date, &from) >= 0)
+			tg_calendar_add_holiday (d->calendar,
+						 g_date_get_year (&h->date),
+						 g_date_get_month (&h->date),
+						 g_date_get_day (&h->date),
+						 h->name);
 	}
-	d->scope = scope_from (rules);
+	d->scope = scope_from (d->desk->rules);
 	return TRUE;
 }
 
@@ -313,7 +315,7 @@ notify_staff (Delivery *d, TgStore *store, gint64 ticket_id, TgReplyFacts *f,
 
 	if (rcpts[0] == NULL)
 		return TRUE;
-	if (!load_calendar (d, store, error))
+	if (!load_calendar (d, error))
 		return FALSE;
 	f->calendar = d->calendar;
 	f->kind = TG_REPLY_NOTIFY;
@@ -379,7 +381,7 @@ notice (Delivery *d, TgStore *store, gint64 ticket_id, const char *subject,
 	g_autoptr (TgReply) reply = NULL;
 	TgReplyFacts f;
 
-	if (!load_calendar (d, store, error))
+	if (!load_calendar (d, error))
 		return FALSE;
 	f = reply_facts (d, TG_REPLY_STAFF_NOTICE, subject);
 	f.to_address = d->sender;
@@ -397,16 +399,17 @@ notice (Delivery *d, TgStore *store, gint64 ticket_id, const char *subject,
  * arrived, else the fallback plan for customers without one (and for
  * unknown senders), whose hourly rate the answer quotes. */
 static gboolean
-choose_plan (Delivery *d, TgStore *store, GError **error)
+choose_plan (Delivery *d, GError **error)
 {
 	if (d->who.plan != NULL) {
 		d->plan = g_steal_pointer (&d->who.plan);
 		return TRUE;
 	}
-	d->plan = tg_store_get_plan (store, d->config->fallback_plan, error);
+	d->plan = tg_desk_find_plan (d->desk, d->config->fallback_plan);
 	if (d->plan == NULL)
-		g_prefix_error (error, "%s: [policy] fallback_plan: ",
-				d->config->path);
+		g_set_error (error, TG_STORE_ERROR, TG_STORE_ERROR_NOT_FOUND,
+			     "%s: [policy] fallback_plan: no plan called %s",
+			     d->config->path, d->config->fallback_plan);
 	return d->plan != NULL;
 }
 
@@ -459,7 +462,7 @@ open_ticket (Delivery *d, TgStore *store, GError **error)
 	gint64 id = 0;
 	TgNewTicket t;
 
-	if (!choose_plan (d, store, error) || !load_calendar (d, store, error))
+	if (!choose_plan (d, error) || !load_calendar (d, error))
 		return FALSE;
 	if (d->plan->email_support && d->plan->reaction_minutes > 0)
 		d->deadline = tg_calendar_deadline (d->calendar, d->received_at,
@@ -500,7 +503,7 @@ acknowledge_again (Delivery *d, TgStore *store, GError **error)
 	TgPlan plan;
 	TgReplyFacts f;
 
-	if (!load_calendar (d, store, error))
+	if (!load_calendar (d, error))
 		return FALSE;
 	f = ticket_facts (d, t, &plan, scope);
 	f.kind = t->billable ? TG_REPLY_ACK_PAID : TG_REPLY_ACK;
@@ -554,7 +557,7 @@ reject (Delivery *d, TgStore *store, GError **error)
 	if (d->sender == NULL || !may_answer (d))
 		return TRUE;
 	/* The answer quotes the fallback plan's rate for paid support. */
-	if (!choose_plan (d, store, error) || !load_calendar (d, store, error))
+	if (!choose_plan (d, error) || !load_calendar (d, error))
 		return FALSE;
 	f = reply_facts (d, TG_REPLY_REJECT_UNKNOWN, subject);
 	f.plan = d->plan;
@@ -634,7 +637,7 @@ relay (Delivery *d, TgStore *store, GError **error)
 
 	if (rcpts[0] == NULL)
 		return TRUE;
-	if (!load_calendar (d, store, error))
+	if (!load_calendar (d, error))
 		return FALSE;
 	f = reply_facts (d, TG_REPLY_NOTIFY, subject);
 	f.ticket_number = t->number;

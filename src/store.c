@@ -877,20 +877,23 @@ tg_store_pending_migrations (TgStore *store,
 
 /* ---- delivering: who wrote, which plan, which ticket --------------- */
 
-/* Who wrote, in two statements of single-table lookups: a fresh backend
- * pays for every relation and operator a statement names while it is
- * analysed and planned, and one statement joining them all costs more to
- * plan than the lookups it is made of. A contact's exact address wins
- * over a domain; among domains, the most specific ($2 lists them from the
- * full domain up). */
+/* Who wrote, in single-table lookups: a fresh backend pays for every
+ * relation and operator a statement names while it is analysed and
+ * planned, and one statement joining them all costs more to plan than
+ * the lookups it is made of. A contact's exact address wins over a
+ * domain; among domains, the most specific ($2 lists them from the full
+ * domain up). Staff and plans come from the desk snapshot. */
 static const char SQL_IDENTIFY[] =
-	"SELECT (SELECT name FROM staff WHERE address = $1 AND active),"
-	" EXISTS (SELECT 1 FROM staff WHERE address = $1 AND active),"
-	" (SELECT customer_id FROM contacts WHERE address = $1),"
+	"SELECT (SELECT customer_id FROM contacts WHERE address = $1),"
 	" (SELECT customer_id FROM customer_domains"
 	"   WHERE domain = ANY ($2::text[])"
 	"   ORDER BY array_position ($2::text[], domain) LIMIT 1),"
 	" EXISTS (SELECT 1 FROM messages WHERE dedup_key = $3)";
+/* Plans, holidays, scope rules and active staff in one table without
+ * indexes that triggers keep in step (schema/005-desk-snapshot.sql). */
+static const char SQL_DESK[] =
+	"SELECT kind, c1, c2, c3, c4, c5, c6, c7, c8 FROM desk_snapshot"
+	" ORDER BY kind, ord";
 
 #define PLAN_COLUMNS                                                     \
 	"name, rank, reaction_minutes, email_support, full_service,      \
@@ -900,9 +903,8 @@ static const char SQL_GET_PLAN[] =
 	"SELECT " PLAN_COLUMNS " FROM plans WHERE name = $1";
 static const char SQL_LIST_PLANS[] =
 	"SELECT " PLAN_COLUMNS " FROM plans ORDER BY rank, name";
-/* The customer's plan, in three statements without a join (one round
- * trip), for the reason given at SQL_IDENTIFY: the customer's name, the
- * plans of its subscriptions in force on $2, and every plan. */
+/* The customer's name and the plans of its subscriptions in force on
+ * $2, without a join, for the reason given at SQL_IDENTIFY. */
 static const char SQL_CUSTOMER_NAME[] =
 	"SELECT name FROM customers WHERE id = $1";
 static const char SQL_SUBSCRIBED_PLANS[] =
@@ -931,6 +933,107 @@ plan_from_row (const PGresult *res, int row, int col)
 	return plan;
 }
 
+static TgPlan *
+plan_copy (const TgPlan *plan)
+{
+	TgPlan *copy = g_new0 (TgPlan, 1);
+
+	*copy = *plan;
+	copy->name = g_strdup (plan->name);
+	copy->hourly_rate = g_strdup (plan->hourly_rate);
+	copy->currency = g_strdup (plan->currency);
+	copy->description = g_strdup (plan->description);
+	return copy;
+}
+
+/* A holiday from 2 columns (day, name) starting at @col. */
+static void
+holiday_from_row (const PGresult *res, int row, int col, TgHoliday *out)
+{
+	get_date (res, row, col, &out->date);
+	out->name = get_str (res, row, col + 1);
+}
+
+/* A scope rule from 5 columns starting at @col: topic, pattern, plans
+ * joined, whether plans is NULL, rule. */
+static TgScopeRuleRow *
+rule_from_row (const PGresult *res, int row, int col)
+{
+	TgScopeRuleRow *rule = g_new0 (TgScopeRuleRow, 1);
+
+	rule->topic = get_str (res, row, col);
+	rule->pattern = get_str (res, row, col + 1);
+	rule->plans = get_bool (res, row, col + 3) ? NULL
+						    : get_list (res, row, col + 2);
+	rule->rule = get_str (res, row, col + 4);
+	return rule;
+}
+
+static TgDesk *
+desk_new (void)
+{
+	TgDesk *desk = g_new0 (TgDesk, 1);
+
+	desk->plans = g_ptr_array_new_with_free_func (
+		(GDestroyNotify) tg_plan_free);
+	desk->holidays = g_array_new (FALSE, TRUE, sizeof (TgHoliday));
+	g_array_set_clear_func (desk->holidays,
+				(GDestroyNotify) tg_holiday_clear);
+	desk->rules = g_ptr_array_new_with_free_func (
+		(GDestroyNotify) tg_scope_rule_row_free);
+	desk->staff = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+					     g_free);
+	return desk;
+}
+
+/* The desk from the rows of SQL_DESK; a kind it does not know is left
+ * out, so that a later schema may add one. */
+static TgDesk *
+desk_from (const PGresult *res)
+{
+	TgDesk *desk = desk_new ();
+
+	for (int i = 0; i < PQntuples (res); i++) {
+		const char *kind = PQgetvalue (res, i, 0);
+		TgHoliday h = { 0 };
+
+		if (strcmp (kind, "plan") == 0) {
+			g_ptr_array_add (desk->plans, plan_from_row (res, i, 1));
+		} else if (strcmp (kind, "holiday") == 0) {
+			holiday_from_row (res, i, 1, &h);
+			g_array_append_val (desk->holidays, h);
+		} else if (strcmp (kind, "scope") == 0) {
+			g_ptr_array_add (desk->rules, rule_from_row (res, i, 1));
+		} else if (strcmp (kind, "staff") == 0) {
+			g_hash_table_insert (desk->staff, get_str (res, i, 1),
+					     get_str (res, i, 2));
+		}
+	}
+	return desk;
+}
+
+static const TgPlan *
+find_plan (const TgDesk *desk, const char *name)
+{
+	for (guint i = 0; i < desk->plans->len; i++) {
+		const TgPlan *plan = desk->plans->pdata[i];
+
+		if (strcmp (plan->name, name) == 0)
+			return plan;
+	}
+	return NULL;
+}
+
+TgPlan *
+tg_desk_find_plan (const TgDesk *desk, const char *name)
+{
+	const TgPlan *plan;
+
+	g_return_val_if_fail (desk != NULL && name != NULL, NULL);
+	plan = find_plan (desk, name);
+	return plan != NULL ? plan_copy (plan) : NULL;
+}
+
 /* "a.b.example.com" -> a.b.example.com, b.example.com, example.com:
  * a customer's domain covers its subdomains; bare top-level domains never
  * match. */
@@ -949,48 +1052,36 @@ candidate_domains (const char *address)
 	return (char **) g_ptr_array_free (list, FALSE);
 }
 
-/* The row of @plans named @name, or -1. */
-static int
-find_plan_row (const PGresult *plans, const char *name)
-{
-	for (int i = 0; i < PQntuples (plans); i++)
-		if (strcmp (PQgetvalue (plans, i, 0), name) == 0)
-			return i;
-	return -1;
-}
-
 /* Of the subscriptions in force (latest first), the best-ranked plan;
  * of equal ranks, the latest subscription. NULL when none. */
 static TgPlan *
-choose_plan (const PGresult *subscribed, const PGresult *plans)
+choose_plan (const PGresult *subscribed, const TgDesk *desk)
 {
-	int best = -1;
+	const TgPlan *best = NULL;
 
 	for (int i = 0; i < PQntuples (subscribed); i++) {
-		int row = find_plan_row (plans, PQgetvalue (subscribed, i, 0));
+		const TgPlan *plan =
+			find_plan (desk, PQgetvalue (subscribed, i, 0));
 
-		if (row >= 0 && (best < 0 || get_int (plans, row, 1) <
-						     get_int (plans, best, 1)))
-			best = row;
+		if (plan != NULL && (best == NULL || plan->rank < best->rank))
+			best = plan;
 	}
-	return best < 0 ? NULL : plan_from_row (plans, best, 0);
+	return best != NULL ? plan_copy (best) : NULL;
 }
 
 /* Completes @identity with the customer's name and plan on @day. A
  * customer deleted since the lookup leaves the sender unknown. */
 static gboolean
-customer_plan (TgStore *store, const GDate *day, TgIdentity *identity,
-	       GError **error)
+customer_plan (TgStore *store, const GDate *day, const TgDesk *desk,
+	       TgIdentity *identity, GError **error)
 {
 	g_auto (Params) id = { 0 };
 	g_auto (Params) p = { 0 };
 	g_autoptr (PGresult) name = NULL;
 	g_autoptr (PGresult) subscribed = NULL;
-	g_autoptr (PGresult) plans = NULL;
 	Step steps[] = {
 		{ SQL_CUSTOMER_NAME, &id, PGRES_TUPLES_OK, &name },
 		{ SQL_SUBSCRIBED_PLANS, &p, PGRES_TUPLES_OK, &subscribed },
-		{ SQL_LIST_PLANS, NULL, PGRES_TUPLES_OK, &plans },
 	};
 
 	params_init (&id);
@@ -1006,8 +1097,29 @@ customer_plan (TgStore *store, const GDate *day, TgIdentity *identity,
 		return TRUE;
 	}
 	identity->customer_name = get_str (name, 0, 0);
-	identity->plan = choose_plan (subscribed, plans);
+	identity->plan = choose_plan (subscribed, desk);
 	return TRUE;
+}
+
+/* Fills @identity from the row of SQL_IDENTIFY and the desk's staff. */
+static void
+identity_from (const PGresult *res, const TgDesk *desk, const char *address,
+	       TgIdentity *identity)
+{
+	gpointer name = NULL;
+
+	memset (identity, 0, sizeof *identity);
+	identity->is_staff = g_hash_table_lookup_extended (
+		desk->staff, address, NULL, &name);
+	identity->staff_name = g_strdup (name);
+	identity->is_duplicate = get_bool (res, 0, 2);
+	if (!PQgetisnull (res, 0, 0)) {
+		identity->customer_id = get_int (res, 0, 0);
+		identity->matched_by = TG_MATCH_ADDRESS;
+	} else if (!PQgetisnull (res, 0, 1)) {
+		identity->customer_id = get_int (res, 0, 1);
+		identity->matched_by = TG_MATCH_DOMAIN;
+	}
 }
 
 gboolean
@@ -1016,11 +1128,18 @@ tg_store_identify (TgStore *store,
 		   const GDate *day,
 		   const char *dedup_key,
 		   TgIdentity *identity_out,
+		   TgDesk **desk_out,
 		   GError **error)
 {
 	g_auto (GStrv) domains = NULL;
 	g_auto (Params) p = { 0 };
-	g_autoptr (PGresult) res = NULL;
+	g_autoptr (PGresult) who = NULL;
+	g_autoptr (PGresult) rows = NULL;
+	g_autoptr (TgDesk) desk = NULL;
+	Step steps[] = {
+		{ SQL_IDENTIFY, &p, PGRES_TUPLES_OK, &who },
+		{ SQL_DESK, NULL, PGRES_TUPLES_OK, &rows },
+	};
 
 	g_return_val_if_fail (store != NULL && address != NULL, FALSE);
 	g_return_val_if_fail (day != NULL && identity_out != NULL, FALSE);
@@ -1029,25 +1148,17 @@ tg_store_identify (TgStore *store,
 	params_add (&p, address);
 	params_add_array (&p, (const char *const *) domains, -1);
 	params_add (&p, dedup_key);
-	res = run_query (store, SQL_IDENTIFY, &p, error);
-	if (res == NULL)
+	if (!run_pipeline (store, steps, G_N_ELEMENTS (steps), error))
 		return FALSE;
-	memset (identity_out, 0, sizeof *identity_out);
-	identity_out->staff_name = get_str (res, 0, 0);
-	identity_out->is_staff = get_bool (res, 0, 1);
-	identity_out->is_duplicate = get_bool (res, 0, 4);
-	if (!PQgetisnull (res, 0, 2)) {
-		identity_out->customer_id = get_int (res, 0, 2);
-		identity_out->matched_by = TG_MATCH_ADDRESS;
-	} else if (!PQgetisnull (res, 0, 3)) {
-		identity_out->customer_id = get_int (res, 0, 3);
-		identity_out->matched_by = TG_MATCH_DOMAIN;
-	}
+	desk = desk_from (rows);
+	identity_from (who, desk, address, identity_out);
 	if (identity_out->customer_id != 0 &&
-	    !customer_plan (store, day, identity_out, error)) {
+	    !customer_plan (store, day, desk, identity_out, error)) {
 		tg_identity_clear (identity_out);
 		return FALSE;
 	}
+	if (desk_out != NULL)
+		*desk_out = g_steal_pointer (&desk);
 	return TRUE;
 }
 
@@ -1110,8 +1221,7 @@ holidays_from (const PGresult *res)
 	for (int i = 0; i < PQntuples (res); i++) {
 		TgHoliday h = { 0 };
 
-		get_date (res, i, 0, &h.date);
-		h.name = get_str (res, i, 1);
+		holiday_from_row (res, i, 0, &h);
 		g_array_append_val (days, h);
 	}
 	return days;
@@ -1128,51 +1238,6 @@ tg_store_list_holidays (TgStore *store, const GDate *from, GError **error)
 	params_add_date (&p, from);
 	res = run_query (store, SQL_LIST_HOLIDAYS, &p, error);
 	return res != NULL ? holidays_from (res) : NULL;
-}
-
-static const char SQL_LIST_SCOPE_RULES[] =
-	"SELECT topic, pattern, " JOINED ("plans") ", plans IS NULL, rule"
-	" FROM scope_rules ORDER BY id";
-
-static gpointer
-rule_row (const PGresult *res, int i)
-{
-	TgScopeRuleRow *row = g_new0 (TgScopeRuleRow, 1);
-
-	row->topic = get_str (res, i, 0);
-	row->pattern = get_str (res, i, 1);
-	row->plans = get_bool (res, i, 3) ? NULL : get_list (res, i, 2);
-	row->rule = get_str (res, i, 4);
-	return row;
-}
-
-static GPtrArray *
-rules_from (const PGresult *res)
-{
-	return rows_to_list (res, rule_row,
-			     (GDestroyNotify) tg_scope_rule_row_free);
-}
-
-gboolean
-tg_store_load_desk (TgStore *store, const GDate *from, GArray **holidays_out,
-		    GPtrArray **rules_out, GError **error)
-{
-	g_auto (Params) p = { 0 };
-	g_autoptr (PGresult) days = NULL;
-	g_autoptr (PGresult) rules = NULL;
-	Step steps[] = {
-		{ SQL_LIST_HOLIDAYS, &p, PGRES_TUPLES_OK, &days },
-		{ SQL_LIST_SCOPE_RULES, NULL, PGRES_TUPLES_OK, &rules },
-	};
-
-	g_return_val_if_fail (store != NULL, FALSE);
-	params_init (&p);
-	params_add_date (&p, from);
-	if (!run_pipeline (store, steps, G_N_ELEMENTS (steps), error))
-		return FALSE;
-	*holidays_out = holidays_from (days);
-	*rules_out = rules_from (rules);
-	return TRUE;
 }
 
 #define TICKET_COLUMNS                                                     \
@@ -2497,6 +2562,18 @@ tg_stored_message_free (TgStoredMessage *m)
 	g_free (m->delivery);
 	g_free (m->note);
 	g_free (m);
+}
+
+void
+tg_desk_free (TgDesk *desk)
+{
+	if (desk == NULL)
+		return;
+	g_ptr_array_unref (desk->plans);
+	g_array_unref (desk->holidays);
+	g_ptr_array_unref (desk->rules);
+	g_hash_table_unref (desk->staff);
+	g_free (desk);
 }
 
 void

@@ -178,6 +178,24 @@ typedef struct {
 	char *name;
 } TgHoliday;
 
+/*
+ * What every mail needs to know about the desk and only an admin changes,
+ * read with the sender's identity in one round trip from one table that
+ * triggers keep in step with the four it copies
+ * (schema/005-desk-snapshot.sql): a new backend then opens one relation
+ * for it instead of four.
+ */
+typedef struct {
+	GPtrArray *plans;   /* TgPlan, by rank, then name */
+	GArray *holidays;   /* TgHoliday, in date order */
+	GPtrArray *rules;   /* TgScopeRuleRow, in order */
+	GHashTable *staff;  /* active staff: address -> name (NULL: none) */
+} TgDesk;
+
+/* tg_desk_find_plan: (transfer full) (nullable): a copy of the plan
+ * called @name. */
+TgPlan *tg_desk_find_plan (const TgDesk *desk, const char *name);
+
 typedef struct {
 	gint64 id;
 	char *name;
@@ -289,12 +307,14 @@ GPtrArray *tg_store_pending_migrations (TgStore *store,
  * arrival): staff, a customer by exact address, else by domain or a
  * parent domain, the plan in force, and whether @dedup_key is stored.
  * Fills @identity_out, which tg_identity_clear() releases.
+ * @desk_out: (out) (transfer full) (optional): the desk as it was read
  */
 gboolean tg_store_identify (TgStore *store,
 			    const char *address,
 			    const GDate *day,
 			    const char *dedup_key,
 			    TgIdentity *identity_out,
+			    TgDesk **desk_out,
 			    GError **error);
 
 /* tg_identity_clear: releases what @identity holds and zeroes it. */
@@ -314,17 +334,6 @@ GArray *tg_store_list_holidays (TgStore *store,
 				const GDate *from,
 				GError **error);
 
-/*
- * tg_store_load_desk: what a new ticket needs besides the mail: the
- * holidays from @from on and the scope rules, in one round trip.
- * @holidays_out: (transfer full): as tg_store_list_holidays() returns them
- * @rules_out: (transfer full): TgScopeRuleRow rows
- */
-gboolean tg_store_load_desk (TgStore *store,
-			     const GDate *from,
-			     GArray **holidays_out,
-			     GPtrArray **rules_out,
-			     GError **error);
 
 /*
  * tg_store_find_ticket_by_message_ids: (transfer full) (nullable): the
@@ -602,9 +611,11 @@ void tg_scope_rule_row_free (TgScopeRuleRow *row);
 void tg_customer_free (TgCustomer *customer);
 void tg_staff_free (TgStaff *staff);
 void tg_holiday_clear (TgHoliday *holiday);
+void tg_desk_free (TgDesk *desk);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgPlan, tg_plan_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgTicket, tg_ticket_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgOutboxItem, tg_outbox_item_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgDesk, tg_desk_free)
 
 /* tg_message_kind_to_string: (transfer none): the kind's name in the
  * database ("customer", "ack", ...). */

@@ -175,7 +175,7 @@ test_identify (Fixture *f, gconstpointer data)
 		set_date (&day, row->y, row->m, row->d);
 		g_test_message ("row %s", row->label);
 		g_assert_true (tg_store_identify (f->store, row->address, &day,
-						  "nokey", &who, &error));
+						  "nokey", &who, NULL, &error));
 		g_assert_no_error (error);
 		g_assert_cmpint (who.is_staff, ==, row->staff);
 		g_assert_cmpint (who.customer_id, ==, row->customer);
@@ -218,6 +218,177 @@ test_plans (Fixture *f, gconstpointer data)
 	all = tg_store_list_plans (f->store, &error);
 	g_assert_cmpuint (all->len, ==, 6);
 	g_assert_cmpstr (((TgPlan *) all->pdata[0])->name, ==, "PLATINUM");
+}
+
+/* ---- the desk snapshot --------------------------------------------- */
+
+/* The desk as tg_store_identify() reads it. */
+static TgDesk *
+read_desk (Fixture *f)
+{
+	g_autoptr (GError) error = NULL;
+	TgIdentity who = { 0 };
+	TgDesk *desk = NULL;
+	GDate day;
+
+	set_date (&day, 2026, 3, 1);
+	g_assert_true (tg_store_identify (f->store, "alice@desk.example", &day,
+					  "nokey", &who, &desk, &error));
+	g_assert_no_error (error);
+	g_assert_nonnull (desk);
+	tg_identity_clear (&who);
+	return desk;
+}
+
+static void
+assert_holiday (const TgDesk *desk, guint i, int y, int m, int d,
+		const char *name)
+{
+	const TgHoliday *h;
+
+	g_assert_cmpuint (i, <, desk->holidays->len);
+	h = &g_array_index (desk->holidays, TgHoliday, i);
+	g_assert_cmpint (g_date_get_year (&h->date), ==, y);
+	g_assert_cmpint (g_date_get_month (&h->date), ==, m);
+	g_assert_cmpint (g_date_get_day (&h->date), ==, d);
+	g_assert_cmpstr (h->name, ==, name);
+}
+
+/* Every plan of the copy equals the plans table's, field by field. */
+static void
+assert_plans_copied (Fixture *f, const TgDesk *desk)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (GPtrArray) table = tg_store_list_plans (f->store, &error);
+
+	g_assert_no_error (error);
+	g_assert_cmpuint (desk->plans->len, ==, table->len);
+	for (guint i = 0; i < table->len; i++) {
+		const TgPlan *want = table->pdata[i];
+		const TgPlan *got = desk->plans->pdata[i];
+
+		g_assert_cmpstr (got->name, ==, want->name);
+		g_assert_cmpint (got->rank, ==, want->rank);
+		g_assert_cmpint (got->reaction_minutes, ==,
+				 want->reaction_minutes);
+		g_assert_cmpint (got->email_support, ==, want->email_support);
+		g_assert_cmpint (got->full_service, ==, want->full_service);
+		g_assert_cmpstr (got->hourly_rate, ==, want->hourly_rate);
+		g_assert_cmpstr (got->currency, ==, want->currency);
+		g_assert_cmpstr (got->description, ==, want->description);
+	}
+}
+
+static void
+assert_rule (const TgDesk *desk, guint i, const char *topic,
+	     const char *pattern, const char *plans, const char *rule)
+{
+	const TgScopeRuleRow *r;
+	g_autofree char *joined = NULL;
+
+	g_assert_cmpuint (i, <, desk->rules->len);
+	r = desk->rules->pdata[i];
+	g_assert_cmpstr (r->topic, ==, topic);
+	g_assert_cmpstr (r->pattern, ==, pattern);
+	g_assert_cmpstr (r->rule, ==, rule);
+	joined = r->plans ? g_strjoinv (",", r->plans) : NULL;
+	g_assert_cmpstr (joined, ==, plans);
+}
+
+static void
+test_desk (Fixture *f, gconstpointer data)
+{
+	g_autoptr (TgDesk) desk = NULL;
+	g_autoptr (TgDesk) later = NULL;
+	g_autoptr (TgPlan) gold = NULL;
+
+	seed (f);
+	exec_sql (f, "TRUNCATE scope_rules;"
+		     "INSERT INTO holidays VALUES ('2026-12-25', 'Christmas'),"
+		     " ('2026-01-01', 'New Year');"
+		     "INSERT INTO scope_rules (topic, pattern, plans, rule) VALUES"
+		     " ('SAP', 'sap\\s+r/3', NULL, 'never'),"
+		     " ('Lync', 'lync', '{GOLD,SILVER}', 'not on GOLD'),"
+		     " ('none', 'x', '{}', 'no plan');");
+	desk = read_desk (f);
+	assert_plans_copied (f, desk);
+	g_assert_cmpstr (((TgPlan *) desk->plans->pdata[0])->name, ==,
+			 "PLATINUM");
+	g_assert_cmpuint (desk->holidays->len, ==, 2);
+	assert_holiday (desk, 0, 2026, 1, 1, "New Year");
+	assert_holiday (desk, 1, 2026, 12, 25, "Christmas");
+	g_assert_cmpuint (desk->rules->len, ==, 3);
+	assert_rule (desk, 0, "SAP", "sap\\s+r/3", NULL, "never");
+	assert_rule (desk, 1, "Lync", "lync", "GOLD,SILVER", "not on GOLD");
+	assert_rule (desk, 2, "none", "x", "", "no plan");
+	g_assert_cmpuint (g_hash_table_size (desk->staff), ==, 1);
+	g_assert_cmpstr (g_hash_table_lookup (desk->staff, "alice@desk.example"),
+			 ==, "Alice");
+	gold = tg_desk_find_plan (desk, "GOLD");
+	g_assert_cmpint (gold->reaction_minutes, ==, 180);
+	g_assert_null (tg_desk_find_plan (desk, "DIAMOND"));
+
+	/* Every change to the four tables reaches the copy. */
+	exec_sql (f, "UPDATE staff SET active = NOT active;"
+		     "DELETE FROM holidays WHERE name = 'New Year';"
+		     "UPDATE plans SET reaction_minutes = 120, hourly_rate = 75.5"
+		     " WHERE name = 'GOLD';"
+		     "DELETE FROM scope_rules WHERE topic <> 'Lync';");
+	later = read_desk (f);
+	assert_plans_copied (f, later);
+	g_clear_pointer (&gold, tg_plan_free);
+	gold = tg_desk_find_plan (later, "GOLD");
+	g_assert_cmpint (gold->reaction_minutes, ==, 120);
+	g_assert_cmpstr (gold->hourly_rate, ==, "75.50");
+	g_assert_cmpuint (later->holidays->len, ==, 1);
+	assert_holiday (later, 0, 2026, 12, 25, "Christmas");
+	g_assert_cmpuint (later->rules->len, ==, 1);
+	assert_rule (later, 0, "Lync", "lync", "GOLD,SILVER", "not on GOLD");
+	g_assert_false (g_hash_table_contains (later->staff,
+					       "alice@desk.example"));
+	g_assert_true (g_hash_table_contains (later->staff,
+					      "gone@desk.example"));
+}
+
+/* Two transactions changing the desk at once: the second waits for the
+ * first and its copy holds both changes, once each. */
+static void
+test_desk_concurrent (Fixture *f, gconstpointer data)
+{
+	PGconn *a = PQconnectdb (f->conninfo);
+	PGconn *b = PQconnectdb (f->conninfo);
+	g_autofree char *pid = g_strdup_printf ("%d", PQbackendPID (b));
+	g_autofree char *count = NULL;
+	g_autofree char *wait = NULL;
+	PGresult *res;
+
+	PQclear (PQexec (a, "BEGIN"));
+	PQclear (PQexec (a, "INSERT INTO holidays VALUES ('2026-05-01', 'May')"));
+	g_assert_true (PQsendQuery (
+		b, "INSERT INTO holidays VALUES ('2026-10-03', 'Unity')"));
+	for (int i = 0; i < 500; i++) {
+		g_autofree char *sql = g_strdup_printf (
+			"SELECT wait_event_type FROM pg_stat_activity"
+			" WHERE pid = %s",
+			pid);
+
+		g_free (wait);
+		wait = query (f, sql);
+		if (strcmp (wait, "Lock") == 0)
+			break;
+		g_usleep (10000);
+	}
+	g_assert_cmpstr (wait, ==, "Lock");
+	PQclear (PQexec (a, "COMMIT"));
+	while ((res = PQgetResult (b)) != NULL) {
+		g_assert_cmpint (PQresultStatus (res), ==, PGRES_COMMAND_OK);
+		PQclear (res);
+	}
+	count = query (f, "SELECT string_agg(c1, ',' ORDER BY c1)"
+			  " FROM desk_snapshot WHERE kind = 'holiday'");
+	g_assert_cmpstr (count, ==, "2026-05-01,2026-10-03");
+	PQfinish (a);
+	PQfinish (b);
 }
 
 /* ---- delivering ---------------------------------------------------- */
@@ -361,7 +532,7 @@ test_duplicate (Fixture *f, gconstpointer data)
 	set_date (&day, 2026, 3, 1);
 	g_clear_error (&error);
 	g_assert_true (tg_store_identify (f->store, "jane@acme.example", &day,
-					  "same", &who, &error));
+					  "same", &who, NULL, &error));
 	g_assert_true (who.is_duplicate);
 	tg_identity_clear (&who);
 }
@@ -726,6 +897,8 @@ main (int argc, char **argv)
 	g_test_add_func ("/store/connect/errors", test_connect_errors);
 	ADD ("identify/table", test_identify);
 	ADD ("plans/get-and-list", test_plans);
+	ADD ("desk/follows-its-tables", test_desk);
+	ADD ("desk/concurrent-changes", test_desk_concurrent);
 	ADD ("deliver/roundtrip", test_delivery);
 	ADD ("deliver/duplicate", test_duplicate);
 	ADD ("deliver/copy-raw", test_copy_raw);
