@@ -95,7 +95,11 @@ load_calendar (Delivery *d, GError **error)
 
 	if (d->calendar != NULL)
 		return TRUE;
-	g_return_val_if_fail (d->desk != NULL, FALSE);
+	if (d->desk == NULL) {
+		g_set_error (error, TG_STORE_ERROR, TG_STORE_ERROR_FAILED,
+			     "the desk was not read before the calendar");
+		return FALSE;
+	}
 	tg_record_arrival_day (d, &from);
 	g_date_subtract_days (&from, 1);
 	d->calendar = tg_config_new_calendar (d->config, error);
