@@ -7,9 +7,10 @@
 -- millisecond of the server's CPU less than the four (doc/PERFORMANCE.md).
 --
 -- Statement triggers on the four tables rewrite the copy in the same
--- transaction, so it never disagrees with them once committed. Loading
--- data with triggers disabled (pg_restore --disable-triggers) needs a
--- "SELECT desk_snapshot_refresh()" afterwards.
+-- transaction, so it never disagrees with them once committed. Data
+-- loaded with triggers disabled (pg_restore --disable-triggers) leaves
+-- it behind: "ticketgate check-config" says so and "ticketgate db
+-- migrate" rewrites it.
 --
 -- Row layout by kind, in the order of ord (text as the columns print):
 --   plan     c1 name, c2 rank, c3 reaction_minutes, c4 email_support
@@ -26,6 +27,35 @@ CREATE TABLE desk_snapshot (
     c1 text, c2 text, c3 text, c4 text, c5 text, c6 text, c7 text, c8 text
 );
 
+-- The rows the copy should hold, from the four tables.
+CREATE FUNCTION desk_snapshot_rows ()
+RETURNS SETOF desk_snapshot LANGUAGE sql STABLE AS $$
+    SELECT 'plan', (row_number() OVER (ORDER BY rank, name))::integer,
+           name, rank::text, reaction_minutes::text,
+           CASE WHEN email_support THEN 't' ELSE 'f' END,
+           CASE WHEN full_service THEN 't' ELSE 'f' END,
+           hourly_rate::text, currency, description
+    FROM plans
+    UNION ALL
+    SELECT 'holiday', (row_number() OVER (ORDER BY day))::integer,
+           to_char(day, 'YYYY-MM-DD'), name, NULL, NULL, NULL, NULL, NULL,
+           NULL
+    FROM holidays
+    UNION ALL
+    SELECT 'scope', (row_number() OVER (ORDER BY id))::integer, topic,
+           pattern, array_to_string(plans, E'\x1f'),
+           CASE WHEN plans IS NULL THEN 't' ELSE 'f' END, rule, NULL, NULL,
+           NULL
+    FROM scope_rules
+    UNION ALL
+    SELECT 'staff', (row_number() OVER (ORDER BY address))::integer,
+           address, name, NULL, NULL, NULL, NULL, NULL, NULL
+    FROM staff WHERE active
+$$;
+
+-- Rewrites the copy. "ticketgate db migrate" runs it when the copy is
+-- out of step (after a restore with triggers disabled, say), and
+-- "ticketgate check-config" says when it is.
 CREATE FUNCTION desk_snapshot_refresh () RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -33,25 +63,7 @@ BEGIN
     -- writer before committed. Readers are never blocked.
     LOCK TABLE desk_snapshot IN SHARE ROW EXCLUSIVE MODE;
     DELETE FROM desk_snapshot;
-    INSERT INTO desk_snapshot
-        SELECT 'plan', row_number() OVER (ORDER BY rank, name), name,
-               rank::text, reaction_minutes::text,
-               CASE WHEN email_support THEN 't' ELSE 'f' END,
-               CASE WHEN full_service THEN 't' ELSE 'f' END,
-               hourly_rate::text, currency, description
-        FROM plans;
-    INSERT INTO desk_snapshot (kind, ord, c1, c2)
-        SELECT 'holiday', row_number() OVER (ORDER BY day),
-               to_char(day, 'YYYY-MM-DD'), name
-        FROM holidays;
-    INSERT INTO desk_snapshot (kind, ord, c1, c2, c3, c4, c5)
-        SELECT 'scope', row_number() OVER (ORDER BY id), topic, pattern,
-               array_to_string(plans, E'\x1f'),
-               CASE WHEN plans IS NULL THEN 't' ELSE 'f' END, rule
-        FROM scope_rules;
-    INSERT INTO desk_snapshot (kind, ord, c1, c2)
-        SELECT 'staff', row_number() OVER (ORDER BY address), address, name
-        FROM staff WHERE active;
+    INSERT INTO desk_snapshot SELECT * FROM desk_snapshot_rows();
 END
 $$;
 

@@ -947,6 +947,24 @@ cmd_queue (Admin *a, int argc, char **argv)
 
 /* ---- database and configuration ------------------------------------ */
 
+/* Rewrites the desk snapshot when it is out of step with its tables
+ * (data loaded with triggers disabled), and says so. */
+static int
+refresh_desk (Admin *a)
+{
+	g_autoptr (GError) error = NULL;
+	gboolean in_step = FALSE;
+
+	if (!tg_store_desk_in_step (a->store, &in_step, &error) ||
+	    (!in_step && !tg_store_refresh_desk (a->store, &error))) {
+		g_prefix_error (&error, "desk snapshot: ");
+		return store_failure (error);
+	}
+	if (!in_step)
+		printf ("refreshed the desk snapshot\n");
+	return EX_OK;
+}
+
 static int
 cmd_db_migrate (Admin *a, int argc, char **argv)
 {
@@ -974,7 +992,7 @@ cmd_db_migrate (Admin *a, int argc, char **argv)
 		printf ("applied %s\n", (char *) applied->pdata[i]);
 	if (applied->len == 0)
 		printf ("schema is up to date\n");
-	return EX_OK;
+	return refresh_desk (a);
 }
 
 /* Each check prints one line; returns whether it passed. */
@@ -996,6 +1014,7 @@ check_database (Admin *a, const char *schema)
 	g_autoptr (GPtrArray) pending = NULL;
 	g_autoptr (TgPlan) plan = NULL;
 	g_autofree char *what = NULL;
+	gboolean in_step = FALSE;
 
 	a->store = tg_store_connect (a->config->conninfo, "ticketgate-admin",
 				     a->config->connect_timeout,
@@ -1009,6 +1028,12 @@ check_database (Admin *a, const char *schema)
 			     pending->len);
 	if (!check_line (pending != NULL && pending->len == 0, "schema",
 			 error))
+		return FALSE;
+	if (tg_store_desk_in_step (a->store, &in_step, &error) && !in_step)
+		g_set_error (&error, TG_STORE_ERROR, TG_STORE_ERROR_INVALID,
+			     "out of step with the plans, holidays, scope rules"
+			     " or staff, run \"ticketgate db migrate\"");
+	if (!check_line (in_step, "desk snapshot", error))
 		return FALSE;
 	what = g_strdup_printf ("fallback plan %s", a->config->fallback_plan);
 	plan = tg_store_get_plan (a->store, a->config->fallback_plan, &error);

@@ -877,6 +877,38 @@ tg_store_pending_migrations (TgStore *store,
 
 /* ---- delivering: who wrote, which plan, which ticket --------------- */
 
+/* ---- the desk snapshot ------------------------------------------------ */
+
+static const char SQL_DESK_IN_STEP[] =
+	"SELECT NOT EXISTS ((TABLE desk_snapshot"
+	"  EXCEPT ALL SELECT * FROM desk_snapshot_rows ())"
+	" UNION ALL (SELECT * FROM desk_snapshot_rows ()"
+	"  EXCEPT ALL TABLE desk_snapshot))";
+static const char SQL_REFRESH_DESK[] = "SELECT desk_snapshot_refresh ()";
+
+gboolean
+tg_store_desk_in_step (TgStore *store, gboolean *in_step_out, GError **error)
+{
+	g_autoptr (PGresult) res = NULL;
+
+	g_return_val_if_fail (store != NULL && in_step_out != NULL, FALSE);
+	res = run_query (store, SQL_DESK_IN_STEP, NULL, error);
+	if (res == NULL)
+		return FALSE;
+	*in_step_out = get_bool (res, 0, 0);
+	return TRUE;
+}
+
+gboolean
+tg_store_refresh_desk (TgStore *store, GError **error)
+{
+	g_autoptr (PGresult) res = NULL;
+
+	g_return_val_if_fail (store != NULL, FALSE);
+	res = run_query (store, SQL_REFRESH_DESK, NULL, error);
+	return res != NULL;
+}
+
 /* Who wrote, in single-table lookups: a fresh backend pays for every
  * relation and operator a statement names while it is analysed and
  * planned, and one statement joining them all costs more to plan than

@@ -300,6 +300,17 @@ GPtrArray *tg_store_pending_migrations (TgStore *store,
 					const char *schema_dir,
 					GError **error);
 
+/*
+ * tg_store_desk_in_step: whether desk_snapshot holds exactly what the
+ * plans, holidays, scope rules and staff say (*in_step_out).
+ */
+gboolean tg_store_desk_in_step (TgStore *store,
+				gboolean *in_step_out,
+				GError **error);
+
+/* tg_store_refresh_desk: rewrites desk_snapshot from its four tables. */
+gboolean tg_store_refresh_desk (TgStore *store, GError **error);
+
 /* Delivering mail. */
 
 /*

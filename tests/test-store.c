@@ -350,6 +350,31 @@ test_desk (Fixture *f, gconstpointer data)
 					      "gone@desk.example"));
 }
 
+/* A change that bypassed the triggers is seen, and a refresh mends it. */
+static void
+test_desk_in_step (Fixture *f, gconstpointer data)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (TgDesk) desk = NULL;
+	gboolean in_step = FALSE;
+
+	seed (f);
+	g_assert_true (tg_store_desk_in_step (f->store, &in_step, &error));
+	g_assert_no_error (error);
+	g_assert_true (in_step);
+	exec_sql (f, "ALTER TABLE plans DISABLE TRIGGER desk_snapshot;"
+		     "UPDATE plans SET description = 'changed' WHERE name = 'GOLD';"
+		     "ALTER TABLE plans ENABLE TRIGGER desk_snapshot;");
+	g_assert_true (tg_store_desk_in_step (f->store, &in_step, &error));
+	g_assert_false (in_step);
+	g_assert_true (tg_store_refresh_desk (f->store, &error));
+	g_assert_no_error (error);
+	g_assert_true (tg_store_desk_in_step (f->store, &in_step, &error));
+	g_assert_true (in_step);
+	desk = read_desk (f);
+	assert_plans_copied (f, desk);
+}
+
 /* Two transactions changing the desk at once: the second waits for the
  * first and its copy holds both changes, once each. */
 static void
@@ -899,6 +924,7 @@ main (int argc, char **argv)
 	ADD ("plans/get-and-list", test_plans);
 	ADD ("desk/follows-its-tables", test_desk);
 	ADD ("desk/concurrent-changes", test_desk_concurrent);
+	ADD ("desk/in-step-and-refresh", test_desk_in_step);
 	ADD ("deliver/roundtrip", test_delivery);
 	ADD ("deliver/duplicate", test_duplicate);
 	ADD ("deliver/copy-raw", test_copy_raw);

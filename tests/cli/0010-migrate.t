@@ -5,7 +5,7 @@
 . "$TG_TOP_SRCDIR/tests/lib/common.sh"
 tg_setup
 
-tap_plan 8
+tap_plan 13
 
 got=$(sql "SELECT string_agg(name, ' ' ORDER BY name) FROM schema_migrations")
 want=$(cd "$TG_TOP_SRCDIR/schema" && ls [0-9]*.sql | sort | tr '\n' ' ' | sed 's/ $//')
@@ -17,6 +17,23 @@ is "$out" "schema is up to date" "a second run applies nothing"
 got=$(sql "SELECT string_agg(name || ':' || rank || ':' || coalesce(reaction_minutes::text, '-') || ':' || email_support || ':' || coalesce(hourly_rate::text, '-'), ' ' ORDER BY rank, name) FROM plans")
 is "$got" "PLATINUM:1:60:true:- GOLD:2:180:true:- SILVER:3:360:true:- BRONZE:4:720:true:- FREE:100:-:false:50.00 NONE:100:-:false:50.00" \
 	"the default plans are rows: reaction times, e-mail support, rates"
+
+# Data loaded with triggers disabled leaves the desk snapshot behind:
+# check-config says so, and db migrate rewrites it.
+sql "ALTER TABLE holidays DISABLE TRIGGER desk_snapshot;
+     INSERT INTO holidays VALUES ('2026-12-24', 'Christmas Eve');
+     ALTER TABLE holidays ENABLE TRIGGER desk_snapshot;"
+out=$(tg check-config --schema "$TG_TOP_SRCDIR/schema" 2>&1) && rc=0 || rc=$?
+is "$rc" "78" "check-config fails when the desk snapshot is out of step"
+like "$out" 'FAILED +desk snapshot: out of step with .*run "ticketgate db migrate"' \
+	"... and says what to run"
+out=$(tg db migrate --schema "$TG_TOP_SRCDIR/schema")
+is "$out" "schema is up to date
+refreshed the desk snapshot" "db migrate rewrites the snapshot"
+got=$(sql "SELECT c2 FROM desk_snapshot WHERE kind = 'holiday' AND c1 = '2026-12-24'")
+is "$got" "Christmas Eve" "... which then holds the holiday"
+tg check-config --schema "$TG_TOP_SRCDIR/schema" >/dev/null 2>&1 && rc=0 || rc=$?
+is "$rc" "0" "... and check-config passes again"
 
 # A new schema file is picked up; files apply in numeric order.
 mkdir "$TEST_DIR/schema"
