@@ -245,30 +245,25 @@ find_ticket (Delivery *d, TgStore *store, GError **error)
 
 /*
  * A staff member's command block, checked before anything is written:
- * an invalid line, or #assign to someone who is not active staff, refuses
- * the whole mail (d->refusal) so that nothing half-done happens.
+ * an invalid line, or #assign to someone who is not active staff (the
+ * desk lists them), refuses the whole mail (d->refusal) so that nothing
+ * half-done happens.
  */
-static gboolean
-read_commands (Delivery *d, TgStore *store, GError **error)
+static void
+read_commands (Delivery *d)
 {
 	g_autoptr (GError) bad = NULL;
-	gboolean is_staff = FALSE;
 
 	d->commands = tg_commands_parse (d->msg->body_text, &bad);
 	if (d->commands == NULL) {
 		d->refusal = g_strdup (bad->message);
-		return TRUE;
+		return;
 	}
-	if (d->commands->assign == NULL)
-		return TRUE;
-	if (!tg_store_is_active_staff (store, d->commands->assign, &is_staff,
-				       error))
-		return FALSE;
-	if (!is_staff)
+	if (d->commands->assign != NULL &&
+	    !g_hash_table_contains (d->desk->staff, d->commands->assign))
 		d->refusal = g_strdup_printf ("\"#assign %s\": not an active "
 					      "staff member",
 					      d->commands->assign);
-	return TRUE;
 }
 
 /* Whether a follow-up to @t is so late that it starts a new ticket. */
@@ -343,9 +338,8 @@ lookup (Delivery *d, TgStore *store, GError **error)
 					  d->config->support_address);
 	if (!d->who.is_duplicate && !find_ticket (d, store, error))
 		return FALSE;
-	if (d->who.is_staff && d->machine == TG_MACHINE_NONE &&
-	    !read_commands (d, store, error))
-		return FALSE;
+	if (d->who.is_staff && d->machine == TG_MACHINE_NONE)
+		read_commands (d);
 	d->action = decide (d);
 	return TRUE;
 }

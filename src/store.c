@@ -1505,8 +1505,6 @@ static const char SQL_SET_PRIORITY[] =
 	"UPDATE tickets SET priority = $2, updated_at = now() WHERE id = $1";
 static const char SQL_SET_ASSIGNEE[] =
 	"UPDATE tickets SET assignee = $2, updated_at = now() WHERE id = $1";
-static const char SQL_IS_STAFF[] =
-	"SELECT EXISTS (SELECT 1 FROM staff WHERE address = $1 AND active)";
 
 gboolean
 tg_store_record_first_response (TgStore *store, gint64 ticket_id,
@@ -1545,23 +1543,6 @@ tg_store_set_ticket_assignee (TgStore *store, gint64 ticket_id,
 	params_add_int (&p, ticket_id);
 	params_add (&p, assignee);
 	return run_command (store, SQL_SET_ASSIGNEE, &p, error);
-}
-
-gboolean
-tg_store_is_active_staff (TgStore *store, const char *address,
-			  gboolean *is_staff_out, GError **error)
-{
-	g_auto (Params) p = { 0 };
-	g_autoptr (PGresult) res = NULL;
-
-	g_return_val_if_fail (store != NULL && address != NULL, FALSE);
-	params_init (&p);
-	params_add (&p, address);
-	res = run_query (store, SQL_IS_STAFF, &p, error);
-	if (res == NULL)
-		return FALSE;
-	*is_staff_out = get_bool (res, 0, 0);
-	return TRUE;
 }
 
 static const char SQL_ADD_CC[] =

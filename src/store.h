@@ -400,12 +400,6 @@ gboolean tg_store_set_ticket_assignee (TgStore *store,
 				       const char *assignee,
 				       GError **error);
 
-/* tg_store_is_active_staff: whether @address is an active staff member. */
-gboolean tg_store_is_active_staff (TgStore *store,
-				   const char *address,
-				   gboolean *is_staff_out,
-				   GError **error);
-
 /*
  * tg_store_lock_ticket: locks the ticket row for the transaction, first,
  * so that concurrent deliveries to one ticket queue up instead of
