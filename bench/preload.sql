@@ -29,7 +29,7 @@ CREATE TEMP TABLE bench_indexes ON COMMIT DROP AS
 SELECT i.schemaname, i.indexname, i.indexdef
   FROM pg_indexes i
  WHERE i.schemaname = 'public'
-   AND i.tablename IN ('tickets', 'messages', 'message_raw', 'outbox', 'ticket_cc')
+   AND i.tablename IN ('tickets', 'messages', 'outbox', 'ticket_cc')
    AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname);
 
 DO $$
@@ -80,36 +80,39 @@ SELECT nextval('ticket_number_seq'),
  CROSS JOIN LATERAL (SELECT now() - interval '3 years'
                             + (interval '3 years' / :tickets) * g AS at) t;
 
--- k = 1, 3, 5...: the customer's mail; k = 2, 4...: ours.
+-- k = 1, 3, 5...: the customer's mail; k = 2, 4...: ours. The raw bytes
+-- are a small mail made of the other columns.
 INSERT INTO messages (ticket_id, direction, kind, message_id, dedup_key,
                       envelope_sender, envelope_recipient, sender, recipients,
-                      subject, body_text, priority, size, received_at, created_at)
+                      subject, body_text, priority, size, received_at, created_at,
+                      raw)
+SELECT m.*,
+       convert_to('From: ' || m.sender || E'\nTo: ' || array_to_string(m.recipients, ', ')
+                  || E'\nSubject: ' || m.subject || E'\nMessage-ID: <' || m.message_id
+                  || E'>\n\n' || m.body_text || E'\n', 'UTF8')
+  FROM (
 SELECT t.id,
        CASE WHEN k % 2 = 1 THEN 'in' ELSE 'out' END,
        CASE WHEN k % 2 = 1 THEN 'customer' ELSE 'ack' END,
        CASE WHEN k % 2 = 1
             THEN md5(t.id || '.' || k) || '.' || k || '@mail.' || split_part(t.requester, '@', 2)
-            ELSE 'ticketgate.' || md5('ack' || t.id || '.' || k) || '@desk.example' END,
+            ELSE 'ticketgate.' || md5('ack' || t.id || '.' || k) || '@desk.example' END
+           AS message_id,
        CASE WHEN k % 2 = 1
             THEN encode(sha256(convert_to('preload:' || t.id || ':' || k, 'UTF8')), 'hex') END,
        CASE WHEN k % 2 = 1 THEN t.requester ELSE 'support@desk.example' END,
        CASE WHEN k % 2 = 1 THEN 'support@desk.example' ELSE t.requester END,
-       CASE WHEN k % 2 = 1 THEN t.requester ELSE 'support@desk.example' END,
+       CASE WHEN k % 2 = 1 THEN t.requester ELSE 'support@desk.example' END AS sender,
        CASE WHEN k % 2 = 1 THEN '{support@desk.example}'::text[]
-            ELSE ARRAY[t.requester] END,
-       CASE WHEN k = 1 THEN t.subject ELSE 'Re: ' || t.subject END,
+            ELSE ARRAY[t.requester] END AS recipients,
+       CASE WHEN k = 1 THEN t.subject ELSE 'Re: ' || t.subject END AS subject,
        'Hello support, since the update our call queue stops answering after a'
-           || ' few minutes. Could you please have a look? (message ' || k || ')',
+           || ' few minutes. Could you please have a look? (message ' || k || ')'
+           AS body_text,
        t.priority, 1800 + (t.id % 5000), t.received_at + (k - 1) * interval '1 hour',
        t.received_at + (k - 1) * interval '1 hour'
   FROM tickets t CROSS JOIN generate_series(1, :per_ticket) AS k
- ORDER BY t.id, k;
-
-INSERT INTO message_raw (message_id, raw)
-SELECT m.id, convert_to('From: ' || m.sender || E'\nTo: ' || array_to_string(m.recipients, ', ')
-                        || E'\nSubject: ' || m.subject || E'\nMessage-ID: <' || m.message_id
-                        || E'>\n\n' || m.body_text || E'\n', 'UTF8')
-  FROM messages m;
+ ORDER BY t.id, k) AS m;
 
 INSERT INTO outbox (message_id, envelope_from, recipients, attempts,
                     next_attempt_at, claimed_until, sent_at, created_at)

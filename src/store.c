@@ -1598,31 +1598,37 @@ tg_message_kind_to_string (TgMessageKind kind)
 	return names[kind];
 }
 
-/* $15 carries the raw bytes when they are in memory; a mail spooled to a
- * file is streamed afterwards with COPY. */
-#define ADD_INCOMING                                                       \
-	"WITH m AS (INSERT INTO messages (ticket_id, direction, kind,"     \
-	"  message_id, dedup_key, envelope_sender, envelope_recipient,"    \
-	"  sender, recipients, subject, body_text, priority, size,"        \
-	"  received_at, note)"                                             \
-	"  VALUES ($1, 'in', $2, $3, $4, $5, $6, $7, $8::text[], $9, $10," \
-	"  $11, $12, $13, $15) RETURNING id),"                             \
-	" r AS (INSERT INTO message_raw (message_id, raw)"                 \
-	"  SELECT id, $14 FROM m WHERE $14::bytea IS NOT NULL)"
+/* An incoming message's columns in the order of its parameters $1 to
+ * $15; its raw bytes follow as $16. */
+#define INCOMING_COLUMNS                                                 \
+	"ticket_id, direction, kind, message_id, dedup_key,"             \
+	" envelope_sender, envelope_recipient, sender, recipients,"      \
+	" subject, body_text, priority, size, received_at, note"
+#define INCOMING_PARAMS 15
+#define ADD_ATTACHMENTS(id, from, arrays)                                \
+	"INSERT INTO attachments (message_id, part_path, filename,"      \
+	" content_type, size) SELECT " id ", x.p, x.f, x.t, x.s FROM "   \
+	from "unnest(" arrays ") AS x (p, f, t, s)"
+#define ADD_INCOMING                                                     \
+	"WITH m AS (INSERT INTO messages (" INCOMING_COLUMNS ", raw)"    \
+	"  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text[], $10, $11," \
+	"  $12, $13, $14, $15, $16) RETURNING id)"
 
-/* $14 carries the raw bytes when they are in memory; a mail spooled to a
- * file is streamed afterwards with COPY. Mail without attachments does
- * not name that table: a new backend pays for every relation it opens. */
+/* Mail held in memory goes in one statement. Mail without attachments
+ * does not name that table: a new backend pays for every relation it
+ * opens. */
 static const char SQL_ADD_INCOMING[] = ADD_INCOMING " SELECT id FROM m";
-static const char SQL_ADD_INCOMING_ATTACHED[] = ADD_INCOMING ","
-	" a AS (INSERT INTO attachments (message_id, part_path, filename,"
-	"  content_type, size)"
-	"  SELECT m.id, x.p, x.f, x.t, x.s FROM m,"
-	"  unnest($16::text[], $17::text[], $18::text[], $19::bigint[])"
-	"  AS x (p, f, t, s))"
-	" SELECT id FROM m";
-static const char SQL_COPY_RAW[] =
-	"COPY message_raw (message_id, raw) FROM STDIN (FORMAT binary)";
+static const char SQL_ADD_INCOMING_ATTACHED[] = ADD_INCOMING ", a AS ("
+	ADD_ATTACHMENTS ("m.id", "m, ", "$17::text[], $18::text[],"
+			 " $19::text[], $20::bigint[]") ") SELECT id FROM m";
+/* Mail spooled to a file: the row with its raw bytes is streamed with
+ * COPY under an id taken first, and its attachments follow. */
+static const char SQL_NEXT_MESSAGE_ID[] =
+	"SELECT nextval(pg_get_serial_sequence('messages', 'id'))";
+static const char SQL_COPY_INCOMING[] =
+	"COPY messages (id, " INCOMING_COLUMNS ", raw) FROM STDIN";
+static const char SQL_ADD_ATTACHMENTS[] = ADD_ATTACHMENTS (
+	"$1::bigint", "", "$2::text[], $3::text[], $4::text[], $5::bigint[]");
 
 static char **
 address_list (const TgMessage *msg)
@@ -1660,13 +1666,6 @@ add_attachment_params (Params *p, const GPtrArray *attachments)
 	params_add_array (p, (const char *const *) sizes, n);
 }
 
-static void
-put_be (guint8 *out, guint64 value, int bytes)
-{
-	for (int i = bytes - 1; i >= 0; i--, value >>= 8)
-		out[i] = value & 0xff;
-}
-
 static gboolean
 put_copy (TgStore *store, const void *data, gsize len, GError **error)
 {
@@ -1687,48 +1686,24 @@ drain_results (TgStore *store)
 		PQclear (res);
 }
 
-/* Streams the spool into message_raw in binary COPY format (a header,
- * one tuple of two fields, the trailer), 64 KiB at a time. */
+/* Ends a COPY: on success reads its result, on failure aborts it with
+ * @why; either way leaves the connection ready for the next statement. */
 static gboolean
-copy_raw (TgStore *store, gint64 message_row, const TgSpool *spool,
-	  GError **error)
+copy_end (TgStore *store, const char *why, GError **error)
 {
-	static const guint8 header[19] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0";
-	guint8 tuple[2 + 4 + 8 + 4];
-	g_autofree guint8 *buf = g_malloc (64 * 1024);
 	g_autoptr (PGresult) res = NULL;
-	gsize size = tg_spool_get_size (spool);
-	goffset off = 0;
 
-	res = run (store, SQL_COPY_RAW, NULL, PGRES_COPY_IN, error);
-	if (res == NULL)
+	if (why != NULL) {
+		PQputCopyEnd (store->conn, why);
+		drain_results (store);
 		return FALSE;
-	put_be (tuple, 2, 2);
-	put_be (tuple + 2, 8, 4);
-	put_be (tuple + 6, (guint64) message_row, 8);
-	put_be (tuple + 14, size, 4);
-	if (!put_copy (store, header, sizeof header, error) ||
-	    !put_copy (store, tuple, sizeof tuple, error))
-		goto abort;
-	while ((gsize) off < size) {
-		gssize n = tg_spool_read_at (spool, off, buf, 64 * 1024, error);
-
-		if (n <= 0) {
-			if (n == 0)
-				g_set_error (error, TG_STORE_ERROR,
-					     TG_STORE_ERROR_TEMPORARY,
-					     "spool ended early");
-			goto abort;
-		}
-		if (!put_copy (store, buf, n, error))
-			goto abort;
-		off += n;
 	}
-	put_be (tuple, 0xffff, 2);
-	if (!put_copy (store, tuple, 2, error) ||
-	    PQputCopyEnd (store->conn, NULL) != 1)
-		goto abort;
-	g_clear_pointer (&res, PQclear);
+	if (PQputCopyEnd (store->conn, NULL) != 1) {
+		g_set_error (error, TG_STORE_ERROR, TG_STORE_ERROR_TEMPORARY,
+			     "copy: %s", PQerrorMessage (store->conn));
+		drain_results (store);
+		return FALSE;
+	}
 	res = PQgetResult (store->conn);
 	if (PQresultStatus (res) != PGRES_COMMAND_OK) {
 		set_result_error (store, res, error);
@@ -1737,10 +1712,133 @@ copy_raw (TgStore *store, gint64 message_row, const TgSpool *spool,
 	}
 	drain_results (store);
 	return TRUE;
-abort:
-	PQputCopyEnd (store->conn, "ticketgate: spool read failed");
-	drain_results (store);
-	return FALSE;
+}
+
+/* Appends one field in COPY's text format: \N for NULL; backslash, tab,
+ * newline and carriage return escaped. */
+static void
+copy_field (GString *row, const char *value)
+{
+	if (value == NULL) {
+		g_string_append (row, "\\N");
+		return;
+	}
+	for (const char *c = value; *c != '\0'; c++) {
+		if (*c == '\\')
+			g_string_append (row, "\\\\");
+		else if (*c == '\t')
+			g_string_append (row, "\\t");
+		else if (*c == '\n')
+			g_string_append (row, "\\n");
+		else if (*c == '\r')
+			g_string_append (row, "\\r");
+		else
+			g_string_append_c (row, *c);
+	}
+}
+
+/* Streams the spool as the hex digits of a bytea, 32 KiB at a time. */
+static gboolean
+copy_hex (TgStore *store, const TgSpool *spool, GError **error)
+{
+	static const char digits[] = "0123456789abcdef";
+	enum { CHUNK = 32 * 1024 };
+	g_autofree guint8 *buf = g_malloc (CHUNK);
+	g_autofree char *hex = g_malloc (2 * CHUNK);
+	gsize size = tg_spool_get_size (spool);
+
+	for (goffset off = 0; (gsize) off < size;) {
+		gssize n = tg_spool_read_at (spool, off, buf, CHUNK, error);
+
+		if (n <= 0) {
+			if (n == 0)
+				g_set_error (error, TG_STORE_ERROR,
+					     TG_STORE_ERROR_TEMPORARY,
+					     "spool ended early");
+			return FALSE;
+		}
+		for (gssize i = 0; i < n; i++) {
+			hex[2 * i] = digits[buf[i] >> 4];
+			hex[2 * i + 1] = digits[buf[i] & 0xf];
+		}
+		if (!put_copy (store, hex, 2 * (gsize) n, error))
+			return FALSE;
+		off += n;
+	}
+	return TRUE;
+}
+
+/* Streams a mail spooled to a file into messages as row @id: the first
+ * INCOMING_PARAMS values of @p, then the raw bytes, so that memory stays
+ * flat whatever the size of the mail. */
+static gboolean
+copy_incoming (TgStore *store, gint64 id, const Params *p,
+	       const TgSpool *spool, GError **error)
+{
+	g_autoptr (PGresult) res = NULL;
+	g_autoptr (GString) row = g_string_new (NULL);
+
+	res = run (store, SQL_COPY_INCOMING, NULL, PGRES_COPY_IN, error);
+	if (res == NULL)
+		return FALSE;
+	g_string_append_printf (row, "%" G_GINT64_FORMAT, id);
+	for (int i = 0; i < INCOMING_PARAMS; i++) {
+		g_string_append_c (row, '\t');
+		copy_field (row, p->values[i]);
+	}
+	g_string_append (row, "\t\\\\x");
+	if (!put_copy (store, row->str, row->len, error) ||
+	    !copy_hex (store, spool, error) ||
+	    !put_copy (store, "\n", 1, error))
+		return copy_end (store, "ticketgate: spool read failed", NULL);
+	return copy_end (store, NULL, error);
+}
+
+/* A spooled mail: an id first, the row by COPY, then its attachments. */
+static gboolean
+add_spooled (TgStore *store, const Params *p, const TgIncoming *in,
+	     gint64 *message_row_out, GError **error)
+{
+	g_autoptr (PGresult) res = NULL;
+	g_auto (Params) a = { 0 };
+
+	res = run_query (store, SQL_NEXT_MESSAGE_ID, NULL, error);
+	if (res == NULL)
+		return FALSE;
+	*message_row_out = get_int (res, 0, 0);
+	if (!copy_incoming (store, *message_row_out, p, in->raw, error))
+		return FALSE;
+	if (in->msg->attachments->len == 0)
+		return TRUE;
+	params_init (&a);
+	params_add_int (&a, *message_row_out);
+	add_attachment_params (&a, in->msg->attachments);
+	return run_command (store, SQL_ADD_ATTACHMENTS, &a, error);
+}
+
+/* The first INCOMING_PARAMS parameters, in the order of INCOMING_COLUMNS. */
+static void
+incoming_params (Params *p, const TgIncoming *in)
+{
+	const TgMessage *msg = in->msg;
+	g_autofree char **rcpts = address_list (msg);
+
+	params_add_id (p, in->ticket_id);
+	params_add (p, "in");
+	params_add (p, tg_message_kind_to_string (in->kind));
+	params_add (p, msg->message_id);
+	params_add (p, in->dedup_key);
+	params_add (p, in->envelope_sender);
+	params_add (p, in->envelope_recipient);
+	params_add (p, msg->from != NULL ? msg->from->addr : NULL);
+	params_add_array (p, (const char *const *) rcpts, -1);
+	params_add (p, msg->subject);
+	params_add (p, msg->body_text);
+	params_add_id (p, in->priority);
+	params_add_int (p, (gint64) tg_spool_get_size (in->raw));
+	params_add_time (p, in->received_at);
+	params_add (p, in->note);
+	g_assert (p->n == INCOMING_PARAMS);
 }
 
 gboolean
@@ -1751,56 +1849,36 @@ tg_store_add_incoming (TgStore *store,
 {
 	g_auto (Params) p = { 0 };
 	g_autoptr (PGresult) res = NULL;
-	g_autofree char **rcpts = NULL;
 	GBytes *bytes;
-	const TgMessage *msg;
+	gboolean attached;
 
 	g_return_val_if_fail (store != NULL && in != NULL && in->msg, FALSE);
 	g_return_val_if_fail (in->raw != NULL && in->dedup_key != NULL, FALSE);
-	msg = in->msg;
-	rcpts = address_list (msg);
-	bytes = tg_spool_get_bytes (in->raw);
 	params_init (&p);
-	params_add_id (&p, in->ticket_id);
-	params_add (&p, tg_message_kind_to_string (in->kind));
-	params_add (&p, msg->message_id);
-	params_add (&p, in->dedup_key);
-	params_add (&p, in->envelope_sender);
-	params_add (&p, in->envelope_recipient);
-	params_add (&p, msg->from != NULL ? msg->from->addr : NULL);
-	params_add_array (&p, (const char *const *) rcpts, -1);
-	params_add (&p, msg->subject);
-	params_add (&p, msg->body_text);
-	params_add_id (&p, in->priority);
-	params_add_int (&p, (gint64) tg_spool_get_size (in->raw));
-	params_add_time (&p, in->received_at);
-	if (bytes != NULL)
-		params_add_binary (&p, g_bytes_get_data (bytes, NULL),
-				   g_bytes_get_size (bytes));
-	else
-		params_add (&p, NULL);
-	params_add (&p, in->note);
-	if (msg->attachments->len > 0)
-		add_attachment_params (&p, msg->attachments);
-	res = run_query (store, msg->attachments->len > 0
-					? SQL_ADD_INCOMING_ATTACHED
-					: SQL_ADD_INCOMING,
+	incoming_params (&p, in);
+	bytes = tg_spool_get_bytes (in->raw);
+	if (bytes == NULL)
+		return add_spooled (store, &p, in, message_row_out, error);
+	params_add_binary (&p, g_bytes_get_data (bytes, NULL),
+			   g_bytes_get_size (bytes));
+	attached = in->msg->attachments->len > 0;
+	if (attached)
+		add_attachment_params (&p, in->msg->attachments);
+	res = run_query (store, attached ? SQL_ADD_INCOMING_ATTACHED
+					 : SQL_ADD_INCOMING,
 			 &p, error);
 	if (res == NULL)
 		return FALSE;
 	*message_row_out = get_int (res, 0, 0);
-	if (bytes == NULL && !copy_raw (store, *message_row_out, in->raw, error))
-		return FALSE;
 	return TRUE;
 }
 
 static const char SQL_ADD_OUTGOING[] =
 	"WITH m AS (INSERT INTO messages (ticket_id, direction, kind,"
 	"  message_id, sender, recipients, subject, body_text, size,"
-	"  received_at, note)"
-	"  VALUES ($1, 'out', $2, $3, $4, $5::text[], $6, $7, $8, now(), $11)"
-	"  RETURNING id),"
-	" r AS (INSERT INTO message_raw (message_id, raw) SELECT id, $9 FROM m),"
+	"  received_at, note, raw)"
+	"  VALUES ($1, 'out', $2, $3, $4, $5::text[], $6, $7, $8, now(), $11,"
+	"  $9) RETURNING id),"
 	" o AS (INSERT INTO outbox (message_id, envelope_from, recipients,"
 	"  claimed_until)"
 	"  SELECT id, $4, $5::text[], now() + make_interval(secs => $10)"
@@ -2031,14 +2109,14 @@ tg_bouncing_free (TgBouncing *b)
 
 static const char SQL_CLAIM_DUE[] =
 	"UPDATE outbox o SET claimed_until = now() + make_interval(secs => $2)"
-	" FROM message_raw r"
-	" WHERE r.message_id = o.message_id AND o.id IN ("
+	" FROM messages m"
+	" WHERE m.id = o.message_id AND o.id IN ("
 	"  SELECT id FROM outbox WHERE sent_at IS NULL AND gave_up_at IS NULL"
 	"  AND next_attempt_at <= now()"
 	"  AND (claimed_until IS NULL OR claimed_until < now())"
 	"  ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)"
 	" RETURNING o.id, o.envelope_from, " JOINED ("o.recipients") ","
-	" r.raw, o.attempts, " US ("o.created_at");
+	" m.raw, o.attempts, " US ("o.created_at");
 static const char SQL_OUTBOX_SENT[] =
 	"UPDATE outbox SET sent_at = now(), claimed_until = NULL,"
 	" attempts = attempts + 1, last_error = NULL WHERE id = $1";

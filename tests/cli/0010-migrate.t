@@ -5,7 +5,7 @@
 . "$TG_TOP_SRCDIR/tests/lib/common.sh"
 tg_setup
 
-tap_plan 13
+tap_plan 18
 
 got=$(sql "SELECT string_agg(name, ' ' ORDER BY name) FROM schema_migrations")
 want=$(cd "$TG_TOP_SRCDIR/schema" && ls [0-9]*.sql | sort | tr '\n' ' ' | sed 's/ $//')
@@ -66,5 +66,32 @@ wait $p1 && r1=0 || r1=$?
 wait $p2 && r2=0 || r2=$?
 got=$(psql -X -At -h "$PG_DIR" -U postgres -d second -c "SELECT count(*) FROM schema_migrations")
 is "$r1:$r2:$got" "0:0:$(ls "$TEST_DIR"/schema/*.sql | wc -l)" "concurrent migrations both succeed and apply each file once"
+
+# 006 moves the raw bytes of stored mail into messages, byte for byte,
+# and refuses, changing nothing, if a message had lost them.
+mkdir "$TEST_DIR/schema-005"
+cp "$TG_TOP_SRCDIR"/schema/00[1-5]-*.sql "$TEST_DIR/schema-005/"
+older() { psql -X -At -q -v ON_ERROR_STOP=1 -h "$PG_DIR" -U postgres -d older -c "$1"; }
+createdb -h "$PG_DIR" -U postgres older
+conf3="$TEST_DIR/older.conf"
+sed 's/dbname=ticketgate/dbname=older/' "$TICKETGATE_CONFIG" >"$conf3"
+tg -c "$conf3" db migrate --schema "$TEST_DIR/schema-005" >/dev/null
+older "INSERT INTO messages (id, direction, kind, dedup_key, size, received_at)
+       VALUES (1, 'in', 'customer', 'k1', 3, now()), (2, 'out', 'ack', NULL, 2, now());
+       INSERT INTO message_raw VALUES (1, '\\x00ff41'), (2, '\\x0d0a');"
+older "INSERT INTO messages (id, direction, kind, dedup_key, size, received_at)
+       VALUES (3, 'in', 'customer', 'k3', 1, now())"
+out=$(tg -c "$conf3" db migrate --schema "$TG_TOP_SRCDIR/schema" 2>&1) && rc=0 || rc=$?
+like "$rc:$out" '^[1-9][0-9]*:.*006-raw-in-messages.sql: .*raw' \
+	"006 refuses a message without raw bytes"
+got=$(older "SELECT to_regclass('message_raw') IS NOT NULL, (SELECT count(*) FROM schema_migrations WHERE name LIKE '006%')")
+is "$got" "t|0" "... and leaves the database as it was"
+older "INSERT INTO message_raw VALUES (3, '\\x5c')"
+out=$(tg -c "$conf3" db migrate --schema "$TG_TOP_SRCDIR/schema")
+is "$out" "applied 006-raw-in-messages.sql" "006 applies once every message has its bytes"
+got=$(older "SELECT string_agg(id || ':' || encode(raw, 'hex'), ' ' ORDER BY id) FROM messages")
+is "$got" "1:00ff41 2:0d0a 3:5c" "the raw bytes are in messages, byte for byte"
+got=$(older "SELECT to_regclass('message_raw') IS NULL")
+is "$got" "t" "message_raw is gone"
 
 tg_done
