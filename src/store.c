@@ -1626,7 +1626,8 @@ static const char SQL_ADD_INCOMING_ATTACHED[] = ADD_INCOMING ", a AS ("
 static const char SQL_NEXT_MESSAGE_ID[] =
 	"SELECT nextval(pg_get_serial_sequence('messages', 'id'))";
 static const char SQL_COPY_INCOMING[] =
-	"COPY messages (id, " INCOMING_COLUMNS ", raw) FROM STDIN";
+	"COPY messages (id, " INCOMING_COLUMNS ", raw) FROM STDIN"
+	" (FORMAT binary)";
 static const char SQL_ADD_ATTACHMENTS[] = ADD_ATTACHMENTS (
 	"$1::bigint", "", "$2::text[], $3::text[], $4::text[], $5::bigint[]");
 
@@ -1714,41 +1715,135 @@ copy_end (TgStore *store, const char *why, GError **error)
 	return TRUE;
 }
 
-/* Appends one field in COPY's text format: \N for NULL; backslash, tab,
- * newline and carriage return escaped. */
+/* ---- COPY of a spooled mail, in binary format ---------------------- */
+
+#define PG_EPOCH_US (G_GINT64_CONSTANT (946684800) * G_USEC_PER_SEC)
+#define TEXT_OID 25
+
 static void
-copy_field (GString *row, const char *value)
+put_be (guint8 *out, guint64 value, int bytes)
 {
-	if (value == NULL) {
-		g_string_append (row, "\\N");
-		return;
-	}
-	for (const char *c = value; *c != '\0'; c++) {
-		if (*c == '\\')
-			g_string_append (row, "\\\\");
-		else if (*c == '\t')
-			g_string_append (row, "\\t");
-		else if (*c == '\n')
-			g_string_append (row, "\\n");
-		else if (*c == '\r')
-			g_string_append (row, "\\r");
-		else
-			g_string_append_c (row, *c);
-	}
+	for (int i = bytes - 1; i >= 0; i--, value >>= 8)
+		out[i] = value & 0xff;
 }
 
-/* Streams the spool as the hex digits of a bytea, 32 KiB at a time. */
-static gboolean
-copy_hex (TgStore *store, const TgSpool *spool, GError **error)
+static void
+bin_be (GByteArray *row, guint64 value, int bytes)
 {
-	static const char digits[] = "0123456789abcdef";
-	enum { CHUNK = 32 * 1024 };
-	g_autofree guint8 *buf = g_malloc (CHUNK);
-	g_autofree char *hex = g_malloc (2 * CHUNK);
+	guint8 b[8];
+
+	put_be (b, value, bytes);
+	g_byte_array_append (row, b, bytes);
+}
+
+/* One field: its length (-1 for NULL), then its bytes. */
+static void
+bin_field (GByteArray *row, const void *data, gssize len)
+{
+	bin_be (row, (guint32) (len < 0 ? -1 : len), 4);
+	if (len > 0)
+		g_byte_array_append (row, data, (guint) len);
+}
+
+static void
+bin_int (GByteArray *row, gint64 value, int bytes)
+{
+	bin_be (row, (guint32) bytes, 4);
+	bin_be (row, (guint64) value, bytes);
+}
+
+/* 0 means "none", as in params_add_id(). */
+static void
+bin_id (GByteArray *row, gint64 value, int bytes)
+{
+	if (value == 0)
+		bin_field (row, NULL, -1);
+	else
+		bin_int (row, value, bytes);
+}
+
+/* Text goes as valid UTF-8, as in params_add(). */
+static void
+bin_text (GByteArray *row, const char *value)
+{
+	g_autofree char *valid = NULL;
+
+	if (value == NULL) {
+		bin_field (row, NULL, -1);
+		return;
+	}
+	if (!g_utf8_validate (value, -1, NULL))
+		value = valid = g_utf8_make_valid (value, -1);
+	bin_field (row, value, strlen (value));
+}
+
+static void
+bin_time (GByteArray *row, GDateTime *t)
+{
+	if (t == NULL)
+		bin_field (row, NULL, -1);
+	else
+		bin_int (row, g_date_time_to_unix (t) * G_USEC_PER_SEC +
+				      g_date_time_get_microsecond (t) -
+				      PG_EPOCH_US, 8);
+}
+
+/* A text[] of one dimension, lower bound 1, without NULLs. */
+static void
+bin_text_array (GByteArray *row, const char *const *items)
+{
+	g_autoptr (GByteArray) a = g_byte_array_new ();
+	guint n = items != NULL ? g_strv_length ((char **) items) : 0;
+
+	bin_be (a, n > 0, 4);
+	bin_be (a, 0, 4);
+	bin_be (a, TEXT_OID, 4);
+	if (n > 0) {
+		bin_be (a, n, 4);
+		bin_be (a, 1, 4);
+	}
+	for (guint i = 0; i < n; i++)
+		bin_text (a, items[i]);
+	bin_field (row, a->data, a->len);
+}
+
+/* The row of a spooled mail up to its raw bytes' length: the columns of
+ * incoming_params() in the same order, under @id. */
+static void
+incoming_row (GByteArray *row, gint64 id, const TgIncoming *in)
+{
+	const TgMessage *msg = in->msg;
+	g_autofree char **rcpts = address_list (msg);
+
+	bin_be (row, 1 + INCOMING_PARAMS + 1, 2);
+	bin_int (row, id, 8);
+	bin_id (row, in->ticket_id, 8);
+	bin_text (row, "in");
+	bin_text (row, tg_message_kind_to_string (in->kind));
+	bin_text (row, msg->message_id);
+	bin_text (row, in->dedup_key);
+	bin_text (row, in->envelope_sender);
+	bin_text (row, in->envelope_recipient);
+	bin_text (row, msg->from != NULL ? msg->from->addr : NULL);
+	bin_text_array (row, (const char *const *) rcpts);
+	bin_text (row, msg->subject);
+	bin_text (row, msg->body_text);
+	bin_id (row, in->priority, 2);
+	bin_int (row, (gint64) tg_spool_get_size (in->raw), 8);
+	bin_time (row, in->received_at);
+	bin_text (row, in->note);
+	bin_be (row, tg_spool_get_size (in->raw), 4);
+}
+
+/* Streams the spool's bytes, 64 KiB at a time. */
+static gboolean
+copy_spool (TgStore *store, const TgSpool *spool, GError **error)
+{
+	g_autofree guint8 *buf = g_malloc (64 * 1024);
 	gsize size = tg_spool_get_size (spool);
 
 	for (goffset off = 0; (gsize) off < size;) {
-		gssize n = tg_spool_read_at (spool, off, buf, CHUNK, error);
+		gssize n = tg_spool_read_at (spool, off, buf, 64 * 1024, error);
 
 		if (n <= 0) {
 			if (n == 0)
@@ -1757,47 +1852,41 @@ copy_hex (TgStore *store, const TgSpool *spool, GError **error)
 					     "spool ended early");
 			return FALSE;
 		}
-		for (gssize i = 0; i < n; i++) {
-			hex[2 * i] = digits[buf[i] >> 4];
-			hex[2 * i + 1] = digits[buf[i] & 0xf];
-		}
-		if (!put_copy (store, hex, 2 * (gsize) n, error))
+		if (!put_copy (store, buf, n, error))
 			return FALSE;
 		off += n;
 	}
 	return TRUE;
 }
 
-/* Streams a mail spooled to a file into messages as row @id: the first
- * INCOMING_PARAMS values of @p, then the raw bytes, so that memory stays
- * flat whatever the size of the mail. */
+/* Streams a mail spooled to a file into messages as row @id (a header,
+ * one row, the trailer), so that memory stays flat whatever the size of
+ * the mail. */
 static gboolean
-copy_incoming (TgStore *store, gint64 id, const Params *p,
-	       const TgSpool *spool, GError **error)
+copy_incoming (TgStore *store, gint64 id, const TgIncoming *in,
+	       GError **error)
 {
+	static const guint8 header[19] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0";
+	static const guint8 trailer[2] = { 0xff, 0xff };
 	g_autoptr (PGresult) res = NULL;
-	g_autoptr (GString) row = g_string_new (NULL);
+	g_autoptr (GByteArray) row = g_byte_array_new ();
 
+	g_byte_array_append (row, header, sizeof header);
+	incoming_row (row, id, in);
 	res = run (store, SQL_COPY_INCOMING, NULL, PGRES_COPY_IN, error);
 	if (res == NULL)
 		return FALSE;
-	g_string_append_printf (row, "%" G_GINT64_FORMAT, id);
-	for (int i = 0; i < INCOMING_PARAMS; i++) {
-		g_string_append_c (row, '\t');
-		copy_field (row, p->values[i]);
-	}
-	g_string_append (row, "\t\\\\x");
-	if (!put_copy (store, row->str, row->len, error) ||
-	    !copy_hex (store, spool, error) ||
-	    !put_copy (store, "\n", 1, error))
+	if (!put_copy (store, row->data, row->len, error) ||
+	    !copy_spool (store, in->raw, error) ||
+	    !put_copy (store, trailer, sizeof trailer, error))
 		return copy_end (store, "ticketgate: spool read failed", NULL);
 	return copy_end (store, NULL, error);
 }
 
 /* A spooled mail: an id first, the row by COPY, then its attachments. */
 static gboolean
-add_spooled (TgStore *store, const Params *p, const TgIncoming *in,
-	     gint64 *message_row_out, GError **error)
+add_spooled (TgStore *store, const TgIncoming *in, gint64 *message_row_out,
+	     GError **error)
 {
 	g_autoptr (PGresult) res = NULL;
 	g_auto (Params) a = { 0 };
@@ -1806,7 +1895,7 @@ add_spooled (TgStore *store, const Params *p, const TgIncoming *in,
 	if (res == NULL)
 		return FALSE;
 	*message_row_out = get_int (res, 0, 0);
-	if (!copy_incoming (store, *message_row_out, p, in->raw, error))
+	if (!copy_incoming (store, *message_row_out, in, error))
 		return FALSE;
 	if (in->msg->attachments->len == 0)
 		return TRUE;
@@ -1854,11 +1943,11 @@ tg_store_add_incoming (TgStore *store,
 
 	g_return_val_if_fail (store != NULL && in != NULL && in->msg, FALSE);
 	g_return_val_if_fail (in->raw != NULL && in->dedup_key != NULL, FALSE);
-	params_init (&p);
-	incoming_params (&p, in);
 	bytes = tg_spool_get_bytes (in->raw);
 	if (bytes == NULL)
-		return add_spooled (store, &p, in, message_row_out, error);
+		return add_spooled (store, in, message_row_out, error);
+	params_init (&p);
+	incoming_params (&p, in);
 	params_add_binary (&p, g_bytes_get_data (bytes, NULL),
 			   g_bytes_get_size (bytes));
 	attached = in->msg->attachments->len > 0;

@@ -466,9 +466,10 @@ new_ticket (Fixture *f, const char *subject, const TgPlan *plan, int priority,
 	return id;
 }
 
+/* Stores @spool as a customer's mail received at @at (NULL: now). */
 static gboolean
-add_mail (Fixture *f, gint64 ticket_id, const TgSpool *spool,
-	  const char *key, GError **error)
+add_mail_at (Fixture *f, gint64 ticket_id, const TgSpool *spool,
+	     const char *key, GDateTime *at, GError **error)
 {
 	g_autoptr (TgMessage) msg = tg_message_parse (spool, NULL);
 	g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
@@ -482,10 +483,17 @@ add_mail (Fixture *f, gint64 ticket_id, const TgSpool *spool,
 		.envelope_sender = "jane@acme.example",
 		.envelope_recipient = "support@desk.example",
 		.priority = 2,
-		.received_at = now,
+		.received_at = at != NULL ? at : now,
 	};
 
 	return tg_store_add_incoming (f->store, &in, &row, error);
+}
+
+static gboolean
+add_mail (Fixture *f, gint64 ticket_id, const TgSpool *spool,
+	  const char *key, GError **error)
+{
+	return add_mail_at (f, ticket_id, spool, key, NULL, error);
 }
 
 static void
@@ -562,13 +570,13 @@ test_duplicate (Fixture *f, gconstpointer data)
 	tg_identity_clear (&who);
 }
 
-/* A mail whose columns need COPY's escapes: backslashes in the subject
- * (whose tab the parser makes a space), a tab, backslashes and blank
- * lines in the body. */
+/* A mail whose columns could trip an encoder: backslashes and a Latin-1
+ * byte in the subject (whose tab the parser makes a space), a tab,
+ * backslashes and blank lines in the body, quotes in a recipient. */
 static const char escaped_mail_text[] =
 	"From: Jane <jane@acme.example>\n"
 	"To: support@desk.example, \"Carl \\\"C\\\"\" <carl@acme.example>\n"
-	"Subject: C:\\temp\\new\tfolder\n"
+	"Subject: C:\\temp\\new\tfolder, caf\xe9\n"
 	"Message-ID: <m2@acme.example>\n"
 	"MIME-Version: 1.0\n"
 	"Content-Type: multipart/mixed; boundary=b\n"
@@ -612,8 +620,9 @@ spool_to_file (const GByteArray *data)
 
 /* Mail spooled to a file is streamed into its row with COPY: the bytes
  * (NULs, 8-bit, 300 KB) arrive unchanged, every other column as the
- * in-memory INSERT stores it, the attachments follow, and a second copy
- * of the same mail is a duplicate. */
+ * in-memory INSERT stores it (the time to the microsecond), the
+ * attachments follow, and a second copy of the same mail is a
+ * duplicate. */
 static void
 test_copy_raw (Fixture *f, gconstpointer data)
 {
@@ -627,9 +636,15 @@ test_copy_raw (Fixture *f, gconstpointer data)
 	g_autofree char *len = NULL;
 	g_autofree char *want = NULL;
 	g_autofree char *same = NULL;
+	g_autofree char *want_same = NULL;
 	g_autofree char *subject = NULL;
 	g_autofree char *files = NULL;
+	g_autoptr (GDateTime) at =
+		g_date_time_new_from_iso8601 ("2026-03-04T05:06:07.123456Z", NULL);
+	gint64 ticket;
 
+	seed (f);
+	ticket = new_ticket (f, "Copy", NULL, 1, at, NULL, NULL);
 	g_byte_array_append (big, (const guint8 *) escaped_mail_text,
 			     sizeof escaped_mail_text - 1);
 	for (int i = 0; i < 300 * 1024; i++) {
@@ -640,8 +655,8 @@ test_copy_raw (Fixture *f, gconstpointer data)
 	md5 = g_compute_checksum_for_data (G_CHECKSUM_MD5, big->data, big->len);
 	spool = spool_to_file (big);
 	g_assert_true (tg_store_begin (f->store, &error));
-	g_assert_true (add_mail (f, 0, spool, "big", &error));
-	g_assert_true (add_mail (f, 0, small, "small", &error));
+	g_assert_true (add_mail_at (f, ticket, spool, "big", at, &error));
+	g_assert_true (add_mail_at (f, ticket, small, "small", at, &error));
 	g_assert_true (tg_store_commit (f->store, &error));
 	g_assert_no_error (error);
 	stored = query (f, "SELECT md5(raw) FROM messages WHERE dedup_key = 'big'");
@@ -653,14 +668,19 @@ test_copy_raw (Fixture *f, gconstpointer data)
 	same = query (f, "SELECT count(DISTINCT (ticket_id, direction, kind,"
 			 " message_id, envelope_sender, envelope_recipient,"
 			 " sender, recipients, subject, body_text, priority,"
-			 " received_at IS NOT NULL, note))"
-			 " || '/' || count(*) FROM messages");
-	g_assert_cmpstr (same, ==, "1/2");
+			 " received_at, note))"
+			 " || '/' || count(*) || '/' || min(ticket_id)"
+			 " || '/' || min(priority) || '/'"
+			 " || to_char(min(received_at) AT TIME ZONE 'UTC',"
+			 "  'YYYY-MM-DD HH24:MI:SS.US') FROM messages");
+	want_same = g_strdup_printf ("1/2/%" G_GINT64_FORMAT
+				     "/2/2026-03-04 05:06:07.123456", ticket);
+	g_assert_cmpstr (same, ==, want_same);
 	subject = query (f, "SELECT subject || '|' || body_text || '|'"
 			    " || array_to_string(recipients, ',')"
 			    " FROM messages WHERE dedup_key = 'big'");
 	g_assert_cmpstr (subject, ==,
-			 "C:\\temp\\new folder|col1\tcol2\\n\n\n\\N|"
+			 "C:\\temp\\new folder, caf\xc3\xa9|col1\tcol2\\n\n\n\\N|"
 			 "support@desk.example,carl@acme.example");
 	files = query (f, "SELECT string_agg(m.dedup_key || ':' || a.filename,"
 			  " ',' ORDER BY m.dedup_key) FROM attachments a"
