@@ -1667,6 +1667,53 @@ add_attachment_params (Params *p, const GPtrArray *attachments)
 	params_add_array (p, (const char *const *) sizes, n);
 }
 
+/* One column of an incoming message, as the INSERT's parameters and the
+ * binary COPY both need it, so that the row is written down once. */
+typedef enum {
+	COL_ID,	   /* bigint; 0 is NULL */
+	COL_SMALL, /* smallint; 0 is NULL */
+	COL_BIG,   /* bigint */
+	COL_TEXT,
+	COL_TEXTS, /* text[] */
+	COL_TIME,  /* timestamptz */
+} ColumnType;
+
+typedef struct {
+	ColumnType type;
+	gint64 number;
+	const char *text;
+	const char *const *texts;
+	GDateTime *time;
+} Column;
+
+/* The columns of @in in the order of INCOMING_COLUMNS; @rcpts are its
+ * recipients (address_list()). */
+static void
+incoming_columns (Column out[INCOMING_PARAMS], const TgIncoming *in,
+		  char **rcpts)
+{
+	const TgMessage *msg = in->msg;
+	const Column cols[INCOMING_PARAMS] = {
+		{ COL_ID, .number = in->ticket_id },
+		{ COL_TEXT, .text = "in" },
+		{ COL_TEXT, .text = tg_message_kind_to_string (in->kind) },
+		{ COL_TEXT, .text = msg->message_id },
+		{ COL_TEXT, .text = in->dedup_key },
+		{ COL_TEXT, .text = in->envelope_sender },
+		{ COL_TEXT, .text = in->envelope_recipient },
+		{ COL_TEXT, .text = msg->from != NULL ? msg->from->addr : NULL },
+		{ COL_TEXTS, .texts = (const char *const *) rcpts },
+		{ COL_TEXT, .text = msg->subject },
+		{ COL_TEXT, .text = msg->body_text },
+		{ COL_SMALL, .number = in->priority },
+		{ COL_BIG, .number = (gint64) tg_spool_get_size (in->raw) },
+		{ COL_TIME, .time = in->received_at },
+		{ COL_TEXT, .text = in->note },
+	};
+
+	memcpy (out, cols, sizeof cols);
+}
+
 static gboolean
 put_copy (TgStore *store, const void *data, gsize len, GError **error)
 {
@@ -1807,31 +1854,43 @@ bin_text_array (GByteArray *row, const char *const *items)
 	bin_field (row, a->data, a->len);
 }
 
-/* The row of a spooled mail up to its raw bytes' length: the columns of
- * incoming_params() in the same order, under @id. */
+static void
+bin_column (GByteArray *row, const Column *c)
+{
+	switch (c->type) {
+	case COL_ID:
+		bin_id (row, c->number, 8);
+		break;
+	case COL_SMALL:
+		bin_id (row, c->number, 2);
+		break;
+	case COL_BIG:
+		bin_int (row, c->number, 8);
+		break;
+	case COL_TEXT:
+		bin_text (row, c->text);
+		break;
+	case COL_TEXTS:
+		bin_text_array (row, c->texts);
+		break;
+	case COL_TIME:
+		bin_time (row, c->time);
+		break;
+	}
+}
+
+/* The row of a spooled mail under @id, up to its raw bytes' length. */
 static void
 incoming_row (GByteArray *row, gint64 id, const TgIncoming *in)
 {
-	const TgMessage *msg = in->msg;
-	g_autofree char **rcpts = address_list (msg);
+	g_autofree char **rcpts = address_list (in->msg);
+	Column cols[INCOMING_PARAMS];
 
+	incoming_columns (cols, in, rcpts);
 	bin_be (row, 1 + INCOMING_PARAMS + 1, 2);
 	bin_int (row, id, 8);
-	bin_id (row, in->ticket_id, 8);
-	bin_text (row, "in");
-	bin_text (row, tg_message_kind_to_string (in->kind));
-	bin_text (row, msg->message_id);
-	bin_text (row, in->dedup_key);
-	bin_text (row, in->envelope_sender);
-	bin_text (row, in->envelope_recipient);
-	bin_text (row, msg->from != NULL ? msg->from->addr : NULL);
-	bin_text_array (row, (const char *const *) rcpts);
-	bin_text (row, msg->subject);
-	bin_text (row, msg->body_text);
-	bin_id (row, in->priority, 2);
-	bin_int (row, (gint64) tg_spool_get_size (in->raw), 8);
-	bin_time (row, in->received_at);
-	bin_text (row, in->note);
+	for (int i = 0; i < INCOMING_PARAMS; i++)
+		bin_column (row, &cols[i]);
 	bin_be (row, tg_spool_get_size (in->raw), 4);
 }
 
@@ -1905,29 +1964,39 @@ add_spooled (TgStore *store, const TgIncoming *in, gint64 *message_row_out,
 	return run_command (store, SQL_ADD_ATTACHMENTS, &a, error);
 }
 
+static void
+params_add_column (Params *p, const Column *c)
+{
+	switch (c->type) {
+	case COL_ID:
+	case COL_SMALL:
+		params_add_id (p, c->number);
+		break;
+	case COL_BIG:
+		params_add_int (p, c->number);
+		break;
+	case COL_TEXT:
+		params_add (p, c->text);
+		break;
+	case COL_TEXTS:
+		params_add_array (p, c->texts, -1);
+		break;
+	case COL_TIME:
+		params_add_time (p, c->time);
+		break;
+	}
+}
+
 /* The first INCOMING_PARAMS parameters, in the order of INCOMING_COLUMNS. */
 static void
 incoming_params (Params *p, const TgIncoming *in)
 {
-	const TgMessage *msg = in->msg;
-	g_autofree char **rcpts = address_list (msg);
+	g_autofree char **rcpts = address_list (in->msg);
+	Column cols[INCOMING_PARAMS];
 
-	params_add_id (p, in->ticket_id);
-	params_add (p, "in");
-	params_add (p, tg_message_kind_to_string (in->kind));
-	params_add (p, msg->message_id);
-	params_add (p, in->dedup_key);
-	params_add (p, in->envelope_sender);
-	params_add (p, in->envelope_recipient);
-	params_add (p, msg->from != NULL ? msg->from->addr : NULL);
-	params_add_array (p, (const char *const *) rcpts, -1);
-	params_add (p, msg->subject);
-	params_add (p, msg->body_text);
-	params_add_id (p, in->priority);
-	params_add_int (p, (gint64) tg_spool_get_size (in->raw));
-	params_add_time (p, in->received_at);
-	params_add (p, in->note);
-	g_assert (p->n == INCOMING_PARAMS);
+	incoming_columns (cols, in, rcpts);
+	for (int i = 0; i < INCOMING_PARAMS; i++)
+		params_add_column (p, &cols[i]);
 }
 
 gboolean

@@ -572,7 +572,7 @@ test_duplicate (Fixture *f, gconstpointer data)
 
 /* A mail whose columns could trip an encoder: backslashes and a Latin-1
  * byte in the subject (whose tab the parser makes a space), a tab,
- * backslashes and blank lines in the body, quotes in a recipient. */
+ * backslashes and blank lines in the body, two recipients. */
 static const char escaped_mail_text[] =
 	"From: Jane <jane@acme.example>\n"
 	"To: support@desk.example, \"Carl \\\"C\\\"\" <carl@acme.example>\n"
