@@ -618,6 +618,22 @@ spool_to_file (const GByteArray *data)
 	return spool;
 }
 
+/* The escaped mail followed by 300 KB of every byte value, NULs too. */
+static GByteArray *
+big_mail (void)
+{
+	GByteArray *big = g_byte_array_new ();
+
+	g_byte_array_append (big, (const guint8 *) escaped_mail_text,
+			     sizeof escaped_mail_text - 1);
+	for (int i = 0; i < 300 * 1024; i++) {
+		guint8 b = (guint8) (i * 7);
+
+		g_byte_array_append (big, &b, 1);
+	}
+	return big;
+}
+
 /* Mail spooled to a file is streamed into its row with COPY: the bytes
  * (NULs, 8-bit, 300 KB) arrive unchanged, every other column as the
  * in-memory INSERT stores it (the time to the microsecond), the
@@ -627,7 +643,7 @@ static void
 test_copy_raw (Fixture *f, gconstpointer data)
 {
 	g_autoptr (GError) error = NULL;
-	g_autoptr (GByteArray) big = g_byte_array_new ();
+	g_autoptr (GByteArray) big = big_mail ();
 	g_autoptr (TgSpool) spool = NULL;
 	g_autoptr (TgSpool) small = tg_spool_new_from_data (
 		escaped_mail_text, sizeof escaped_mail_text - 1);
@@ -645,13 +661,6 @@ test_copy_raw (Fixture *f, gconstpointer data)
 
 	seed (f);
 	ticket = new_ticket (f, "Copy", NULL, 1, at, NULL, NULL);
-	g_byte_array_append (big, (const guint8 *) escaped_mail_text,
-			     sizeof escaped_mail_text - 1);
-	for (int i = 0; i < 300 * 1024; i++) {
-		guint8 b = (guint8) (i * 7);
-
-		g_byte_array_append (big, &b, 1);
-	}
 	md5 = g_compute_checksum_for_data (G_CHECKSUM_MD5, big->data, big->len);
 	spool = spool_to_file (big);
 	g_assert_true (tg_store_begin (f->store, &error));
@@ -690,6 +699,41 @@ test_copy_raw (Fixture *f, gconstpointer data)
 	g_assert_false (add_mail (f, 0, spool, "big", &error));
 	g_assert_error (error, TG_STORE_ERROR, TG_STORE_ERROR_DUPLICATE);
 	tg_store_rollback (f->store);
+}
+
+/* A spool file that comes up short in the middle of the COPY (a disk
+ * error, say): the COPY is aborted with a temporary error, so that
+ * deliver rolls back and Postfix retries; nothing of the mail stays, and
+ * the retry, whole, is stored and not taken for a duplicate. */
+static void
+test_copy_short_spool (Fixture *f, gconstpointer data)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (GByteArray) big = big_mail ();
+	g_autoptr (TgSpool) cut = spool_to_file (big);
+	g_autoptr (TgSpool) whole = spool_to_file (big);
+	g_autofree char *left = NULL;
+	g_autofree char *stored = NULL;
+	g_autofree char *want = g_strdup_printf ("1/%u", big->len);
+
+	seed (f);
+	g_assert_cmpint (ftruncate (tg_spool_get_fd (cut), big->len / 2), ==,
+			 0);
+	g_assert_true (tg_store_begin (f->store, &error));
+	g_assert_false (add_mail (f, 0, cut, "cut", &error));
+	g_assert_error (error, TG_STORE_ERROR, TG_STORE_ERROR_TEMPORARY);
+	g_assert_nonnull (strstr (error->message, "spool ended early"));
+	tg_store_rollback (f->store);
+	g_clear_error (&error);
+	left = query (f, "SELECT count(*) FROM messages");
+	g_assert_cmpstr (left, ==, "0");
+	g_assert_true (tg_store_begin (f->store, &error));
+	g_assert_true (add_mail (f, 0, whole, "cut", &error));
+	g_assert_true (tg_store_commit (f->store, &error));
+	g_assert_no_error (error);
+	stored = query (f, "SELECT count(*) || '/' || length(raw) FROM messages"
+			   " WHERE dedup_key = 'cut' GROUP BY raw");
+	g_assert_cmpstr (stored, ==, want);
 }
 
 static void
@@ -1012,6 +1056,7 @@ main (int argc, char **argv)
 	ADD ("deliver/roundtrip", test_delivery);
 	ADD ("deliver/duplicate", test_duplicate);
 	ADD ("deliver/copy-raw", test_copy_raw);
+	ADD ("deliver/copy-short-spool", test_copy_short_spool);
 	ADD ("thread/message-ids", test_thread_lookup);
 	ADD ("outbox/claims-and-retries", test_outbox);
 	ADD ("queue/order-of-work", test_queue_order);
