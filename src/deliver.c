@@ -314,14 +314,14 @@ decide (Delivery *d)
 }
 
 /* Who wrote it, the plan in force on the day it arrived, whether it is
- * already stored, and the desk (plans, holidays, scope rules, staff). */
+ * already stored, and the desk (plans, holidays, scope rules, staff).
+ * Callers reset the outcome first, which releases the last ones. */
 static gboolean
 identify (Delivery *d, TgStore *store, GError **error)
 {
 	GDate day;
 
 	tg_record_arrival_day (d, &day);
-	g_clear_pointer (&d->desk, tg_desk_free);
 	return tg_store_identify (store, d->sender ? d->sender : "", &day,
 				  d->dedup_key, &d->who, &d->desk, error);
 }

@@ -345,7 +345,6 @@ GArray *tg_store_list_holidays (TgStore *store,
 				const GDate *from,
 				GError **error);
 
-
 /*
  * tg_store_find_ticket_by_message_ids: (transfer full) (nullable): the
  * ticket of a stored mail (in or out) whose Message-ID is in @ids; later
