@@ -116,12 +116,19 @@ TICKETGATE_LOG=syslog "$TICKETGATE" sweep 2>/dev/null && rc=0 || rc=$?
 is "$before:$rc:$(unsent restart-2@test)" "1:0:0" "... and so does sweep"
 printf '%s\n' "$conf_before" >"$TICKETGATE_CONFIG"
 
-# 2. The database goes away during deliveries and comes back.
-$SIM load --workers 4 --mails 300 --seed 7 >"$TEST_DIR/during.json" &
+# 2. The database goes away during deliveries and comes back. The
+# moment is chosen by what the simulator reports: it stops starting new
+# deliveries after 100 have started, the server is stopped under the
+# ones still running, and it comes back once 20 deliveries have been
+# deferred by the outage.
+gate="$TEST_DIR/gate"
+mkdir -p "$gate"
+$SIM load --workers 4 --mails 300 --seed 7 --gate "$gate" --hold-after 100 >"$TEST_DIR/during.json" &
 sim=$!
-sleep 2
+wait_for 120 test -f "$gate/held" || echo "# the simulator never reached 100 deliveries"
 PG_STOP_MODE=immediate "$LIB/pg-cluster" stop "$PG_DIR"
-sleep 2
+touch "$gate/go"
+wait_for 120 at_least "$gate/deferred" 20 || echo "# fewer than 20 deliveries deferred while the server was down"
 "$LIB/pg-cluster" resume "$PG_DIR"
 wait $sim
 expire_claims

@@ -146,6 +146,23 @@ mail() {
 	printf 'Hello support,\n\nsomething is wrong.\n'
 }
 
+# wait_for SECONDS COMMAND...: polls COMMAND until it succeeds; fails
+# after SECONDS. Tests wait for what they observe (a file written, a
+# count reached), never for a fixed time: the bound only keeps a broken
+# run from hanging.
+wait_for() {
+	limit=$(( $1 * 20 ))
+	shift
+	n=0
+	until "$@"; do
+		n=$((n + 1))
+		[ "$n" -le "$limit" ] || return 1
+		sleep 0.05
+	done
+}
+# at_least FILE N: FILE holds a number of at least N.
+at_least() { [ -f "$1" ] && [ "$(cat "$1")" -ge "$2" ]; }
+
 tg_done() {
 	[ "$tap_failed" -eq 0 ]
 }

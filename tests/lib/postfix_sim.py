@@ -11,6 +11,12 @@ failure. Mail is generated from a seed, so a run can be repeated.
   postfix_sim.py load --workers 8 --mails 5000 --seed 1 --out DIR
   postfix_sim.py kill --trials 200 --seed 1 --out DIR
   postfix_sim.py robot --rounds 60 --out DIR
+
+With --gate DIR, "load" lets the test choose the moment of a fault by
+what it observes instead of by a clock: once --hold-after deliveries have
+started it writes DIR/held and starts no more until DIR/go exists (the
+deliveries already running go on), and it keeps DIR/deferred holding the
+number of deferrals so far.
 """
 import argparse
 import json
@@ -132,13 +138,40 @@ def run_load(args):
              'kinds': {}}
     for m in mails:
         stats['kinds'][m[3]] = stats['kinds'].get(m[3], 0) + 1
+    started = [0]
+    go = threading.Event()
+    if not args.gate:
+        go.set()
+
+    def note(name, value):
+        tmp = os.path.join(args.gate, name + '.tmp')
+        with open(tmp, 'w') as f:
+            f.write('%d\n' % value)
+        os.rename(tmp, os.path.join(args.gate, name))
+
+    def wait_for_go():
+        while not go.is_set():
+            if os.path.exists(os.path.join(args.gate, 'go')):
+                go.set()
+            else:
+                time.sleep(0.01)
 
     def worker():
         while True:
             with lock:
-                if not queue:
-                    return
-                i = queue.pop(0)
+                if started[0] >= args.hold_after and not go.is_set():
+                    hold = True
+                else:
+                    hold = False
+                    if not queue:
+                        return
+                    i = queue.pop(0)
+                    started[0] += 1
+                    if args.gate and started[0] == args.hold_after:
+                        note('held', started[0])
+            if hold:
+                wait_for_go()
+                continue
             mid, raw, sender, kind = mails[i]
             code, err = deliver_once(raw, sender)
             outcome = postfix_outcome(code)
@@ -149,6 +182,8 @@ def run_load(args):
                 if outcome == 'deferred':
                     stats['deferred'] += 1
                     queue.append(i)       # Postfix tries again later
+                    if args.gate:
+                        note('deferred', stats['deferred'])
                 elif outcome == 'bounced':
                     stats['bounced'] += 1
                     stats['bounces'].append('%s: %d %s' % (mid, code, err))
@@ -240,6 +275,8 @@ def main():
     ap.add_argument('--trials', type=int, default=200)
     ap.add_argument('--rounds', type=int, default=60)
     ap.add_argument('--seed', type=int, default=1)
+    ap.add_argument('--gate', default=None)
+    ap.add_argument('--hold-after', type=int, default=0)
     args = ap.parse_args()
     {'load': run_load, 'kill': run_kill, 'robot': run_robot}[args.mode](args)
 
