@@ -67,6 +67,7 @@ static const Setting settings[] = {
 	  F (attachment_limit) },
 	{ "limits", "spool_directory", T_PATH, "", F (spool_directory) },
 	{ "limits", "time_limit", T_DURATION, "300s", F (time_limit) },
+	{ "limits", "outbox_claim", T_DURATION, "10m", F (outbox_claim) },
 	{ "limits", "queue_lifetime", T_DURATION, "5d", F (queue_lifetime) },
 	{ "policy", "unknown_sender", T_UNKNOWN_SENDER, "ticket",
 	  F (unknown_sender) },
@@ -518,6 +519,57 @@ apply_file (TgConfig *config, GKeyFile *kf, const char *text, GError **error)
 	return TRUE;
 }
 
+/*
+ * An answer being sent is held (claimed) for outbox_claim: deliver must
+ * be over before its claim ends (time_limit), and one send by sweep must
+ * end and be recorded inside the claim, or a second sender could take
+ * over an answer the first is still handing to sendmail. The error names
+ * outbox_claim when the file sets it, else the other key.
+ */
+static gboolean
+check_claim (const TgConfig *config, const char *text, GError **error)
+{
+	gboolean claim_set = find_line (text, "limits", "outbox_claim") > 0;
+	int claim = config->outbox_claim;
+	g_autofree char *why = NULL;
+
+	if (config->time_limit >= claim) {
+		if (claim_set)
+			why = g_strdup_printf (
+				"must be longer than [limits] time_limit (%ds): "
+				"deliver holds its answers until it is over",
+				config->time_limit);
+		else
+			why = g_strdup_printf (
+				"must be under [limits] outbox_claim (%ds), how "
+				"long an answer being sent is held",
+				claim);
+		set_error (error, config, text, "limits",
+			   claim_set ? "outbox_claim" : "time_limit", why);
+		return FALSE;
+	}
+	if (config->sendmail_timeout + TG_OUTBOX_SENT_PATIENCE >= claim) {
+		if (claim_set)
+			why = g_strdup_printf (
+				"must be longer than [mail] sendmail_timeout "
+				"(%ds) and %ds to record a send",
+				config->sendmail_timeout,
+				TG_OUTBOX_SENT_PATIENCE);
+		else
+			why = g_strdup_printf (
+				"must be under %ds ([limits] outbox_claim, how "
+				"long an answer being sent is held, less %ds to "
+				"record it)",
+				claim - TG_OUTBOX_SENT_PATIENCE,
+				TG_OUTBOX_SENT_PATIENCE);
+		set_error (error, config, text, claim_set ? "limits" : "mail",
+			   claim_set ? "outbox_claim" : "sendmail_timeout",
+			   why);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 TgConfig *
 tg_config_new_default (const char *path)
 {
@@ -583,7 +635,8 @@ tg_config_load (const char *path, GError **error)
 			     "%s: %s", path, local->message);
 		return NULL;
 	}
-	if (!apply_file (config, kf, text, error))
+	if (!apply_file (config, kf, text, error) ||
+	    !check_claim (config, text, error))
 		return NULL;
 	/* Settings without a value of their own that follow another one. */
 	if (*config->bounce_address == '\0') {
@@ -613,25 +666,6 @@ tg_config_check (const TgConfig *config, GError **error)
 		g_set_error (error, TG_CONFIG_ERROR, TG_CONFIG_ERROR_INVALID,
 			     "%s: [hours] days: no working day",
 			     config->path);
-		return FALSE;
-	}
-	if (config->time_limit >= TG_OUTBOX_CLAIM_SECONDS) {
-		g_set_error (error, TG_CONFIG_ERROR, TG_CONFIG_ERROR_INVALID,
-			     "%s: [limits] time_limit: must be under %ds (how "
-			     "long an answer being sent is held)",
-			     config->path, TG_OUTBOX_CLAIM_SECONDS);
-		return FALSE;
-	}
-	/* sweep must also record the send inside the claim. */
-	if (config->sendmail_timeout >=
-	    TG_OUTBOX_CLAIM_SECONDS - TG_OUTBOX_SENT_PATIENCE) {
-		g_set_error (error, TG_CONFIG_ERROR, TG_CONFIG_ERROR_INVALID,
-			     "%s: [mail] sendmail_timeout: must be under %ds "
-			     "(how long an answer being sent is held, less "
-			     "%ds to record it)",
-			     config->path,
-			     TG_OUTBOX_CLAIM_SECONDS - TG_OUTBOX_SENT_PATIENCE,
-			     TG_OUTBOX_SENT_PATIENCE);
 		return FALSE;
 	}
 	if (tg_config_is_staff_address (config, config->support_address) ||

@@ -10,12 +10,9 @@
 
 #define TG_CONFIG_ERROR (tg_config_error_quark ())
 
-/* How long deliver and sweep hold the claim on an outbox row they are
- * sending; [limits] time_limit must stay below it, or sweep could take
- * over an answer deliver is still handing to sendmail. */
-#define TG_OUTBOX_CLAIM_SECONDS 600
 /* How long deliver and sweep keep trying to record an answer as sent
- * when the database went away just after sendmail took it. */
+ * when the database went away just after sendmail took it. [limits]
+ * outbox_claim must leave room for it after a send. */
 #define TG_OUTBOX_SENT_PATIENCE 30
 GQuark tg_config_error_quark (void);
 
@@ -63,6 +60,8 @@ typedef struct {
 	guint64 attachment_limit; /* larger ones are not forwarded */
 	char *spool_directory;  /* "" means $TMPDIR */
 	int time_limit;         /* seconds deliver may take in all */
+	int outbox_claim;       /* seconds an answer being sent is held;
+				   longer than time_limit */
 	int queue_lifetime;     /* seconds; older Received dates are implausible */
 
 	/* [policy] */

@@ -189,7 +189,7 @@ queue_outgoing (Delivery *d, TgStore *store, gint64 ticket_id,
 	if (admitted->len == 1)
 		return TRUE; /* everyone held back: stored, not sent */
 	out.recipients = (const char *const *) admitted->pdata;
-	if (!tg_store_add_outgoing (store, &out, TG_OUTBOX_CLAIM_SECONDS,
+	if (!tg_store_add_outgoing (store, &out, d->config->outbox_claim,
 				    &q.outbox_id, error))
 		return FALSE;
 	q.what = what;

@@ -24,11 +24,11 @@ tg_sweep_backoff (int attempts)
 }
 
 gboolean
-tg_sweep_in_claim (gint64 elapsed, int sendmail_timeout)
+tg_sweep_in_claim (gint64 elapsed, int sendmail_timeout, int claim)
 {
 	return elapsed + (gint64) (sendmail_timeout + TG_OUTBOX_SENT_PATIENCE) *
 				 G_USEC_PER_SEC <
-	       (gint64) TG_OUTBOX_CLAIM_SECONDS * G_USEC_PER_SEC;
+	       (gint64) claim * G_USEC_PER_SEC;
 }
 
 typedef struct {
@@ -82,7 +82,7 @@ sweep (const TgConfig *c, TgStore *store, int limit)
 		g_autoptr (GError) error = NULL;
 		gint64 claimed = g_get_monotonic_time ();
 		g_autoptr (GPtrArray) items = tg_store_claim_due (
-			store, limit, TG_OUTBOX_CLAIM_SECONDS, &error);
+			store, limit, c->outbox_claim, &error);
 
 		if (items == NULL) {
 			g_warning ("sweep: %s", error->message);
@@ -93,7 +93,8 @@ sweep (const TgConfig *c, TgStore *store, int limit)
 		for (guint i = 0; i < items->len; i++, total++) {
 			/* The rest wait for their claim to expire. */
 			if (!tg_sweep_in_claim (g_get_monotonic_time () - claimed,
-						c->sendmail_timeout)) {
+						c->sendmail_timeout,
+						c->outbox_claim)) {
 				more = FALSE;
 				break;
 			}

@@ -21,11 +21,11 @@ int tg_sweep_backoff (int attempts);
 /*
  * tg_sweep_in_claim: whether a send of at most @sendmail_timeout seconds,
  * begun @elapsed microseconds after its batch was claimed, is sent and
- * recorded (TG_OUTBOX_SENT_PATIENCE) inside the claim
- * (TG_OUTBOX_CLAIM_SECONDS). A later one could be recorded after another
+ * recorded (TG_OUTBOX_SENT_PATIENCE) inside the claim of @claim seconds
+ * ([limits] outbox_claim). A later one could be recorded after another
  * sweep claimed the row again, and both would send it.
  */
-gboolean tg_sweep_in_claim (gint64 elapsed, int sendmail_timeout);
+gboolean tg_sweep_in_claim (gint64 elapsed, int sendmail_timeout, int claim);
 
 /*
  * tg_sweep_main: "ticketgate sweep [--limit N]".

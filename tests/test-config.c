@@ -116,6 +116,7 @@ static const IntField default_ints[] = {
 	{"start_minute", F (start_minute), 9 * 60},
 	{"end_minute", F (end_minute), 18 * 60},
 	{"time_limit", F (time_limit), 300},
+	{"outbox_claim", F (outbox_claim), 600},
 	{"queue_lifetime", F (queue_lifetime), 5 * 86400},
 	{"reopen_days", F (reopen_days), 14},
 };
@@ -449,6 +450,25 @@ static const LoadErrorRow load_error_rows[] = {
 	{"duration-unit", "[mail]\nsendmail_timeout = 1w\n",
 	 "FILE:2: [mail] sendmail_timeout: not a duration above zero (such "
 	 "as 30s, 5m, 2h, 5d)"},
+	/* The claim on an answer being sent against what must fit in it. */
+	{"time-limit-at-claim", "[limits]\ntime_limit = 10m\n",
+	 "FILE:2: [limits] time_limit: must be under [limits] outbox_claim "
+	 "(600s), how long an answer being sent is held"},
+	{"claim-at-time-limit", "[limits]\ntime_limit = 2m\n\noutbox_claim = 120s\n",
+	 "FILE:4: [limits] outbox_claim: must be longer than [limits] "
+	 "time_limit (120s): deliver holds its answers until it is over"},
+	{"sendmail-timeout-at-claim", "[mail]\nsendmail_timeout = 570s\n",
+	 "FILE:2: [mail] sendmail_timeout: must be under 570s ([limits] "
+	 "outbox_claim, how long an answer being sent is held, less 30s to "
+	 "record it)"},
+	{"claim-at-sendmail-timeout",
+	 "[mail]\nsendmail_timeout = 10s\n[limits]\ntime_limit = 5s\n"
+	 "outbox_claim = 40s\n",
+	 "FILE:5: [limits] outbox_claim: must be longer than [mail] "
+	 "sendmail_timeout (10s) and 30s to record a send"},
+	{"claim-not-duration", "[limits]\noutbox_claim = soon\n",
+	 "FILE:2: [limits] outbox_claim: not a duration above zero (such as "
+	 "30s, 5m, 2h, 5d)"},
 	{"int-with-unit", "[policy]\nreopen_days = 2d\n",
 	 "FILE:2: [policy] reopen_days: not a whole number"},
 	{"int-negative", "[policy]\nreopen_days = -1\n",
@@ -800,15 +820,11 @@ static const CheckRow check_rows[] = {
 	{"end-equals-start", SUPPORT "[hours]\nstart = 09:00\nend = 09:00\n",
 	 "[hours] end: must be later than start"},
 	{"whole-day", SUPPORT "[hours]\nstart = 00:00\nend = 24:00\n", NULL},
-	{"time-limit-at-claim", SUPPORT "[limits]\ntime_limit = 10m\n",
-	 "[limits] time_limit: must be under 600s (how long an answer being "
-	 "sent is held)"},
 	{"time-limit-under-claim", SUPPORT "[limits]\ntime_limit = 599s\n", NULL},
-	{"sendmail-timeout-at-claim", SUPPORT "sendmail_timeout = 570s\n",
-	 "[mail] sendmail_timeout: must be under 570s (how long an answer "
-	 "being sent is held, less 30s to record it)"},
 	{"sendmail-timeout-under-claim", SUPPORT "sendmail_timeout = 569s\n",
 	 NULL},
+	{"short-claim", SUPPORT "sendmail_timeout = 5s\n[limits]\n"
+			"time_limit = 10s\noutbox_claim = 36s\n", NULL},
 	{"staff-is-support",
 	 SUPPORT "staff_address = a@example.com, Support@Example.com\n",
 	 "[mail] staff_address: must not be the support or comment address "
@@ -899,6 +915,7 @@ static const DumpRow dump_rows[] = {
 	 "[templates]\ndirectory = tpl\n"
 	 "[limits]\nmax_message_size = 3G\nspool_memory = 12345\n"
 	 "spool_directory = spool\ntime_limit = 90\nqueue_lifetime = 2d\n"
+	 "outbox_claim = 15m\n"
 	 "[policy]\nunknown_sender = reject\nfallback_plan = FREE\n"
 	 "reopen_days = 30\nack_followups = true\n"},
 	/* Key-file escapes must survive the round trip: libpq conninfo

@@ -33,25 +33,30 @@ test_in_claim (void)
 {
 	static const struct {
 		gint64 elapsed_s;
-		int timeout;
+		int timeout, claim;
 		gboolean want;
 	} rows[] = {
-		{ 0, 60, TRUE },
-		{ 509, 60, TRUE },
+		{ 0, 60, 600, TRUE },
+		{ 509, 60, 600, TRUE },
 		/* sent in 60 s and recorded in 30: ends exactly with the claim */
-		{ 510, 60, FALSE },
-		{ 700, 60, FALSE },
-		{ 0, TG_OUTBOX_CLAIM_SECONDS - TG_OUTBOX_SENT_PATIENCE - 1, TRUE },
-		{ 0, TG_OUTBOX_CLAIM_SECONDS - TG_OUTBOX_SENT_PATIENCE, FALSE },
+		{ 510, 60, 600, FALSE },
+		{ 700, 60, 600, FALSE },
+		{ 0, 600 - TG_OUTBOX_SENT_PATIENCE - 1, 600, TRUE },
+		{ 0, 600 - TG_OUTBOX_SENT_PATIENCE, 600, FALSE },
+		/* a short claim, as a test or an impatient desk sets it */
+		{ 4, 5, 40, TRUE },
+		{ 5, 5, 40, FALSE },
 	};
 
 	for (gsize i = 0; i < G_N_ELEMENTS (rows); i++) {
 		gboolean got = tg_sweep_in_claim (rows[i].elapsed_s * G_USEC_PER_SEC,
-						  rows[i].timeout);
+						  rows[i].timeout, rows[i].claim);
 
 		if (got != rows[i].want)
-			tg_test_fail_row ("%" G_GINT64_FORMAT " s + %d s: got %d",
-					  rows[i].elapsed_s, rows[i].timeout, got);
+			tg_test_fail_row ("%" G_GINT64_FORMAT " s + %d s in %d s: "
+					  "got %d",
+					  rows[i].elapsed_s, rows[i].timeout,
+					  rows[i].claim, got);
 	}
 }
 
