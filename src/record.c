@@ -181,6 +181,7 @@ queue_outgoing (Delivery *d, TgStore *store, gint64 ticket_id,
 		.body_text = reply->body,
 		.content = reply->content,
 		.note = d->action == ACTION_MACHINE ? "machine" : NULL,
+		.cause_key = d->dedup_key,
 	};
 	Queued q = { 0 };
 

@@ -16,6 +16,8 @@
 
 #include <libpq-fe.h>
 
+#include "owner.h"
+
 G_DEFINE_QUARK (tg-store-error-quark, tg_store_error)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGresult, PQclear)
@@ -32,6 +34,7 @@ typedef struct {
 struct _TgStore {
 	PGconn *conn;
 	ConnectParams how;
+	char *database_id; /* desk_identity, once read */
 };
 
 /* Plans without e-mail support or no plan at all sort after every plan. */
@@ -645,6 +648,7 @@ tg_store_free (TgStore *store)
 		return;
 	g_clear_pointer (&store->conn, PQfinish);
 	connect_params_clear (&store->how);
+	g_free (store->database_id);
 	g_free (store);
 }
 
@@ -2031,6 +2035,9 @@ tg_store_add_incoming (TgStore *store,
 	return TRUE;
 }
 
+/* The claim is held in the name of the calling process (owner.h), and
+ * the answer is linked to the incoming mail stored before it in the
+ * same transaction. The database's name comes back with the row id. */
 static const char SQL_ADD_OUTGOING[] =
 	"WITH m AS (INSERT INTO messages (ticket_id, direction, kind,"
 	"  message_id, sender, recipients, subject, body_text, size,"
@@ -2038,10 +2045,11 @@ static const char SQL_ADD_OUTGOING[] =
 	"  VALUES ($1, 'out', $2, $3, $4, $5::text[], $6, $7, $8, now(), $11,"
 	"  $9) RETURNING id),"
 	" o AS (INSERT INTO outbox (message_id, envelope_from, recipients,"
-	"  claimed_until)"
-	"  SELECT id, $4, $5::text[], now() + make_interval(secs => $10)"
+	"  claimed_until, claimed_by, caused_by)"
+	"  SELECT id, $4, $5::text[], now() + make_interval(secs => $10), $12,"
+	"  (SELECT id FROM messages WHERE dedup_key = $13)"
 	"  FROM m RETURNING id)"
-	" SELECT id FROM o";
+	" SELECT id, (SELECT id::text FROM desk_identity) FROM o";
 
 gboolean
 tg_store_add_outgoing (TgStore *store,
@@ -2070,10 +2078,14 @@ tg_store_add_outgoing (TgStore *store,
 	params_add_binary (&p, data, len);
 	params_add_int (&p, claim_seconds);
 	params_add (&p, out->note);
+	params_add (&p, tg_owner_self ());
+	params_add (&p, out->cause_key);
 	res = run_query (store, SQL_ADD_OUTGOING, &p, error);
 	if (res == NULL)
 		return FALSE;
 	*outbox_id_out = get_int (res, 0, 0);
+	if (store->database_id == NULL)
+		store->database_id = get_str (res, 0, 1);
 	return TRUE;
 }
 
@@ -2265,24 +2277,64 @@ tg_bouncing_free (TgBouncing *b)
 
 /* ---- sending ------------------------------------------------------- */
 
+/* What outbox_row() reads: an outbox row with its mail. */
+#define OUTBOX_ITEM_COLUMNS                                                  \
+	"o.id, o.envelope_from, " JOINED ("o.recipients") ", m.raw,"        \
+	" o.attempts, " US ("o.created_at") ", m.message_id"
+
+/* Every claim below is held in the name of the calling process
+ * (owner.h); releasing one clears the name. */
 static const char SQL_CLAIM_DUE[] =
-	"UPDATE outbox o SET claimed_until = now() + make_interval(secs => $2)"
+	"UPDATE outbox o SET claimed_until = now() + make_interval(secs => $2),"
+	" claimed_by = $3"
 	" FROM messages m"
 	" WHERE m.id = o.message_id AND o.id IN ("
 	"  SELECT id FROM outbox WHERE sent_at IS NULL AND gave_up_at IS NULL"
 	"  AND next_attempt_at <= now()"
 	"  AND (claimed_until IS NULL OR claimed_until < now())"
 	"  ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)"
-	" RETURNING o.id, o.envelope_from, " JOINED ("o.recipients") ","
-	" m.raw, o.attempts, " US ("o.created_at");
+	" RETURNING " OUTBOX_ITEM_COLUMNS;
+/* Already sent (the journal was folded in first): nothing to do. */
 static const char SQL_OUTBOX_SENT[] =
 	"UPDATE outbox SET sent_at = now(), claimed_until = NULL,"
-	" attempts = attempts + 1, last_error = NULL WHERE id = $1";
+	" claimed_by = NULL, attempts = attempts + 1, last_error = NULL"
+	" WHERE id = $1 AND sent_at IS NULL";
 static const char SQL_OUTBOX_FAILED[] =
 	"UPDATE outbox SET attempts = attempts + 1, last_error = $2,"
-	" claimed_until = NULL,"
+	" claimed_until = NULL, claimed_by = NULL,"
 	" next_attempt_at = now() + make_interval(secs => $3),"
-	" gave_up_at = CASE WHEN $4 THEN now() END WHERE id = $1";
+	" gave_up_at = CASE WHEN $4 THEN now() END"
+	" WHERE id = $1 AND sent_at IS NULL";
+static const char SQL_ANSWERS_OF[] =
+	"SELECT o.id, o.claimed_by, coalesce(o.claimed_until > now(), false),"
+	" o.next_attempt_at <= now()"
+	" FROM messages c JOIN outbox o ON o.caused_by = c.id"
+	" WHERE c.dedup_key = $1 AND o.sent_at IS NULL AND o.gave_up_at IS NULL"
+	" ORDER BY o.id";
+/* Each row only if it is as the caller saw it: held by the same process,
+ * and, when it was free, still free. */
+static const char SQL_TAKE_OVER[] =
+	"UPDATE outbox o SET claimed_until = now() + make_interval(secs => $4),"
+	" claimed_by = $5"
+	" FROM messages m,"
+	"  unnest($1::bigint[], $2::text[], $3::boolean[]) AS t(id, holder, free)"
+	" WHERE o.id = t.id AND m.id = o.message_id"
+	" AND o.sent_at IS NULL AND o.gave_up_at IS NULL"
+	" AND o.next_attempt_at <= now()"
+	" AND o.claimed_by IS NOT DISTINCT FROM t.holder"
+	" AND (NOT t.free OR o.claimed_until IS NULL OR o.claimed_until <= now())"
+	" RETURNING " OUTBOX_ITEM_COLUMNS;
+/* The Message-ID must match too: an id alone could name a row of a
+ * database restored from a backup taken before it was sent. */
+static const char SQL_MARK_SENT[] =
+	"UPDATE outbox o SET sent_at = to_timestamp(t.at / 1000000.0),"
+	" claimed_until = NULL, claimed_by = NULL, attempts = o.attempts + 1,"
+	" last_error = NULL"
+	" FROM messages m,"
+	"  unnest($1::bigint[], $2::text[], $3::bigint[]) AS t(id, mid, at)"
+	" WHERE o.id = t.id AND m.id = o.message_id AND m.message_id = t.mid"
+	" AND o.sent_at IS NULL";
+static const char SQL_DATABASE_ID[] = "SELECT id::text FROM desk_identity";
 
 static GBytes *
 get_bytea (const PGresult *res, int row, int col)
@@ -2310,6 +2362,7 @@ outbox_row (const PGresult *res, int i)
 	item->content = get_bytea (res, i, 3);
 	item->attempts = (int) get_int (res, i, 4);
 	item->created_at = get_time (res, i, 5);
+	item->message_id = get_str (res, i, 6);
 	return item;
 }
 
@@ -2323,6 +2376,7 @@ tg_store_claim_due (TgStore *store, int limit, int claim_seconds,
 	params_init (&p);
 	params_add_int (&p, limit);
 	params_add_int (&p, claim_seconds);
+	params_add (&p, tg_owner_self ());
 	return query_list (store, SQL_CLAIM_DUE, &p, outbox_row,
 			   (GDestroyNotify) tg_outbox_item_free, error);
 }
@@ -2399,6 +2453,125 @@ tg_store_outbox_failed (TgStore *store, gint64 id, const char *why,
 	params_add_int (&p, retry_seconds);
 	params_add_bool (&p, give_up);
 	return run_command (store, SQL_OUTBOX_FAILED, &p, error);
+}
+
+static gpointer
+holder_row (const PGresult *res, int i)
+{
+	TgOutboxHolder *h = g_new0 (TgOutboxHolder, 1);
+
+	h->id = get_int (res, i, 0);
+	h->claimed_by = get_str (res, i, 1);
+	h->is_held = get_bool (res, i, 2);
+	h->is_due = get_bool (res, i, 3);
+	return h;
+}
+
+GPtrArray *
+tg_store_answers_of (TgStore *store, const char *dedup_key, GError **error)
+{
+	g_auto (Params) p = { 0 };
+
+	g_return_val_if_fail (store != NULL && dedup_key != NULL, NULL);
+	params_init (&p);
+	params_add (&p, dedup_key);
+	return query_list (store, SQL_ANSWERS_OF, &p, holder_row,
+			   (GDestroyNotify) tg_outbox_holder_free, error);
+}
+
+/* A bigint[] literal of @n numbers. */
+static void
+params_add_int_array (Params *p, const gint64 *values, guint n)
+{
+	GString *out = g_string_new ("{");
+
+	for (guint i = 0; i < n; i++)
+		g_string_append_printf (out, "%s%" G_GINT64_FORMAT,
+					i ? "," : "", values[i]);
+	g_string_append_c (out, '}');
+	params_take (p, g_string_free (out, FALSE));
+}
+
+GPtrArray *
+tg_store_take_over (TgStore *store, const GPtrArray *holders,
+		    int claim_seconds, GError **error)
+{
+	g_auto (Params) p = { 0 };
+	g_autofree gint64 *ids = g_new0 (gint64, holders->len + 1);
+	g_autofree const char **names = g_new0 (const char *, holders->len + 1);
+	g_autoptr (GString) is_free = g_string_new ("{");
+
+	g_return_val_if_fail (store != NULL && holders != NULL, NULL);
+	for (guint i = 0; i < holders->len; i++) {
+		const TgOutboxHolder *h = holders->pdata[i];
+
+		ids[i] = h->id;
+		names[i] = h->claimed_by;
+		g_string_append_printf (is_free, "%s%s", i ? "," : "",
+					h->is_held ? "f" : "t");
+	}
+	g_string_append_c (is_free, '}');
+	params_init (&p);
+	params_add_int_array (&p, ids, holders->len);
+	params_add_array (&p, names, holders->len);
+	params_add (&p, is_free->str);
+	params_add_int (&p, claim_seconds);
+	params_add (&p, tg_owner_self ());
+	return query_list (store, SQL_TAKE_OVER, &p, outbox_row,
+			   (GDestroyNotify) tg_outbox_item_free, error);
+}
+
+gboolean
+tg_store_outbox_mark_sent (TgStore *store, const gint64 *ids,
+			   const char *const *message_ids,
+			   const gint64 *sent_at, guint n, guint *marked_out,
+			   GError **error)
+{
+	g_auto (Params) p = { 0 };
+	g_autoptr (PGresult) res = NULL;
+
+	g_return_val_if_fail (store != NULL, FALSE);
+	params_init (&p);
+	params_add_int_array (&p, ids, n);
+	params_add_array (&p, message_ids, n);
+	params_add_int_array (&p, sent_at, n);
+	res = run (store, SQL_MARK_SENT, &p, PGRES_COMMAND_OK, error);
+	if (res == NULL)
+		return FALSE;
+	if (marked_out != NULL)
+		*marked_out = (guint) g_ascii_strtoull (PQcmdTuples (res), NULL,
+							10);
+	return TRUE;
+}
+
+const char *
+tg_store_database_id (TgStore *store, GError **error)
+{
+	g_autoptr (PGresult) res = NULL;
+
+	g_return_val_if_fail (store != NULL, NULL);
+	if (store->database_id != NULL)
+		return store->database_id;
+	res = run_query (store, SQL_DATABASE_ID, NULL, error);
+	if (res == NULL)
+		return NULL;
+	if (PQntuples (res) != 1) {
+		g_set_error (error, TG_STORE_ERROR, TG_STORE_ERROR_FAILED,
+			     "desk_identity holds %d rows, not one",
+			     PQntuples (res));
+		return NULL;
+	}
+	store->database_id = get_str (res, 0, 0);
+	return store->database_id;
+}
+
+void
+tg_outbox_holder_free (TgOutboxHolder *holder)
+{
+	if (holder == NULL)
+		return;
+	g_free (holder->claimed_by);
+	g_free (holder);
 }
 
 /* ---- administration ------------------------------------------------ */
@@ -2788,6 +2961,7 @@ tg_outbox_item_free (TgOutboxItem *item)
 	if (item == NULL)
 		return;
 	g_free (item->envelope_from);
+	g_free (item->message_id);
 	g_strfreev (item->recipients);
 	g_clear_pointer (&item->content, g_bytes_unref);
 	g_clear_pointer (&item->created_at, g_date_time_unref);

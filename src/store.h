@@ -139,6 +139,9 @@ typedef struct {
 	GBytes *content;         /* the complete mail */
 	const char *note;        /* nullable: "machine" for notices about
 				    machine mail (rate-limited) */
+	const char *cause_key;   /* nullable: dedup key of the incoming mail
+				    it answers, stored earlier in the same
+				    transaction */
 } TgOutgoing;
 
 typedef struct {
@@ -148,7 +151,16 @@ typedef struct {
 	GBytes *content;
 	int attempts;
 	GDateTime *created_at;
+	char *message_id;        /* of the mail, without <> */
 } TgOutboxItem;
+
+/* Who holds an unsent answer (tg_store_answers_of). */
+typedef struct {
+	gint64 id;               /* outbox row */
+	char *claimed_by;        /* owner.h name; NULL: nobody */
+	gboolean is_held;        /* the claim has not run out */
+	gboolean is_due;         /* its next attempt is due */
+} TgOutboxHolder;
 
 typedef struct {
 	gint64 id;
@@ -485,8 +497,9 @@ gboolean tg_store_add_incoming (TgStore *store,
 
 /*
  * tg_store_add_outgoing: records an outgoing mail and queues it, claimed
- * by the caller for @claim_seconds so that sweep leaves it alone while
- * the caller sends it. Sets the outbox row id.
+ * by the calling process (tg_owner_self()) for @claim_seconds so that
+ * sweep leaves it alone while the caller sends it, and linked to the
+ * incoming mail named by out->cause_key. Sets the outbox row id.
  */
 gboolean tg_store_add_outgoing (TgStore *store,
 				const TgOutgoing *out,
@@ -494,7 +507,9 @@ gboolean tg_store_add_outgoing (TgStore *store,
 				gint64 *outbox_id_out,
 				GError **error);
 
-/* Sending. */
+/* Sending. Every claim is held in the name of the calling process
+ * (tg_owner_self()), so that another process can tell when its holder
+ * has gone. */
 
 /*
  * tg_store_claim_due: (transfer full): up to @limit outbox rows that are
@@ -519,7 +534,8 @@ gboolean tg_store_outbox_sent_patiently (TgStore *store, gint64 id,
 
 /*
  * tg_store_outbox_failed: records a failed attempt with @why; the row is
- * tried again after @retry_seconds, or given up when @give_up.
+ * tried again after @retry_seconds, or given up when @give_up. A row
+ * marked sent in the meantime stays sent.
  */
 gboolean tg_store_outbox_failed (TgStore *store,
 				 gint64 id,
@@ -527,6 +543,49 @@ gboolean tg_store_outbox_failed (TgStore *store,
 				 int retry_seconds,
 				 gboolean give_up,
 				 GError **error);
+
+/*
+ * tg_store_answers_of: (transfer full): TgOutboxHolder rows for the
+ * unsent answers (not given up) that the transaction storing the
+ * incoming mail @dedup_key wrote, and who holds each.
+ */
+GPtrArray *tg_store_answers_of (TgStore *store,
+				const char *dedup_key,
+				GError **error);
+
+/*
+ * tg_store_take_over: (transfer full): claims the rows of @holders
+ * (TgOutboxHolder, from tg_store_answers_of()) for @claim_seconds, each
+ * only if it is still as it was read: unsent, due, held by the same
+ * process, and, if it was free, still free. The caller has made sure
+ * that each held one's holder is gone (owner.h). Returns the
+ * TgOutboxItem rows claimed.
+ */
+GPtrArray *tg_store_take_over (TgStore *store,
+			       const GPtrArray *holders,
+			       int claim_seconds,
+			       GError **error);
+
+/*
+ * tg_store_outbox_mark_sent: records @n answers as sent at @sent_at
+ * (microseconds since the epoch) from the journal of a mail host: row
+ * @ids[i], provided its mail's Message-ID is @message_ids[i] and it is
+ * not marked sent already. @marked_out: (optional): how many were.
+ */
+gboolean tg_store_outbox_mark_sent (TgStore *store,
+				    const gint64 *ids,
+				    const char *const *message_ids,
+				    const gint64 *sent_at,
+				    guint n,
+				    guint *marked_out,
+				    GError **error);
+
+/*
+ * tg_store_database_id: (transfer none): this database's name (a UUID,
+ * schema/008-outbox-holders.sql), read once per store and kept; NULL
+ * with an error.
+ */
+const char *tg_store_database_id (TgStore *store, GError **error);
 
 /* Administration. */
 
@@ -610,6 +669,7 @@ GPtrArray *tg_store_list_queue (TgStore *store, GError **error);
 void tg_plan_free (TgPlan *plan);
 void tg_ticket_free (TgTicket *ticket);
 void tg_outbox_item_free (TgOutboxItem *item);
+void tg_outbox_holder_free (TgOutboxHolder *holder);
 void tg_stored_message_free (TgStoredMessage *msg);
 void tg_scope_rule_row_free (TgScopeRuleRow *row);
 void tg_customer_free (TgCustomer *customer);
@@ -619,6 +679,7 @@ void tg_desk_free (TgDesk *desk);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgPlan, tg_plan_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgTicket, tg_ticket_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgOutboxItem, tg_outbox_item_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgOutboxHolder, tg_outbox_holder_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgDesk, tg_desk_free)
 
 /* tg_message_kind_to_string: (transfer none): the kind's name in the

@@ -16,6 +16,8 @@
 #include "spool.h"
 #include "store.h"
 
+#include "owner.h"
+
 typedef struct {
 	char *conninfo;
 	TgStore *store;
@@ -844,6 +846,135 @@ test_outbox (Fixture *f, gconstpointer data)
 	g_assert_cmpstr (state, ==, "true|gone");
 }
 
+/* Stores a mail (@key) and its answer in one transaction, as deliver
+ * does; returns the outbox row. */
+static gint64
+mail_and_answer (Fixture *f, const char *key, const char *answer_id)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (GBytes) content = g_bytes_new_static ("Subject: a\n\nb\n", 14);
+	g_autoptr (TgSpool) spool =
+		tg_spool_new_from_data (mail_text, sizeof mail_text - 1);
+	const char *rcpts[] = { "jane@acme.example", NULL };
+	TgOutgoing out = { .kind = TG_KIND_ACK, .message_id = answer_id,
+			   .envelope_from = "support@desk.example",
+			   .recipients = rcpts, .subject = "a", .body_text = "b",
+			   .content = content, .cause_key = key };
+	gint64 id = 0;
+
+	g_assert_true (tg_store_begin (f->store, &error));
+	g_assert_true (add_mail (f, 0, spool, key, &error));
+	g_assert_true (tg_store_add_outgoing (f->store, &out, 600, &id, &error));
+	g_assert_true (tg_store_commit (f->store, &error));
+	g_assert_no_error (error);
+	return id;
+}
+
+/* A redelivery finds the answers of its mail and who holds them, and
+ * claims them only as it saw them. */
+static void
+test_take_over (Fixture *f, gconstpointer data)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (GPtrArray) held = NULL;
+	g_autoptr (GPtrArray) taken = NULL;
+	gint64 id = mail_and_answer (f, "k-take", "t1@desk.example");
+	TgOutboxHolder *h;
+	g_autofree char *state = NULL;
+	g_autofree char *want = g_strconcat (tg_owner_self (), "|true", NULL);
+
+	mail_and_answer (f, "k-other", "t2@desk.example");
+	held = tg_store_answers_of (f->store, "k-take", &error);
+	g_assert_no_error (error);
+	g_assert_cmpuint (held->len, ==, 1);
+	h = held->pdata[0];
+	g_assert_cmpint (h->id, ==, id);
+	g_assert_cmpstr (h->claimed_by, ==, tg_owner_self ());
+	g_assert_true (h->is_held && h->is_due);
+
+	/* Someone else claimed it since: nothing is taken. */
+	exec_sql (f, "UPDATE outbox SET claimed_by = 'mx2:b:1:2:3'"
+		     " WHERE message_id IN (SELECT id FROM messages"
+		     " WHERE message_id = 't1@desk.example')");
+	taken = tg_store_take_over (f->store, held, 60, &error);
+	g_assert_no_error (error);
+	g_assert_cmpuint (taken->len, ==, 0);
+	g_clear_pointer (&taken, g_ptr_array_unref);
+	g_clear_pointer (&held, g_ptr_array_unref);
+
+	/* As it was read: taken, in the caller's name, with its mail. */
+	held = tg_store_answers_of (f->store, "k-take", &error);
+	taken = tg_store_take_over (f->store, held, 60, &error);
+	g_assert_no_error (error);
+	g_assert_cmpuint (taken->len, ==, 1);
+	g_assert_cmpstr (((TgOutboxItem *) taken->pdata[0])->message_id, ==,
+			 "t1@desk.example");
+	state = query (f, "SELECT claimed_by || '|' ||"
+			  " (claimed_until > now() + interval '50 s')"
+			  " FROM outbox o JOIN messages m ON m.id = o.message_id"
+			  " WHERE m.message_id = 't1@desk.example'");
+	g_assert_cmpstr (state, ==, want);
+	g_clear_pointer (&taken, g_ptr_array_unref);
+	g_clear_pointer (&held, g_ptr_array_unref);
+
+	/* Seen free, then tried and failed: no longer due, not taken. */
+	held = tg_store_answers_of (f->store, "k-take", &error);
+	g_assert_true (tg_store_outbox_failed (f->store, id, "busy", 60, FALSE,
+					       &error));
+	((TgOutboxHolder *) held->pdata[0])->is_held = FALSE;
+	g_clear_pointer (&((TgOutboxHolder *) held->pdata[0])->claimed_by,
+			 g_free);
+	taken = tg_store_take_over (f->store, held, 60, &error);
+	g_assert_cmpuint (taken->len, ==, 0);
+}
+
+/* The journal's lines: only the row with that Message-ID, only once. */
+static void
+test_mark_sent (Fixture *f, gconstpointer data)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (GPtrArray) held = NULL;
+	gint64 id = mail_and_answer (f, "k-sent", "s1@desk.example");
+	gint64 ids[] = { id, id };
+	const char *wrong[] = { "s2@desk.example", "other@desk.example" };
+	const char *right[] = { "s1@desk.example", "s1@desk.example" };
+	gint64 at[] = { G_GINT64_CONSTANT (1795000000123456),
+			G_GINT64_CONSTANT (1795000000123456) };
+	g_autofree char *state = NULL;
+	guint marked = 99;
+	const char *dbid = tg_store_database_id (f->store, &error);
+	g_autofree char *want_id = query (f, "SELECT id FROM desk_identity");
+
+	g_assert_no_error (error);
+	g_assert_cmpstr (dbid, ==, want_id);
+	g_assert_cmpuint (strlen (dbid), ==, 36);
+	g_assert_true (tg_store_outbox_mark_sent (f->store, ids, wrong, at, 2,
+						  &marked, &error));
+	g_assert_cmpuint (marked, ==, 0);
+	g_assert_true (tg_store_outbox_mark_sent (f->store, ids, right, at, 2,
+						  &marked, &error));
+	g_assert_cmpuint (marked, ==, 1);
+	g_assert_true (tg_store_outbox_mark_sent (f->store, ids, right, at, 1,
+						  &marked, &error));
+	g_assert_cmpuint (marked, ==, 0);
+	g_assert_no_error (error);
+	state = query (f, "SELECT attempts || '|' ||"
+			  " (extract(epoch from sent_at) * 1000000)::bigint"
+			  " || '|' || (claimed_by IS NULL) FROM outbox"
+			  " WHERE id IN (SELECT o.id FROM outbox o JOIN messages m"
+			  " ON m.id = o.message_id"
+			  " WHERE m.message_id = 's1@desk.example')");
+	g_assert_cmpstr (state, ==, "1|1795000000123456|true");
+	/* Sent: a redelivery finds nothing left to send. */
+	held = tg_store_answers_of (f->store, "k-sent", &error);
+	g_assert_cmpuint (held->len, ==, 0);
+	/* ... and deliver's own record afterwards changes nothing. */
+	g_assert_true (tg_store_outbox_sent (f->store, id, &error));
+	g_clear_pointer (&state, g_free);
+	state = query (f, "SELECT sum(attempts) FROM outbox");
+	g_assert_cmpstr (state, ==, "1");
+}
+
 static void
 test_queue_order (Fixture *f, gconstpointer data)
 {
@@ -1059,6 +1190,8 @@ main (int argc, char **argv)
 	ADD ("deliver/copy-short-spool", test_copy_short_spool);
 	ADD ("thread/message-ids", test_thread_lookup);
 	ADD ("outbox/claims-and-retries", test_outbox);
+	ADD ("outbox/take-over", test_take_over);
+	ADD ("outbox/mark-sent-from-journal", test_mark_sent);
 	ADD ("queue/order-of-work", test_queue_order);
 	ADD ("errors/sqlstate-classes", test_error_classes);
 	ADD ("errors/statement-timeout", test_statement_timeout);
