@@ -20,6 +20,7 @@
 #include "delivery.h"
 #include "log.h"
 #include "mailer.h"
+#include "owner.h"
 #include "scope.h"
 #include "thread.h"
 
@@ -409,6 +410,69 @@ store_mail (Delivery *d, TgStore *store, GError **error)
 
 /* ---- after the commit ---------------------------------------------- */
 
+/* Whether a redelivery may take over an unsent answer of its mail. */
+static gboolean
+may_take_over (const TgOutboxHolder *h)
+{
+	if (!h->is_held)
+		return h->is_due;
+	return tg_owner_state (h->claimed_by) == TG_OWNER_GONE;
+}
+
+static void
+queue_earlier (Delivery *d, TgOutboxItem *item)
+{
+	Queued q = {
+		.outbox_id = item->id,
+		.what = "earlier",
+		.message_id = g_steal_pointer (&item->message_id),
+		.envelope_from = g_steal_pointer (&item->envelope_from),
+		.recipients = g_steal_pointer (&item->recipients),
+		.content = g_steal_pointer (&item->content),
+	};
+
+	g_array_append_val (d->queued, q);
+}
+
+/*
+ * The mail is stored already: send what the delivery that stored it
+ * left unsent. That one committed and then died, or lost the database
+ * before it saw the commit and exited 75; either way it is over,
+ * because Postfix delivers a mail to a recipient again only after the
+ * attempt before has exited. Its answers stay claimed in its name, so
+ * they are taken over only once that name is known to be gone (owner.h),
+ * and never from a process that still runs: that is a second copy of the
+ * mail being delivered at the same moment (another queue file, or
+ * another of its recipients), whose deliver sends its answers itself,
+ * or the first copy's deliver on another host, whose answers sweep sends
+ * once the claim runs out if that deliver never does.
+ */
+static void
+take_over (Delivery *d, TgStore *store)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (GPtrArray) held = tg_store_answers_of (store, d->dedup_key,
+							   &error);
+	g_autoptr (GPtrArray) takeable = g_ptr_array_new ();
+	g_autoptr (GPtrArray) taken = NULL;
+
+	for (guint i = 0; held != NULL && i < held->len; i++)
+		if (may_take_over (held->pdata[i]))
+			g_ptr_array_add (takeable, held->pdata[i]);
+	if (takeable->len > 0)
+		taken = tg_store_take_over (store, takeable,
+					    d->config->outbox_claim,
+					    &error);
+	if (error != NULL) {
+		g_warning ("answers left unsent by an earlier delivery: %s "
+			   "(sweep sends them once their claim runs out)",
+			   error->message);
+		return;
+	}
+	for (guint i = 0; taken != NULL && i < taken->len; i++)
+		queue_earlier (d, taken->pdata[i]);
+}
+
 /* Records that sendmail took an answer, over a new connection if the
  * database went away in the moment between. */
 static void
@@ -436,7 +500,9 @@ send_queued (Delivery *d, TgStore *store)
 		g_autoptr (GError) error = NULL;
 		g_autoptr (GError) db = NULL;
 
-		if (tg_mailer_send (c->sendmail, c->bounce_address,
+		if (tg_mailer_send (c->sendmail,
+				    q->envelope_from ? q->envelope_from
+						     : c->bounce_address,
 				    (const char *const *) q->recipients,
 				    q->content, c->sendmail_timeout, &error)) {
 			q->sent = TRUE;
@@ -758,6 +824,8 @@ run (Delivery *d, const Options *o, const char *config_path,
 	d->t_connect = g_get_monotonic_time ();
 	if (store == NULL || !store_mail (d, store, &error))
 		return fail_store (error);
+	if (d->action == ACTION_DUPLICATE)
+		take_over (d, store);
 	d->t_stored = g_get_monotonic_time ();
 	send_queued (d, store);
 	d->t_sent = g_get_monotonic_time ();

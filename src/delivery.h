@@ -36,7 +36,10 @@ const char *tg_delivery_action_name (Action action);
 
 typedef struct {
 	gint64 outbox_id;
-	const char *what; /* "ack", "notify", "relay", "notice", "reject" */
+	const char *what; /* "ack", "notify", "relay", "notice", "reject";
+			     "earlier": left unsent by an earlier delivery */
+	char *message_id;
+	char *envelope_from; /* NULL: [mail] bounce_address */
 	char **recipients;
 	GBytes *content;
 	gboolean sent;

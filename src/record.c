@@ -38,6 +38,8 @@ tg_delivery_action_name (Action action)
 void
 tg_queued_clear (Queued *q)
 {
+	g_free (q->message_id);
+	g_free (q->envelope_from);
 	g_strfreev (q->recipients);
 	g_clear_pointer (&q->content, g_bytes_unref);
 }
@@ -194,6 +196,7 @@ queue_outgoing (Delivery *d, TgStore *store, gint64 ticket_id,
 				    &q.outbox_id, error))
 		return FALSE;
 	q.what = what;
+	q.message_id = g_strdup (reply->message_id);
 	q.recipients = g_strdupv ((char **) admitted->pdata);
 	q.content = g_bytes_ref (reply->content);
 	g_array_append_val (d->queued, q);

@@ -6,7 +6,7 @@
 . "$TG_TOP_SRCDIR/tests/lib/common.sh"
 tg_setup
 
-tap_plan 32
+tap_plan 36
 
 tg customer add "ACME Corp" --plan GOLD --from 2026-01-01 --domain acme.example >/dev/null
 count() { sql "SELECT (SELECT count(*) FROM tickets) || '/' || (SELECT count(*) FROM messages) || '/' || (SELECT count(*) FROM outbox)"; }
@@ -117,14 +117,54 @@ took=$(($(date +%s) - start))
 is "$rc:$(cat "$TEST_DIR/err")" "75:4.3.0 ticketgate: time limit of 2 seconds exceeded" "past time_limit: exit 75 with a 4.3.0 line"
 ok $([ "$took" -le 5 ] && echo 0 || echo 1) "... in time ($took s)"
 before=$(count)
-quiet_deliver "$TEST_DIR/m3.eml"
-is "$rc:$(count)" "0:$before" "Postfix's retry finds the mail stored: exit 0, nothing new"
 got=$(sql "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND claimed_until > now()")
-is "$got" "1" "the unsent answer stays claimed, for sweep once the claim expires"
-sql "UPDATE outbox SET claimed_until = now() - interval '1 second' WHERE sent_at IS NULL" >/dev/null
-tg sweep >/dev/null 2>&1
+is "$got" "1" "the unsent answer stays claimed by the deliver that ran out of time"
+n=$(sent_count)
+quiet_deliver "$TEST_DIR/m3.eml"
 got=$(sql "SELECT count(*) FROM outbox WHERE sent_at IS NULL")
-is "$got" "0" "sweep then sends it"
+is "$rc:$(count):$got:$(sent_count)" "0:$before:0:$((n + 1))" \
+	"Postfix's retry finds the mail stored and sends the answer the first attempt left: exit 0, nothing new stored"
+tg sweep >/dev/null 2>&1
+quiet_deliver "$TEST_DIR/m3.eml"
+is "$rc:$(sent_count)" "0:$((n + 1))" "... once: sweep and a further retry send nothing"
+
+# A second copy of a mail arrives while the deliver of the first is
+# still handing its answer to sendmail: the second leaves that answer to
+# the first, which sends it, once. When the first is killed instead, the
+# next copy (Postfix's retry) sends it.
+cat >"$TEST_DIR/held-sendmail" <<SH
+#!/bin/sh
+touch "$TEST_DIR/holding"
+while [ ! -f "$TEST_DIR/release" ]; do sleep 0.02; done
+exec "$TG_TOP_BUILDDIR/tests/fake-sendmail" "\$@"
+SH
+chmod +x "$TEST_DIR/held-sendmail"
+sed "s|^sendmail = .*|sendmail = $TEST_DIR/held-sendmail|" "$TICKETGATE_CONFIG" >"$TEST_DIR/held.conf"
+for case in release kill; do
+	rm -f "$TEST_DIR/holding" "$TEST_DIR/release"
+	mail "jane@acme.example" "Copies while sending ($case)" >"$TEST_DIR/m5.eml"
+	sent=$(sent_count)
+	TICKETGATE_LOG=syslog SENDER=jane@acme.example "$TICKETGATE" -c "$TEST_DIR/held.conf" deliver <"$TEST_DIR/m5.eml" 2>/dev/null &
+	first=$!
+	wait_for 30 test -f "$TEST_DIR/holding" || echo "# the first copy never reached sendmail"
+	quiet_deliver "$TEST_DIR/m5.eml"
+	second=$rc:$(sent_count)
+	if [ "$case" = release ]; then
+		touch "$TEST_DIR/release"
+		wait "$first" && rc=0 || rc=$?
+		is "$second:$rc:$(sent_count)" "0:$sent:0:$((sent + 1))" \
+			"a copy delivered while the first still sends leaves the answer to it, which sends it once"
+	else
+		kill -9 "$first"
+		wait "$first" 2>/dev/null || :
+		quiet_deliver "$TEST_DIR/m5.eml"
+		is "$second:$rc:$(sent_count)" "0:$sent:0:$((sent + 1))" \
+			"... and when that deliver is killed, the next copy sends it, once"
+	fi
+	tg sweep >/dev/null 2>&1
+	is "$(sent_count):$(sql "SELECT count(*) FROM outbox WHERE sent_at IS NULL")" "$((sent + 1)):0" \
+		"... and sweep finds nothing left to send ($case)"
+done
 
 # Two copies of one mail at the same moment: one ticket, one answer.
 mail "jane@acme.example" "Twice at once" >"$TEST_DIR/m4.eml"

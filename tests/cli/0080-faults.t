@@ -16,7 +16,7 @@ SIM="python3 $LIB/postfix_sim.py"
 MAILS=${TG_FAULT_MAILS:-5000}
 TRIALS=${TG_FAULT_TRIALS:-200}
 
-tap_plan 29
+tap_plan 31
 
 for p in PLATINUM GOLD SILVER BRONZE; do
 	lower=$(echo "$p" | tr 'A-Z' 'a-z')
@@ -28,7 +28,7 @@ printf 'cap_per_hour = 100000\ncap_per_day = 100000\n' >>"$TICKETGATE_CONFIG"
 # json FILE KEY: a value of a simulator report.
 json() { python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))[sys.argv[2]]; print(v if not isinstance(v, list) else len(v))' "$1" "$2"; }
 # ids FILE KEY: the Message-IDs of a report, one per line.
-ids() { python3 -c 'import json,sys; print("\n".join(json.load(open(sys.argv[1]))[sys.argv[2]]))' "$1" "$2"; }
+ids() { python3 -c 'import json,sys; [print(i) for i in json.load(open(sys.argv[1]))[sys.argv[2]]]' "$1" "$2"; }
 # ack_counts: "count id" for every In-Reply-To that sendmail got (one pass
 # over the recorded mail; the tests look ids up in it).
 ack_counts() {
@@ -115,6 +115,30 @@ use_sendmail "$TEST_DIR/restart-sendmail"
 TICKETGATE_LOG=syslog "$TICKETGATE" sweep 2>/dev/null && rc=0 || rc=$?
 is "$before:$rc:$(unsent restart-2@test)" "1:0:0" "... and so does sweep"
 printf '%s\n' "$conf_before" >"$TICKETGATE_CONFIG"
+
+# The commit reaches the server but its answer never reaches deliver
+# (tests/lib/pg_cut_proxy.py drops it): deliver exits 75 with the mail
+# stored and its answers claimed. Postfix's retry finds the mail stored
+# and sends those answers at once, not when the claim runs out.
+proxy="$TEST_DIR/proxy"
+mkdir -p "$proxy"
+python3 "$LIB/pg_cut_proxy.py" "$proxy" "$PG_DIR" &
+proxy_pid=$!
+wait_for 30 test -f "$proxy/ready" || echo "# the proxy did not start"
+sed "s|host=$PG_DIR |host=$proxy |" "$TICKETGATE_CONFIG" >"$TEST_DIR/proxy.conf"
+mail "l1@gold.example" "commit-lost" >"$TEST_DIR/lost.eml"
+sed -i "s/^Message-ID: .*/Message-ID: <lost-1@test>/" "$TEST_DIR/lost.eml"
+touch "$proxy/cut"
+SENDER=l1@gold.example TICKETGATE_LOG=syslog "$TICKETGATE" -c "$TEST_DIR/proxy.conf" deliver <"$TEST_DIR/lost.eml" 2>/dev/null && rc=0 || rc=$?
+got=$(sql "SELECT count(*) FROM messages WHERE message_id = 'lost-1@test'")
+ack_counts
+is "$rc:$(cat "$proxy/cuts" 2>/dev/null):$got:$(acks_for lost-1@test):$(unsent lost-1@test)" "75:1:1:0:1" \
+	"the answer to COMMIT lost: exit 75, the mail stored, its answer claimed and unsent"
+SENDER=l1@gold.example TICKETGATE_LOG=syslog "$TICKETGATE" -c "$TEST_DIR/proxy.conf" deliver <"$TEST_DIR/lost.eml" 2>/dev/null && rc=0 || rc=$?
+ack_counts
+is "$rc:$(acks_for lost-1@test):$(unsent lost-1@test)" "0:1:0" "... Postfix's retry sends it at once"
+kill "$proxy_pid"
+wait "$proxy_pid" 2>/dev/null || :
 
 # 2. The database goes away during deliveries and comes back. The
 # moment is chosen by what the simulator reports: it stops starting new
