@@ -160,6 +160,18 @@ tg_owner_is_local (const char *owner)
 	return parse (owner, &parts, &pid, &start) && same_place (here (), parts);
 }
 
+gboolean
+tg_owner_is_earlier_boot (const char *owner)
+{
+	const Place *p = here ();
+	g_auto (GStrv) parts = NULL;
+	GPid pid = 0;
+	guint64 start = 0;
+
+	return place_known (p) && parse (owner, &parts, &pid, &start) &&
+	       strcmp (parts[0], p->host) == 0 && strcmp (parts[1], p->boot) != 0;
+}
+
 TgOwnerState
 tg_owner_state (const char *owner)
 {

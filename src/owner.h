@@ -46,3 +46,11 @@ TgOwnerState tg_owner_state (const char *owner);
  * and PID namespace (running or not).
  */
 gboolean tg_owner_is_local (const char *owner);
+
+/*
+ * tg_owner_is_earlier_boot: whether @owner names a process of a host
+ * with this host's name but another boot. For what only this host keeps
+ * (its own files), that is an earlier boot of this host, and the process
+ * is gone; in the database it may be another machine of the same name.
+ */
+gboolean tg_owner_is_earlier_boot (const char *owner);

@@ -121,6 +121,9 @@ test_elsewhere (void)
 			tg_test_fail_row ("%s (%s): got %s, want elsewhere",
 					  rows[i].label, rows[i].owner,
 					  state_name (got));
+		if (tg_owner_is_earlier_boot (rows[i].owner) != (i == 1))
+			tg_test_fail_row ("%s: earlier boot: got %d", rows[i].label,
+					  tg_owner_is_earlier_boot (rows[i].owner));
 		g_free (rows[i].owner);
 	}
 	/* The same name with this place is checked, and found gone. */
@@ -129,6 +132,7 @@ test_elsewhere (void)
 						   p[4], NULL);
 
 		g_assert_true (tg_owner_is_local (here));
+		g_assert_false (tg_owner_is_earlier_boot (here));
 		assert_state (here, TG_OWNER_GONE);
 	}
 }

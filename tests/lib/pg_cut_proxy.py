@@ -47,6 +47,14 @@ def take_cut():
             return False
 
 
+def close_both(a, b):
+    for s in (a, b):
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
 def pump_client(client, server):
     """Client to server: passed on as it comes."""
     try:
@@ -57,11 +65,7 @@ def pump_client(client, server):
             server.sendall(data)
     except OSError:
         pass
-    for s in (server, client):
-        try:
-            s.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
+    close_both(server, client)
 
 
 def pump_server(client, server):
@@ -90,11 +94,7 @@ def pump_server(client, server):
             client.sendall(out)
     except OSError:
         pass
-    for s in (client, server):
-        try:
-            s.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
+    close_both(client, server)
 
 
 def serve(client):
