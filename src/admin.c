@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include "calendar.h"
 #include "config.h"
@@ -1007,6 +1010,27 @@ check_line (gboolean ok, const char *what, const GError *error)
 	return ok;
 }
 
+/* The journal's folder exists, and this user can write there (as deliver
+ * and sweep do: check-config runs as their user). */
+static gboolean
+check_state_directory (const char *dir)
+{
+	g_autofree char *what = g_strdup_printf ("state directory %s", dir);
+	g_autofree char *probe = g_strdup_printf ("%s/.check-config.%d", dir,
+						  (int) getpid ());
+	g_autoptr (GError) error = NULL;
+
+	if (!g_file_test (dir, G_FILE_TEST_IS_DIR)) {
+		g_set_error (&error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
+			     "not a folder (make install creates it)");
+		return check_line (FALSE, what, error);
+	}
+	if (!g_file_set_contents (probe, "", 0, &error))
+		return check_line (FALSE, what, error);
+	g_unlink (probe);
+	return check_line (TRUE, what, NULL);
+}
+
 static gboolean
 check_database (Admin *a, const char *schema)
 {
@@ -1080,6 +1104,7 @@ cmd_check_config (Admin *a, int argc, char **argv)
 	ok = check_line (g_file_test (a->config->sendmail,
 				      G_FILE_TEST_IS_EXECUTABLE),
 			 sendmail_what, NULL) && ok;
+	ok = check_state_directory (a->config->state_directory) && ok;
 	ok = check_database (a, schema) && ok;
 	return ok ? EX_OK : EX_CONFIG;
 }

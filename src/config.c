@@ -68,6 +68,8 @@ static const Setting settings[] = {
 	{ "limits", "spool_directory", T_PATH, "", F (spool_directory) },
 	{ "limits", "time_limit", T_DURATION, "300s", F (time_limit) },
 	{ "limits", "outbox_claim", T_DURATION, "10m", F (outbox_claim) },
+	{ "limits", "state_directory", T_PATH, TG_STATEDIR,
+	  F (state_directory) },
 	{ "limits", "queue_lifetime", T_DURATION, "5d", F (queue_lifetime) },
 	{ "policy", "unknown_sender", T_UNKNOWN_SENDER, "ticket",
 	  F (unknown_sender) },
@@ -520,41 +522,45 @@ apply_file (TgConfig *config, GKeyFile *kf, const char *text, GError **error)
 }
 
 /*
- * An answer being sent is held (claimed) for outbox_claim: deliver must
- * be over before its claim ends (time_limit), and one send by sweep must
- * end and be recorded inside the claim, or a second sender could take
- * over an answer the first is still handing to sendmail. The error names
- * outbox_claim when the file sets it, else the other key.
+ * An answer being sent is held (claimed) for outbox_claim. Deliver must
+ * be over before its claim ends: its time limit, which waits for a
+ * sendmail that runs (sender.c), so time_limit plus sendmail_timeout.
+ * One send by sweep must end and be recorded inside the claim. Else a
+ * second sender could take over an answer the first is still handing to
+ * sendmail. The error names outbox_claim when the file sets it, else the
+ * other key.
  */
 static gboolean
 check_claim (const TgConfig *config, const char *text, GError **error)
 {
 	gboolean claim_set = find_line (text, "limits", "outbox_claim") > 0;
 	int claim = config->outbox_claim;
+	int send = config->sendmail_timeout;
 	g_autofree char *why = NULL;
 
-	if (config->time_limit >= claim) {
+	if (config->time_limit + send >= claim) {
 		if (claim_set)
 			why = g_strdup_printf (
-				"must be longer than [limits] time_limit (%ds): "
-				"deliver holds its answers until it is over",
-				config->time_limit);
+				"must be longer than [limits] time_limit plus "
+				"[mail] sendmail_timeout (%ds): deliver holds its "
+				"answers until it is over",
+				config->time_limit + send);
 		else
 			why = g_strdup_printf (
-				"must be under [limits] outbox_claim (%ds), how "
-				"long an answer being sent is held",
-				claim);
+				"must be under %ds ([limits] outbox_claim, how "
+				"long an answer being sent is held, less [mail] "
+				"sendmail_timeout)",
+				claim - send);
 		set_error (error, config, text, "limits",
 			   claim_set ? "outbox_claim" : "time_limit", why);
 		return FALSE;
 	}
-	if (config->sendmail_timeout + TG_OUTBOX_SENT_PATIENCE >= claim) {
+	if (send + TG_OUTBOX_SENT_PATIENCE >= claim) {
 		if (claim_set)
 			why = g_strdup_printf (
 				"must be longer than [mail] sendmail_timeout "
 				"(%ds) and %ds to record a send",
-				config->sendmail_timeout,
-				TG_OUTBOX_SENT_PATIENCE);
+				send, TG_OUTBOX_SENT_PATIENCE);
 		else
 			why = g_strdup_printf (
 				"must be under %ds ([limits] outbox_claim, how "

@@ -11,9 +11,10 @@
 #define TG_CONFIG_ERROR (tg_config_error_quark ())
 
 /* How long deliver and sweep keep trying to record an answer as sent
- * when the database went away just after sendmail took it. [limits]
- * outbox_claim must leave room for it after a send. */
-#define TG_OUTBOX_SENT_PATIENCE 30
+ * when the database went away just after sendmail took it, before they
+ * leave the record to the journal (journal.h): long enough for a server
+ * restart. [limits] outbox_claim must leave room for it after a send. */
+#define TG_OUTBOX_SENT_PATIENCE 10
 GQuark tg_config_error_quark (void);
 
 typedef enum {
@@ -62,6 +63,7 @@ typedef struct {
 	int time_limit;         /* seconds deliver may take in all */
 	int outbox_claim;       /* seconds an answer being sent is held;
 				   longer than time_limit */
+	char *state_directory;  /* the journal of answers sent (journal.h) */
 	int queue_lifetime;     /* seconds; older Received dates are implausible */
 
 	/* [policy] */

@@ -19,9 +19,9 @@
 #include "compose.h"
 #include "delivery.h"
 #include "log.h"
-#include "mailer.h"
 #include "owner.h"
 #include "scope.h"
+#include "sender.h"
 #include "thread.h"
 
 /* Transactions rerun after a serialization failure or deadlock. */
@@ -473,42 +473,46 @@ take_over (Delivery *d, TgStore *store)
 		queue_earlier (d, taken->pdata[i]);
 }
 
-/* Records that sendmail took an answer, over a new connection if the
- * database went away in the moment between. */
-static void
-record_sent (TgStore *store, gint64 outbox_id)
-{
-	g_autoptr (GError) error = NULL;
+/* Recording a send gives up this long before deliver's own time limit,
+ * so that the journal keeps what the database could not take. */
+#define RECORD_MARGIN G_USEC_PER_SEC
 
-	if (!tg_store_outbox_sent_patiently (store, outbox_id,
-					     TG_OUTBOX_SENT_PATIENCE, &error))
-		g_warning ("outbox(%" G_GINT64_FORMAT ") was sent but not "
-			   "recorded (%s): sweep may send it again once its "
-			   "claim expires",
-			   outbox_id, error->message);
-}
-
-/* Hands each queued answer to sendmail. A failure is recorded for sweep
- * and never changes the exit code: the mail itself is stored. */
+/* Hands each queued answer to sendmail, after folding in the journal of
+ * this host (an answer taken over from a dead deliver may be named
+ * there). A failure is recorded for sweep and never changes the exit
+ * code: the mail itself is stored. */
 static void
 send_queued (Delivery *d, TgStore *store)
 {
 	const TgConfig *c = d->config;
+	g_autoptr (TgSender) sender = NULL;
 
+	if (d->queued->len == 0)
+		return;
+	sender = tg_sender_new (c, store,
+				d->t_start + (gint64) c->time_limit *
+						     G_USEC_PER_SEC -
+					RECORD_MARGIN);
+	tg_sender_fold (sender);
 	for (guint i = 0; i < d->queued->len; i++) {
 		Queued *q = &g_array_index (d->queued, Queued, i);
 		g_autoptr (GError) error = NULL;
 		g_autoptr (GError) db = NULL;
+		TgSenderMail mail = {
+			.outbox_id = q->outbox_id,
+			.message_id = q->message_id,
+			.envelope_from = q->envelope_from ? q->envelope_from
+							  : c->bounce_address,
+			.recipients = (const char *const *) q->recipients,
+			.content = q->content,
+		};
 
-		if (tg_mailer_send (c->sendmail,
-				    q->envelope_from ? q->envelope_from
-						     : c->bounce_address,
-				    (const char *const *) q->recipients,
-				    q->content, c->sendmail_timeout, &error)) {
-			q->sent = TRUE;
-			record_sent (store, q->outbox_id);
+		/* Sent before, and only the journal knew. */
+		q->sent = tg_sender_is_named (sender, q->outbox_id) ||
+			  tg_sender_send (sender, &mail, &error) !=
+				  TG_SENDER_REFUSED;
+		if (q->sent)
 			continue;
-		}
 		g_warning ("sending %s failed, sweep retries: %s", q->what,
 			   error->message);
 		if (!tg_store_outbox_failed (store, q->outbox_id,

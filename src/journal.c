@@ -71,6 +71,13 @@ open_file (TgJournal *j, GError **error)
 	return TRUE;
 }
 
+gboolean
+tg_journal_prepare (TgJournal *j, GError **error)
+{
+	g_return_val_if_fail (j != NULL, FALSE);
+	return open_file (j, error);
+}
+
 /* A Message-ID goes into a line as one word. */
 static gboolean
 is_word (const char *s)

@@ -41,6 +41,12 @@ typedef struct _TgJournal TgJournal;
 TgJournal *tg_journal_new (const char *directory, const char *database_id);
 
 /*
+ * tg_journal_prepare: creates the file if it is not there yet, so that
+ * tg_journal_note() has only the line to write.
+ */
+gboolean tg_journal_prepare (TgJournal *journal, GError **error);
+
+/*
  * tg_journal_note: appends the line for outbox row @outbox_id, whose mail
  * has Message-ID @message_id, sent now. Not yet durable against a crash
  * of the host (tg_journal_keep()).

@@ -2335,6 +2335,12 @@ static const char SQL_MARK_SENT[] =
 	" WHERE o.id = t.id AND m.id = o.message_id AND m.message_id = t.mid"
 	" AND o.sent_at IS NULL";
 static const char SQL_DATABASE_ID[] = "SELECT id::text FROM desk_identity";
+/* Rows being sent stay as they are. */
+static const char SQL_DUE_NOW[] =
+	"UPDATE outbox SET next_attempt_at = now()"
+	" WHERE sent_at IS NULL AND gave_up_at IS NULL"
+	" AND next_attempt_at > now()"
+	" AND (claimed_until IS NULL OR claimed_until < now())";
 
 static GBytes *
 get_bytea (const PGresult *res, int row, int col)
@@ -2415,12 +2421,9 @@ reconnect (TgStore *store, GError **error)
 }
 
 gboolean
-tg_store_outbox_sent_patiently (TgStore *store, gint64 id, int patience,
+tg_store_outbox_sent_patiently (TgStore *store, gint64 id, gint64 give_up,
 				GError **error)
 {
-	gint64 give_up = g_get_monotonic_time () +
-			 (gint64) patience * G_USEC_PER_SEC;
-
 	g_return_val_if_fail (store != NULL, FALSE);
 	for (;;) {
 		g_autoptr (GError) local = NULL;
@@ -2563,6 +2566,13 @@ tg_store_database_id (TgStore *store, GError **error)
 	}
 	store->database_id = get_str (res, 0, 0);
 	return store->database_id;
+}
+
+gboolean
+tg_store_outbox_due_now (TgStore *store, GError **error)
+{
+	g_return_val_if_fail (store != NULL, FALSE);
+	return run_command (store, SQL_DUE_NOW, NULL, error);
 }
 
 void

@@ -526,11 +526,11 @@ gboolean tg_store_outbox_sent (TgStore *store, gint64 id, GError **error);
 /*
  * tg_store_outbox_sent_patiently: the same for a row sendmail has taken:
  * while the database is unreachable (TG_STORE_ERROR_TEMPORARY), connects
- * again as the store first did and retries, for up to @patience seconds.
- * A "sent" left unrecorded is sent a second time once its claim expires.
+ * again as the store first did and retries, until @give_up (monotonic
+ * microseconds).
  */
 gboolean tg_store_outbox_sent_patiently (TgStore *store, gint64 id,
-					 int patience, GError **error);
+					 gint64 give_up, GError **error);
 
 /*
  * tg_store_outbox_failed: records a failed attempt with @why; the row is
@@ -543,6 +543,13 @@ gboolean tg_store_outbox_failed (TgStore *store,
 				 int retry_seconds,
 				 gboolean give_up,
 				 GError **error);
+
+/*
+ * tg_store_outbox_due_now: makes every unsent answer that waits for its
+ * next attempt due now ("sweep --flush", once sendmail is mended);
+ * answers being sent are left alone.
+ */
+gboolean tg_store_outbox_due_now (TgStore *store, GError **error);
 
 /*
  * tg_store_answers_of: (transfer full): TgOutboxHolder rows for the

@@ -9,8 +9,13 @@
 #include <sysexits.h>
 
 #include "config.h"
-#include "mailer.h"
+#include "sender.h"
 #include "store.h"
+
+typedef struct {
+	int limit;      /* rows claimed per batch */
+	gboolean flush; /* every unsent row now, not only the due ones */
+} SweepOptions;
 
 
 int
@@ -32,32 +37,18 @@ tg_sweep_in_claim (gint64 elapsed, int sendmail_timeout, int claim)
 }
 
 typedef struct {
-	int sent, failed, gave_up;
+	int sent, failed, gave_up, journaled;
 } Tally;
 
 static void
-send_one (const TgConfig *c, TgStore *store, const TgOutboxItem *item,
-	  Tally *tally)
+record_failure (const TgConfig *c, TgStore *store, const TgOutboxItem *item,
+		const GError *error, Tally *tally)
 {
-	g_autoptr (GError) error = NULL;
 	g_autoptr (GError) db = NULL;
 	g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
-	gboolean give_up;
+	gboolean give_up = g_date_time_difference (now, item->created_at) >=
+			   (GTimeSpan) c->retry_for * G_TIME_SPAN_SECOND;
 
-	if (tg_mailer_send (c->sendmail, item->envelope_from,
-			    (const char *const *) item->recipients,
-			    item->content, c->sendmail_timeout, &error)) {
-		tally->sent++;
-		if (!tg_store_outbox_sent_patiently (store, item->id,
-						     TG_OUTBOX_SENT_PATIENCE, &db))
-			g_warning ("outbox(%" G_GINT64_FORMAT ") was sent but "
-				   "not recorded (%s): it may be sent again "
-				   "once its claim expires",
-				   item->id, db->message);
-		return;
-	}
-	give_up = g_date_time_difference (now, item->created_at) >=
-		  (GTimeSpan) c->retry_for * G_TIME_SPAN_SECOND;
 	if (give_up)
 		tally->gave_up++;
 	else
@@ -72,55 +63,116 @@ send_one (const TgConfig *c, TgStore *store, const TgOutboxItem *item,
 			   db->message);
 }
 
+/* Sends one claimed row; FALSE when its send could not be recorded in
+ * the database, which is then away: the sweep stops there. */
+static gboolean
+send_one (const TgConfig *c, TgStore *store, TgSender *sender,
+	  const TgOutboxItem *item, Tally *tally)
+{
+	g_autoptr (GError) error = NULL;
+	TgSenderMail mail = {
+		.outbox_id = item->id,
+		.message_id = item->message_id,
+		.envelope_from = item->envelope_from,
+		.recipients = (const char *const *) item->recipients,
+		.content = item->content,
+	};
+
+	switch (tg_sender_send (sender, &mail, &error)) {
+	case TG_SENDER_SENT:
+		tally->sent++;
+		return TRUE;
+	case TG_SENDER_REFUSED:
+		record_failure (c, store, item, error, tally);
+		return TRUE;
+	case TG_SENDER_JOURNALED:
+	case TG_SENDER_UNRECORDED:
+		tally->sent++;
+		tally->journaled++;
+		return FALSE;
+	}
+	return FALSE;
+}
+
+/*
+ * One batch: claim, fold the journal in (after the claim: a line written
+ * by the previous holder of a row, before its claim ran out, is then
+ * seen), send what it does not name. FALSE when the sweep must stop.
+ */
+static gboolean
+sweep_batch (const TgConfig *c, TgStore *store, TgSender *sender,
+	     const SweepOptions *o, gboolean *more, int *total, Tally *tally)
+{
+	g_autoptr (GError) error = NULL;
+	gint64 claimed = g_get_monotonic_time ();
+	g_autoptr (GPtrArray) items = tg_store_claim_due (
+		store, o->limit, c->outbox_claim, &error);
+
+	if (items == NULL) {
+		g_warning ("sweep: %s", error->message);
+		return FALSE;
+	}
+	/* Rows that failed now are not due again in this pass. */
+	*more = (int) items->len == o->limit;
+	if (items->len > 0)
+		tg_sender_fold (sender);
+	for (guint i = 0; i < items->len; i++, (*total)++) {
+		const TgOutboxItem *item = items->pdata[i];
+
+		/* The rest wait for their claim to expire. */
+		if (!tg_sweep_in_claim (g_get_monotonic_time () - claimed,
+					c->sendmail_timeout, c->outbox_claim)) {
+			*more = FALSE;
+			break;
+		}
+		if (tg_sender_is_named (sender, item->id))
+			continue;
+		if (!send_one (c, store, sender, item, tally))
+			return FALSE;
+	}
+	return TRUE;
+}
+
 static int
-sweep (const TgConfig *c, TgStore *store, int limit)
+sweep (const TgConfig *c, TgStore *store, const SweepOptions *o)
 {
 	Tally tally = { 0 };
 	int total = 0;
+	gboolean ok = TRUE;
+	g_autoptr (TgSender) sender = tg_sender_new (c, store, G_MAXINT64);
+	g_autoptr (GError) error = NULL;
 
-	for (gboolean more = TRUE; more;) {
-		g_autoptr (GError) error = NULL;
-		gint64 claimed = g_get_monotonic_time ();
-		g_autoptr (GPtrArray) items = tg_store_claim_due (
-			store, limit, c->outbox_claim, &error);
-
-		if (items == NULL) {
-			g_warning ("sweep: %s", error->message);
-			return EX_TEMPFAIL;
-		}
-		/* Rows that failed now are not due again in this pass. */
-		more = (int) items->len == limit;
-		for (guint i = 0; i < items->len; i++, total++) {
-			/* The rest wait for their claim to expire. */
-			if (!tg_sweep_in_claim (g_get_monotonic_time () - claimed,
-						c->sendmail_timeout,
-						c->outbox_claim)) {
-				more = FALSE;
-				break;
-			}
-			send_one (c, store, items->pdata[i], &tally);
-		}
+	/* What the journal names is never claimed. */
+	tg_sender_fold (sender);
+	if (o->flush && !tg_store_outbox_due_now (store, &error)) {
+		g_warning ("sweep: %s", error->message);
+		return EX_TEMPFAIL;
 	}
+	for (gboolean more = TRUE; ok && more;)
+		ok = sweep_batch (c, store, sender, o, &more, &total, &tally);
 	if (total > 0)
-		g_message ("sweep: sent=%d deferred=%d gave_up=%d", tally.sent,
-			   tally.failed, tally.gave_up);
-	{
-		g_autoptr (GError) error = NULL;
-
-		if (!tg_store_prune_sent_log (store, &error))
-			g_warning ("sweep: pruning the send log: %s",
-				   error->message);
-	}
+		g_message ("sweep: sent=%d deferred=%d gave_up=%d%s", tally.sent,
+			   tally.failed, tally.gave_up,
+			   tally.journaled ? " (the database went away: "
+					     "stopped)"
+					   : "");
+	if (!ok)
+		return EX_TEMPFAIL;
+	if (!tg_store_prune_sent_log (store, &error))
+		g_warning ("sweep: pruning the send log: %s", error->message);
 	return EX_OK;
 }
 
 int
 tg_sweep_main (const char *config_path, int argc, char **argv)
 {
-	int limit = 100;
+	SweepOptions o = { .limit = 100 };
 	GOptionEntry entries[] = {
-		{ "limit", 'n', 0, G_OPTION_ARG_INT, &limit,
+		{ "limit", 'n', 0, G_OPTION_ARG_INT, &o.limit,
 		  "Mails claimed per batch (default 100)", "N" },
+		{ "flush", 0, 0, G_OPTION_ARG_NONE, &o.flush,
+		  "Try every unsent answer now, not only those due (after "
+		  "mending sendmail)", NULL },
 		G_OPTION_ENTRY_NULL
 	};
 	g_autoptr (GOptionContext) ctx =
@@ -131,7 +183,7 @@ tg_sweep_main (const char *config_path, int argc, char **argv)
 	g_autoptr (TgStore) store = NULL;
 
 	g_option_context_add_main_entries (ctx, entries, NULL);
-	if (!g_option_context_parse (ctx, &argc, &argv, &error) || limit < 1) {
+	if (!g_option_context_parse (ctx, &argc, &argv, &error) || o.limit < 1) {
 		g_printerr ("ticketgate sweep: %s\n",
 			    error ? error->message : "--limit must be positive");
 		return EX_USAGE;
@@ -148,5 +200,5 @@ tg_sweep_main (const char *config_path, int argc, char **argv)
 		g_warning ("sweep: %s", error->message);
 		return EX_TEMPFAIL;
 	}
-	return sweep (config, store, limit);
+	return sweep (config, store, &o);
 }

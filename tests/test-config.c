@@ -161,7 +161,13 @@ check_defaults (const char *source, const TgConfig *c)
 
 		tg_test_fail_row ("%s: staff_addresses: got %s, want []", source, got);
 	}
-	/* pkgdatadir is a build setting; its shape is what matters. */
+	/* localstatedir and pkgdatadir are build settings; their shape is
+	 * what matters. */
+	if (!g_path_is_absolute (c->state_directory) ||
+	    !g_str_has_suffix (c->state_directory, "/lib/ticketgate"))
+		tg_test_fail_row ("%s: state_directory: got \"%s\", want "
+			  "an absolute .../lib/ticketgate",
+			  source, c->state_directory);
 	if (!g_path_is_absolute (c->templates_directory) ||
 	    !g_str_has_suffix (c->templates_directory, "/ticketgate/templates"))
 		tg_test_fail_row ("%s: templates_directory: got \"%s\", want "
@@ -451,21 +457,25 @@ static const LoadErrorRow load_error_rows[] = {
 	 "FILE:2: [mail] sendmail_timeout: not a duration above zero (such "
 	 "as 30s, 5m, 2h, 5d)"},
 	/* The claim on an answer being sent against what must fit in it. */
-	{"time-limit-at-claim", "[limits]\ntime_limit = 10m\n",
-	 "FILE:2: [limits] time_limit: must be under [limits] outbox_claim "
-	 "(600s), how long an answer being sent is held"},
-	{"claim-at-time-limit", "[limits]\ntime_limit = 2m\n\noutbox_claim = 120s\n",
+	{"time-limit-at-claim", "[limits]\ntime_limit = 540s\n",
+	 "FILE:2: [limits] time_limit: must be under 540s ([limits] "
+	 "outbox_claim, how long an answer being sent is held, less [mail] "
+	 "sendmail_timeout)"},
+	{"claim-at-time-limit",
+	 "[limits]\ntime_limit = 2m\n\noutbox_claim = 180s\n",
 	 "FILE:4: [limits] outbox_claim: must be longer than [limits] "
-	 "time_limit (120s): deliver holds its answers until it is over"},
-	{"sendmail-timeout-at-claim", "[mail]\nsendmail_timeout = 570s\n",
-	 "FILE:2: [mail] sendmail_timeout: must be under 570s ([limits] "
-	 "outbox_claim, how long an answer being sent is held, less 30s to "
+	 "time_limit plus [mail] sendmail_timeout (180s): deliver holds its "
+	 "answers until it is over"},
+	{"sendmail-timeout-at-claim",
+	 "[mail]\nsendmail_timeout = 590s\n[limits]\ntime_limit = 5s\n",
+	 "FILE:2: [mail] sendmail_timeout: must be under 590s ([limits] "
+	 "outbox_claim, how long an answer being sent is held, less 10s to "
 	 "record it)"},
 	{"claim-at-sendmail-timeout",
 	 "[mail]\nsendmail_timeout = 10s\n[limits]\ntime_limit = 5s\n"
-	 "outbox_claim = 40s\n",
+	 "outbox_claim = 20s\n",
 	 "FILE:5: [limits] outbox_claim: must be longer than [mail] "
-	 "sendmail_timeout (10s) and 30s to record a send"},
+	 "sendmail_timeout (10s) and 10s to record a send"},
 	{"claim-not-duration", "[limits]\noutbox_claim = soon\n",
 	 "FILE:2: [limits] outbox_claim: not a duration above zero (such as "
 	 "30s, 5m, 2h, 5d)"},
@@ -820,11 +830,12 @@ static const CheckRow check_rows[] = {
 	{"end-equals-start", SUPPORT "[hours]\nstart = 09:00\nend = 09:00\n",
 	 "[hours] end: must be later than start"},
 	{"whole-day", SUPPORT "[hours]\nstart = 00:00\nend = 24:00\n", NULL},
-	{"time-limit-under-claim", SUPPORT "[limits]\ntime_limit = 599s\n", NULL},
-	{"sendmail-timeout-under-claim", SUPPORT "sendmail_timeout = 569s\n",
+	{"time-limit-under-claim", SUPPORT "[limits]\ntime_limit = 539s\n", NULL},
+	{"sendmail-timeout-under-claim",
+	 SUPPORT "sendmail_timeout = 589s\n[limits]\ntime_limit = 10s\n",
 	 NULL},
 	{"short-claim", SUPPORT "sendmail_timeout = 5s\n[limits]\n"
-			"time_limit = 10s\noutbox_claim = 36s\n", NULL},
+			"time_limit = 10s\noutbox_claim = 16s\n", NULL},
 	{"staff-is-support",
 	 SUPPORT "staff_address = a@example.com, Support@Example.com\n",
 	 "[mail] staff_address: must not be the support or comment address "
@@ -915,7 +926,7 @@ static const DumpRow dump_rows[] = {
 	 "[templates]\ndirectory = tpl\n"
 	 "[limits]\nmax_message_size = 3G\nspool_memory = 12345\n"
 	 "spool_directory = spool\ntime_limit = 90\nqueue_lifetime = 2d\n"
-	 "outbox_claim = 15m\n"
+	 "outbox_claim = 15m\nstate_directory = state\n"
 	 "[policy]\nunknown_sender = reject\nfallback_plan = FREE\n"
 	 "reopen_days = 30\nack_followups = true\n"},
 	/* Key-file escapes must survive the round trip: libpq conninfo
@@ -966,6 +977,7 @@ test_dump_round_trip_row (gconstpointer data)
 	}
 	g_assert_cmpstr (second->templates_directory, ==,
 			 first->templates_directory);
+	g_assert_cmpstr (second->state_directory, ==, first->state_directory);
 	g_assert_cmphex (second->days_mask, ==, first->days_mask);
 	g_assert_cmpuint (second->max_message_size, ==,
 			  first->max_message_size);

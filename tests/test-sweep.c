@@ -37,15 +37,15 @@ test_in_claim (void)
 		gboolean want;
 	} rows[] = {
 		{ 0, 60, 600, TRUE },
-		{ 509, 60, 600, TRUE },
-		/* sent in 60 s and recorded in 30: ends exactly with the claim */
-		{ 510, 60, 600, FALSE },
+		{ 529, 60, 600, TRUE },
+		/* sent in 60 s and recorded in 10: ends exactly with the claim */
+		{ 530, 60, 600, FALSE },
 		{ 700, 60, 600, FALSE },
 		{ 0, 600 - TG_OUTBOX_SENT_PATIENCE - 1, 600, TRUE },
 		{ 0, 600 - TG_OUTBOX_SENT_PATIENCE, 600, FALSE },
 		/* a short claim, as a test or an impatient desk sets it */
-		{ 4, 5, 40, TRUE },
-		{ 5, 5, 40, FALSE },
+		{ 4, 5, 20, TRUE },
+		{ 5, 5, 20, FALSE },
 	};
 
 	for (gsize i = 0; i < G_N_ELEMENTS (rows); i++) {

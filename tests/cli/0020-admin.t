@@ -5,7 +5,7 @@
 . "$TG_TOP_SRCDIR/tests/lib/common.sh"
 tg_setup
 
-tap_plan 30
+tap_plan 32
 
 run() { out=$("$TICKETGATE" "$@" 2>"$TEST_DIR/err") && rc=0 || rc=$?; err=$(cat "$TEST_DIR/err"); }
 
@@ -85,10 +85,12 @@ like "$(printf '%s' "$out" | sed -n 3p)" "^GMime 3\.[0-9.]+, GLib 2\.[0-9.]+, $l
 run check-config --schema "$TG_TOP_SRCDIR/schema"
 is "$rc" "0" "check-config passes on a working desk"
 like "$out" "ok +database connection" "... and says what it checked"
-sed 's|^sendmail = .*|sendmail = /nonexistent/sendmail|; s|^directory = .*|directory = /nonexistent|' "$TICKETGATE_CONFIG" >"$TEST_DIR/broken.conf"
+sed 's|^sendmail = .*|sendmail = /nonexistent/sendmail|; s|^directory = .*|directory = /nonexistent|; s|^state_directory = .*|state_directory = /nonexistent/state|' "$TICKETGATE_CONFIG" >"$TEST_DIR/broken.conf"
 out=$("$TICKETGATE" -c "$TEST_DIR/broken.conf" check-config --schema "$TG_TOP_SRCDIR/schema" 2>&1) && rc=0 || rc=$?
 is "$rc" "78" "check-config on a broken desk exits 78"
 like "$out" "FAILED +templates: .*/nonexistent/ack.txt" "... naming the missing template"
 like "$out" "FAILED +sendmail /nonexistent/sendmail" "... and the missing sendmail"
+like "$out" "FAILED +state directory /nonexistent/state: not a folder" "... and the missing state directory"
+like "$(tg check-config --schema "$TG_TOP_SRCDIR/schema" 2>&1)" "ok +state directory $TEST_DIR/state" "a writable state directory passes"
 
 tg_done

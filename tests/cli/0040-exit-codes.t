@@ -93,15 +93,18 @@ tg sweep >/dev/null 2>&1
 got=$(sql "SELECT count(*) FROM outbox WHERE sent_at IS NULL")
 is "$got" "1" "sweep leaves it alone until it is due"
 rm "$TG_SENDMAIL_DIR/fail"
-sql "UPDATE outbox SET next_attempt_at = now() WHERE sent_at IS NULL" >/dev/null
 n=$(sent_count)
-tg sweep >/dev/null 2>&1 && rc=0 || rc=$?
+tg sweep --flush >/dev/null 2>&1 && rc=0 || rc=$?
 got=$(sql "SELECT count(*) FROM outbox WHERE sent_at IS NULL")
-is "$rc:$got:$(sent_count)" "0:0:$((n + 1))" "once due, sweep sends it, once"
+is "$rc:$got:$(sent_count)" "0:0:$((n + 1))" "once sendmail is mended, sweep --flush sends it at once, once"
 tg sweep >/dev/null 2>&1
 is "$(sent_count)" "$((n + 1))" "a second sweep sends nothing again"
 
 # deliver's own time limit: exit 75 before Postfix's command_time_limit.
+# It waits for a sendmail that runs (up to sendmail_timeout), so that it
+# never falls between sendmail taking an answer and the answer being
+# written down: here sendmail hangs, is stopped after 3 s, and then the
+# time limit (2 s) ends deliver.
 cat >"$TEST_DIR/slow-sendmail" <<'SH'
 #!/bin/sh
 cat >/dev/null
@@ -109,7 +112,7 @@ sleep 30
 SH
 chmod +x "$TEST_DIR/slow-sendmail"
 cp "$TICKETGATE_CONFIG" "$TEST_DIR/slow.conf"
-sed -i "s|^sendmail = .*|sendmail = $TEST_DIR/slow-sendmail|; s|^time_limit = .*|time_limit = 2s|" "$TEST_DIR/slow.conf"
+sed -i "s|^sendmail = .*|sendmail = $TEST_DIR/slow-sendmail\nsendmail_timeout = 3s|; s|^time_limit = .*|time_limit = 2s|" "$TEST_DIR/slow.conf"
 mail "jane@acme.example" "Slow sendmail" >"$TEST_DIR/m3.eml"
 start=$(date +%s)
 TICKETGATE_LOG=syslog "$TICKETGATE" -c "$TEST_DIR/slow.conf" deliver <"$TEST_DIR/m3.eml" 2>"$TEST_DIR/err" && rc=0 || rc=$?

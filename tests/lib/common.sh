@@ -91,6 +91,7 @@ directory = $TG_TOP_SRCDIR/templates
 max_message_size = 1M
 spool_memory = 64k
 time_limit = 60s
+state_directory = $TEST_DIR/state
 
 [policy]
 unknown_sender = ${TG_UNKNOWN_SENDER:-ticket}
@@ -108,7 +109,7 @@ tg_setup() {
 	TICKETGATE_CONFIG="$TEST_DIR/ticketgate.conf"
 	TG_SENDMAIL_DIR="$TEST_DIR/sent"
 	export TICKETGATE_CONFIG TG_SENDMAIL_DIR
-	mkdir -p "$TG_SENDMAIL_DIR"
+	mkdir -p "$TG_SENDMAIL_DIR" "$TEST_DIR/state"
 	tg_write_config
 	"$TICKETGATE" db migrate --schema "$TG_TOP_SRCDIR/schema" >/dev/null ||
 		bail "db migrate failed"

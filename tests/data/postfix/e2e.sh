@@ -145,6 +145,7 @@ directory = $PUB/templates
 
 [limits]
 time_limit = 60s
+state_directory = $PUB/state
 CONF
 	chmod 644 "$PUB/ticketgate.conf"
 }
@@ -162,6 +163,10 @@ e2e_setup() {
 	chmod 755 "$PUB" "$PUB/sbin" "$PUB/templates" "$PUB/schema" \
 		"$PUB/sbin/ticketgate"
 	chmod 644 "$PUB"/templates/*.txt "$PUB"/schema/*.sql
+	# Like "make install": the journal's folder belongs to the filter user.
+	mkdir -p "$PUB/state"
+	chown "$FILTER_USER" "$PUB/state"
+	chmod 700 "$PUB/state"
 	e2e_write_config
 	TICKETGATE_CONFIG="$PUB/ticketgate.conf"
 	export TICKETGATE_CONFIG

@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * sender: sendmail, then the journal line, then the database, in that
+ * order, so that the moment in which a death of this process forgets a
+ * send is as short as a write(2) after sendmail's exit; and the journal
+ * folded in before sending. Used by deliver and sweep.
+ */
+#include "sender.h"
+
+#include <signal.h>
+
+#include "journal.h"
+#include "mailer.h"
+
+struct _TgSender {
+	const TgConfig *config;
+	TgStore *store;
+	gint64 deadline;
+	TgJournal *journal;   /* NULL until the database's name is known */
+	GHashTable *named;    /* outbox ids the journal says were sent */
+};
+
+TgSender *
+tg_sender_new (const TgConfig *config, TgStore *store, gint64 deadline)
+{
+	TgSender *s;
+
+	g_return_val_if_fail (config != NULL && store != NULL, NULL);
+	s = g_new0 (TgSender, 1);
+	s->config = config;
+	s->store = store;
+	s->deadline = deadline;
+	s->named = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+					  NULL);
+	return s;
+}
+
+/* The journal of this process, once the database has told its name. */
+static TgJournal *
+journal (TgSender *s, GError **error)
+{
+	const char *id;
+
+	if (s->journal != NULL)
+		return s->journal;
+	id = tg_store_database_id (s->store, error);
+	if (id == NULL)
+		return NULL;
+	s->journal = tg_journal_new (s->config->state_directory, id);
+	return s->journal;
+}
+
+static void
+remember (TgSender *s, const TgJournalFile *f)
+{
+	for (guint i = 0; i < f->lines->len; i++) {
+		const TgJournalLine *l =
+			&g_array_index (f->lines, TgJournalLine, i);
+
+		g_hash_table_add (s->named, g_memdup2 (&l->outbox_id,
+						       sizeof l->outbox_id));
+	}
+}
+
+/* Marks one file's lines sent; removes it if its writer is gone. */
+static gboolean
+fold_file (TgSender *s, const TgJournalFile *f, guint *marked,
+	   GError **error)
+{
+	guint n = f->lines->len;
+	g_autofree gint64 *ids = g_new0 (gint64, n + 1);
+	g_autofree gint64 *at = g_new0 (gint64, n + 1);
+	g_autofree const char **mids = g_new0 (const char *, n + 1);
+	guint m = 0;
+
+	if (f->bad_lines > 0 && f->owner_gone)
+		g_warning ("journal %s: %u broken lines skipped", f->path,
+			   f->bad_lines);
+	for (guint i = 0; i < n; i++) {
+		const TgJournalLine *l =
+			&g_array_index (f->lines, TgJournalLine, i);
+
+		ids[i] = l->outbox_id;
+		mids[i] = l->message_id;
+		at[i] = l->sent_at;
+	}
+	if (n > 0 && !tg_store_outbox_mark_sent (s->store, ids, mids, at, n,
+						 &m, error))
+		return FALSE;
+	*marked += m;
+	return tg_journal_remove (f, error);
+}
+
+gboolean
+tg_sender_fold (TgSender *s)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (GPtrArray) files = NULL;
+	guint marked = 0;
+	gboolean ok = TRUE;
+
+	g_return_val_if_fail (s != NULL, FALSE);
+	if (journal (s, &error) == NULL) {
+		g_warning ("journal: %s", error->message);
+		return FALSE;
+	}
+	files = tg_journal_read (s->config->state_directory,
+				 tg_store_database_id (s->store, NULL), &error);
+	if (files == NULL) {
+		g_warning ("journal: %s", error->message);
+		return FALSE;
+	}
+	for (guint i = 0; i < files->len; i++) {
+		remember (s, files->pdata[i]);
+		if (ok && !fold_file (s, files->pdata[i], &marked, &error)) {
+			g_warning ("journal: folding %s in: %s",
+				   ((TgJournalFile *) files->pdata[i])->path,
+				   error->message);
+			g_clear_error (&error);
+			ok = FALSE;
+		}
+	}
+	if (marked > 0)
+		g_message ("journal: %u sent %s recorded from %s", marked,
+			   marked == 1 ? "answer" : "answers",
+			   s->config->state_directory);
+	return ok;
+}
+
+gboolean
+tg_sender_is_named (const TgSender *s, gint64 outbox_id)
+{
+	g_return_val_if_fail (s != NULL, FALSE);
+	return g_hash_table_contains (s->named, &outbox_id);
+}
+
+/* The database, patiently, until the sender's deadline at the latest. */
+static gboolean
+record (TgSender *s, gint64 outbox_id, GError **error)
+{
+	gint64 until = g_get_monotonic_time () +
+		       (gint64) TG_OUTBOX_SENT_PATIENCE * G_USEC_PER_SEC;
+
+	return tg_store_outbox_sent_patiently (s->store, outbox_id,
+					       MIN (until, s->deadline), error);
+}
+
+TgSenderResult
+tg_sender_send (TgSender *s, const TgSenderMail *mail, GError **error)
+{
+	const TgConfig *c;
+	g_autoptr (GError) noting = NULL;
+	g_autoptr (GError) db = NULL;
+	TgJournal *j;
+	gboolean taken, noted;
+	sigset_t alarm_only, before;
+
+	g_return_val_if_fail (s != NULL && mail != NULL, TG_SENDER_REFUSED);
+	c = s->config;
+	/* Everything the line needs is ready before sendmail runs. */
+	j = journal (s, &noting);
+	if (j != NULL && !tg_journal_prepare (j, &noting))
+		j = NULL;
+	/* Deliver's own time limit (SIGALRM) waits from sendmail's start
+	 * until the line is written, so that it never falls between the
+	 * two: for sendmail_timeout at the most, which outbox_claim allows
+	 * for (config.c). */
+	sigemptyset (&alarm_only);
+	sigaddset (&alarm_only, SIGALRM);
+	sigprocmask (SIG_BLOCK, &alarm_only, &before);
+	taken = tg_mailer_send (c->sendmail, mail->envelope_from,
+				mail->recipients, mail->content,
+				c->sendmail_timeout, error);
+	/* Taken: from here until the line is written, a death of this
+	 * process would have the answer sent again. */
+	noted = taken && j != NULL &&
+		tg_journal_note (j, mail->outbox_id, mail->message_id, &noting);
+	sigprocmask (SIG_SETMASK, &before, NULL);
+	if (!taken)
+		return TG_SENDER_REFUSED;
+	if (record (s, mail->outbox_id, &db)) {
+		if (noted)
+			tg_journal_recorded (j);
+		else
+			g_warning ("journal: %s", noting->message);
+		return TG_SENDER_SENT;
+	}
+	if (noted && tg_journal_keep (j, &noting)) {
+		g_warning ("outbox(%" G_GINT64_FORMAT ") was sent; the database "
+			   "could not record it (%s), the journal %s did",
+			   mail->outbox_id, db->message, tg_journal_path (j));
+		return TG_SENDER_JOURNALED;
+	}
+	g_warning ("outbox(%" G_GINT64_FORMAT ") to %s WAS SENT AND IS "
+		   "RECORDED NOWHERE: not in the database (%s), not in the "
+		   "journal (%s); it stays claimed, and will be sent AGAIN "
+		   "once the claim runs out",
+		   mail->outbox_id, mail->recipients[0], db->message,
+		   noting->message);
+	return TG_SENDER_UNRECORDED;
+}
+
+void
+tg_sender_free (TgSender *s)
+{
+	if (s == NULL)
+		return;
+	tg_journal_free (s->journal);
+	g_hash_table_unref (s->named);
+	g_free (s);
+}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * sender: hands claimed answers to sendmail, for deliver and sweep, and
+ * makes sure that an answer sendmail took is never sent again. The moment
+ * sendmail exits 0 the send is noted in the mail host's journal
+ * (journal.h); then it is recorded in the database, over a new connection
+ * if the database went away for a moment; if the database cannot take it,
+ * the journal line is made durable and waits there. Before sending, every
+ * sender folds the host's journal into the database and leaves alone what
+ * the journal names.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "config.h"
+#include "store.h"
+
+typedef struct _TgSender TgSender;
+
+typedef enum {
+	TG_SENDER_SENT,       /* sendmail took it; the database knows */
+	TG_SENDER_JOURNALED,  /* sendmail took it; only the journal knows */
+	TG_SENDER_UNRECORDED, /* sendmail took it; nothing could record it
+				 (logged loudly): it stays claimed, and is
+				 sent again once the claim runs out */
+	TG_SENDER_REFUSED,    /* sendmail did not take it: the caller
+				 records the failure */
+} TgSenderResult;
+
+/* One claimed answer, borrowed for the call. */
+typedef struct {
+	gint64 outbox_id;
+	const char *message_id;
+	const char *envelope_from;
+	const char *const *recipients;
+	GBytes *content;
+} TgSenderMail;
+
+/*
+ * tg_sender_new: (transfer full): a sender over @store (borrowed, and
+ * @config, for its whole life). Recording a send gives up after
+ * TG_OUTBOX_SENT_PATIENCE seconds, or at @deadline (monotonic
+ * microseconds) if that comes first: deliver must be done before its
+ * own time limit kills it.
+ */
+TgSender *tg_sender_new (const TgConfig *config, TgStore *store,
+			 gint64 deadline);
+
+/*
+ * tg_sender_fold: folds every journal of this database in [limits]
+ * state_directory into the database: their answers are marked sent, and
+ * the files of writers that are gone are removed. Remembers the outbox
+ * rows they name, also when the database could not take them. Call it
+ * after claiming the rows to send and before sending them. Returns FALSE
+ * (and logs why) when the journal could not be read or folded in.
+ */
+gboolean tg_sender_fold (TgSender *sender);
+
+/* tg_sender_is_named: whether the last fold found @outbox_id sent. */
+gboolean tg_sender_is_named (const TgSender *sender, gint64 outbox_id);
+
+/*
+ * tg_sender_send: hands @mail to sendmail, within [mail]
+ * sendmail_timeout, and records it as above. @error is set for
+ * TG_SENDER_REFUSED only (sendmail's reason).
+ */
+TgSenderResult tg_sender_send (TgSender *sender, const TgSenderMail *mail,
+			       GError **error);
+
+/* tg_sender_free: NULL is allowed; the journal file goes if it can. */
+void tg_sender_free (TgSender *sender);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgSender, tg_sender_free)
