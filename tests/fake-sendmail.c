@@ -8,7 +8,9 @@
  * $TG_SENDMAIL_DIR/fail exists, it reads its input, prints that file's
  * first line on stderr and exits 75, as a sendmail with a full queue
  * would. A compiled program, so that thousands of deliveries in the fault
- * tests do not pay for a shell each.
+ * tests do not pay for a shell each. With $TG_SENDMAIL_STAMPS set it also
+ * notes when each mail was queued (stamp()); with a file "hold" it waits
+ * after queueing (hold_if_asked()).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 static void
@@ -94,6 +97,59 @@ write_file (const char *path, int argc, char **argv)
 		die (path);
 }
 
+/*
+ * If $TG_SENDMAIL_DIR/hold holds a number below @n: the mail is queued,
+ * and sendmail does not exit yet. It writes held.N with its parent's pid
+ * (the deliver or sweep that runs it) and waits for the file "release".
+ * A test stops the database in that moment, so that the sender cannot
+ * record an answer sendmail took.
+ */
+static void
+hold_if_asked (const char *dir, long n)
+{
+	char path[4096], text[32] = "";
+	FILE *f;
+
+	snprintf (path, sizeof path, "%s/hold", dir);
+	if ((f = fopen (path, "r")) == NULL)
+		return;
+	if (fgets (text, sizeof text, f) == NULL || n <= atol (text)) {
+		fclose (f);
+		return;
+	}
+	fclose (f);
+	snprintf (path, sizeof path, "%s/held.%04ld", dir, n);
+	if ((f = fopen (path, "w")) == NULL)
+		die ("held");
+	fprintf (f, "%ld\n", (long) getppid ());
+	if (fclose (f) != 0)
+		die ("held");
+	snprintf (path, sizeof path, "%s/release", dir);
+	while (access (path, F_OK) != 0)
+		usleep (10000);
+}
+
+/* With $TG_SENDMAIL_STAMPS set: the moment the mail counts as queued
+ * (CLOCK_MONOTONIC, nanoseconds), appended to $TG_SENDMAIL_DIR/stamps as
+ * "NUMBER NANOSECONDS", for measuring how long after it the sender has
+ * recorded the send. */
+static void
+stamp (const char *dir, long n)
+{
+	struct timespec ts;
+	char path[4096], line[64];
+	int fd, len;
+
+	clock_gettime (CLOCK_MONOTONIC, &ts);
+	snprintf (path, sizeof path, "%s/stamps", dir);
+	len = snprintf (line, sizeof line, "%04ld %lld\n", n,
+			(long long) ts.tv_sec * 1000000000LL + ts.tv_nsec);
+	fd = open (path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	if (fd < 0 || write (fd, line, (size_t) len) != len)
+		die ("stamps");
+	close (fd);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -116,5 +172,8 @@ main (int argc, char **argv)
 	write_file (tmp_eml, 0, NULL);
 	if (rename (tmp_args, args) < 0 || rename (tmp_eml, eml) < 0)
 		die ("rename");
+	if (getenv ("TG_SENDMAIL_STAMPS") != NULL)
+		stamp (dir, n);
+	hold_if_asked (dir, n);
 	return 0;
 }

@@ -13,10 +13,13 @@ failure. Mail is generated from a seed, so a run can be repeated.
   postfix_sim.py robot --rounds 60 --out DIR
 
 With --gate DIR, "load" lets the test choose the moment of a fault by
-what it observes instead of by a clock: once --hold-after deliveries have
-started it writes DIR/held and starts no more until DIR/go exists (the
-deliveries already running go on), and it keeps DIR/deferred holding the
-number of deferrals so far.
+what it observes instead of by a clock: it keeps DIR/deferred holding the
+number of deferrals so far, and with --hold-after N, once N deliveries
+have started it writes DIR/held and starts no more until DIR/go exists
+(the deliveries already running go on).
+
+"kill" reports, for each killed delivery, when the signal was sent
+(killed_at: CLOCK_MONOTONIC nanoseconds, as time.monotonic_ns() reads it).
 """
 import argparse
 import json
@@ -94,7 +97,7 @@ def make_load(n, seed):
     return mails
 
 
-def deliver_once(raw, sender, kill_after=None, env_extra=None):
+def deliver_once(raw, sender, kill_after=None, env_extra=None, killed_at=None):
     env = dict(os.environ, SENDER=sender, RECIPIENT='support@desk.example',
                TICKETGATE_LOG='syslog')
     if env_extra:
@@ -106,6 +109,8 @@ def deliver_once(raw, sender, kill_after=None, env_extra=None):
         def killer():
             time.sleep(kill_after)
             try:
+                if killed_at is not None:
+                    killed_at.append(time.monotonic_ns())
                 p.send_signal(signal.SIGKILL)
             except ProcessLookupError:
                 pass
@@ -159,7 +164,8 @@ def run_load(args):
     def worker():
         while True:
             with lock:
-                if started[0] >= args.hold_after and not go.is_set():
+                if args.hold_after and started[0] >= args.hold_after \
+                        and not go.is_set():
                     hold = True
                 else:
                     hold = False
@@ -167,7 +173,7 @@ def run_load(args):
                         return
                     i = queue.pop(0)
                     started[0] += 1
-                    if args.gate and started[0] == args.hold_after:
+                    if args.hold_after and started[0] == args.hold_after:
                         note('held', started[0])
             if hold:
                 wait_for_go()
@@ -176,7 +182,7 @@ def run_load(args):
             code, err = deliver_once(raw, sender)
             outcome = postfix_outcome(code)
             if outcome == 'deferred':
-                time.sleep(0.05)      # Postfix waits longer; enough here
+                time.sleep(0.2)       # Postfix waits longer; enough here
             with lock:
                 stats['attempts'] += 1
                 if outcome == 'deferred':
@@ -217,15 +223,18 @@ def run_kill(args):
     span = sorted(probe)[4]          # the median run
     stats = {'trials': args.trials, 'span_ms': round(span * 1000, 1),
              'killed': 0, 'finished_before_kill': 0, 'retries': 0,
-             'bounced': 0, 'ids': []}
+             'bounced': 0, 'ids': [], 'killed_at': {}}
     for i in range(args.trials):
         mid = 'kill-%d-%d@test' % (args.seed, i)
         user = 'k%d@%s' % (i, rnd.choice(DOMAINS))
         raw = mail(mid, user, 'Kill trial %d' % i, 'Body %d' % i)
         stats['ids'].append(mid)
-        code, _ = deliver_once(raw, user, kill_after=rnd.uniform(0, span))
+        at = []
+        code, _ = deliver_once(raw, user, kill_after=rnd.uniform(0, span),
+                               killed_at=at)
         if code == -signal.SIGKILL:
             stats['killed'] += 1
+            stats['killed_at'][mid] = at[0]
         elif code == 0:
             stats['finished_before_kill'] += 1
         while postfix_outcome(code) != 'delivered':
