@@ -252,15 +252,16 @@ is "$got" "$TRIALS" "exactly one ticket per killed mail"
 claims_out
 TICKETGATE_LOG=syslog "$TICKETGATE" sweep 2>/dev/null
 answer_counts
-lost=0 twice=0
-for id in $(ids "$TEST_DIR/kill.json" ids); do
-	n=$(acks_for "$id")
-	[ "$n" -eq 0 ] && lost=$((lost + 1))
-	[ "$n" -gt 1 ] && twice=$((twice + 1))
-done
-echo "# kill -9: answers sent twice: $twice of $TRIALS (killed after sendmail took the answer, before it was written down: doc/RELIABILITY.md)"
-is "$lost" "0" "no acknowledgment lost (a redelivery sends what a killed deliver left)"
-ok $([ "$twice" -le $((TRIALS * 5 / 100)) ] && echo 0 || echo 1) "acknowledgments sent twice stay within the narrow window ($twice of $TRIALS)"
+read lost twice <<EOF_TALLY
+$(python3 "$LIB/answers.py" tally "$TEST_DIR/answers.count" "$TEST_DIR/kill.json" ids --acks 1 \
+	--staff alice@desk.example --staff bob@desk.example)
+EOF_TALLY
+echo "# kill -9: mails with an answer sent twice: $twice of $TRIALS (killed after sendmail took it, before it was written down: doc/RELIABILITY.md)"
+is "$lost" "0" "no answer lost: acknowledgment and notifications (a redelivery sends what a killed deliver left)"
+# The window is a scheduling delay: microseconds on an idle host, a few
+# milliseconds on a loaded one (bench/window). When sendmail outlived a
+# killed deliver, a third of the kills doubled an answer.
+ok $([ "$twice" -le $((TRIALS / 10)) ] && echo 0 || echo 1) "answers sent twice stay within the narrow window ($twice of $TRIALS)"
 is "$(answers_wrong "$TEST_DIR/during.json" new_ids 1)" "0" "the outage's answers, the claims out and sweep run again: still once each"
 # Part 2's claims are out too.
 is "$(acks_for journal-1@test):$(acks_for sweep-1@test):$(unsent journal-1@test):$(unsent sweep-1@test):$(ls "$STATE" | wc -l)" "1:1:0:0:0" \

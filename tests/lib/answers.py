@@ -11,6 +11,9 @@ and per recipient, for the fault tests.
       customer got N answers (with --at-most: no more than N), and each
       staff address exactly one; prints how many ids are wrong, and names
       them on stderr
+  answers.py tally COUNTS REPORT KEY --acks N [--staff ADDR]...
+      the same, split: prints "LOST TWICE", the ids with an answer that
+      never went out, and those with an answer sent more than once
 """
 import argparse
 import collections
@@ -47,7 +50,7 @@ def count(args):
         print(n, irt, rcpt)
 
 
-def check(args):
+def read_counts(args):
     staff = set(args.staff)
     customer = collections.Counter()
     per_staff = collections.Counter()
@@ -58,6 +61,22 @@ def check(args):
                 per_staff[(irt, rcpt)] += int(n)
             else:
                 customer[irt] += int(n)
+    return staff, customer, per_staff
+
+
+def tally(args):
+    staff, customer, per_staff = read_counts(args)
+    lost = twice = 0
+    for mid in json.load(open(args.report))[args.key]:
+        got = [customer[mid]] + [per_staff[(mid, s)] for s in staff]
+        want = [args.acks] + [1 for s in staff]
+        lost += any(g < w for g, w in zip(got, want))
+        twice += any(g > w for g, w in zip(got, want))
+    print(lost, twice)
+
+
+def check(args):
+    staff, customer, per_staff = read_counts(args)
     bad = 0
     for mid in json.load(open(args.report))[args.key]:
         wrong = []
@@ -84,8 +103,14 @@ def main():
     k.add_argument('--acks', type=int, required=True)
     k.add_argument('--at-most', action='store_true')
     k.add_argument('--staff', action='append', default=[])
+    t = sub.add_parser('tally')
+    t.add_argument('counts')
+    t.add_argument('report')
+    t.add_argument('key')
+    t.add_argument('--acks', type=int, required=True)
+    t.add_argument('--staff', action='append', default=[])
     args = ap.parse_args()
-    {'count': count, 'check': check}[args.cmd](args)
+    {'count': count, 'check': check, 'tally': tally}[args.cmd](args)
 
 
 if __name__ == '__main__':
