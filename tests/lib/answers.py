@@ -14,6 +14,15 @@ and per recipient, for the fault tests.
   answers.py tally COUNTS REPORT KEY --acks N [--staff ADDR]...
       the same, split: prints "LOST TWICE", the ids with an answer that
       never went out, and those with an answer sent more than once
+  answers.py kills DIR REPORT [--staff ADDR]...
+      for a "postfix_sim.py kill" report and a fake-sendmail folder that
+      noted when it queued each mail (TG_SENDMAIL_STAMPS): prints
+      "LOST TWICE UNEXPLAINED". An answer sent twice is explained when its
+      first copy was queued before its deliver had died (the window
+      between sendmail taking it and the sender writing it down; a
+      sendmail still queueing after that would have outlived its deliver);
+      anything else, or a lost answer, is a fault. On stderr: the ids,
+      and how long before the death the queueing of explained ones came.
 """
 import argparse
 import collections
@@ -91,6 +100,71 @@ def check(args):
     print(bad)
 
 
+def copies(directory):
+    """(In-Reply-To, recipient) -> the numbers of the mails that carry
+    it, in the order fake-sendmail took them."""
+    got = collections.defaultdict(list)
+    for name in sorted(os.listdir(directory)):
+        if not name.endswith('.eml'):
+            continue
+        irt = in_reply_to(os.path.join(directory, name))
+        if irt is None:
+            continue
+        with open(os.path.join(directory, name[:-4] + '.args')) as a:
+            for rcpt in a.read().split('\n')[4:]:
+                if rcpt:
+                    got[(irt, rcpt)].append(name[:-4])
+    return got
+
+
+def kills(args):
+    staff = set(args.staff)
+    got = copies(args.dir)
+    stamps = {}
+    path = os.path.join(args.dir, 'stamps')
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                n, ns = line.split()
+                stamps[n] = int(ns)
+    report = json.load(open(args.report))
+    dead_by = report.get('dead_by', {})
+    by_mid = collections.defaultdict(dict)
+    for (irt, rcpt), numbers in got.items():
+        by_mid[irt][rcpt] = numbers
+    lost = twice = unexplained = 0
+    after = []
+    for mid in report['ids']:
+        answers = by_mid.get(mid, {})
+        customers = [r for r in answers if r not in staff]
+        if len(customers) != 1 or any(s not in answers for s in staff):
+            lost += 1
+            print('# %s: an answer never went out' % mid, file=sys.stderr)
+        doubled = [n for n in answers.values() if len(n) > 1]
+        if not doubled:
+            continue
+        twice += 1
+        for numbers in doubled:
+            stamp = stamps.get(numbers[0])
+            dead = dead_by.get(mid)
+            # No stamp: killed between queueing and noting that.
+            if dead is not None and (stamp is None or stamp <= dead):
+                if stamp is not None:
+                    after.append((dead - stamp) / 1000.0)
+                continue
+            unexplained += 1
+            print('# %s: sent twice, first copy %s queued at %s, its '
+                  'deliver dead by %s' % (mid, numbers[0], stamp, dead),
+                  file=sys.stderr)
+    if after:
+        after.sort()
+        print('# answers sent twice: queued %.0f to %.0f us (median %.0f) '
+              'before their killed deliver was seen dead' % (
+                  after[0], after[-1], after[len(after) // 2]),
+              file=sys.stderr)
+    print(lost, twice, unexplained)
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest='cmd', required=True)
@@ -109,8 +183,13 @@ def main():
     t.add_argument('key')
     t.add_argument('--acks', type=int, required=True)
     t.add_argument('--staff', action='append', default=[])
+    x = sub.add_parser('kills')
+    x.add_argument('dir')
+    x.add_argument('report')
+    x.add_argument('--staff', action='append', default=[])
     args = ap.parse_args()
-    {'count': count, 'check': check, 'tally': tally}[args.cmd](args)
+    {'count': count, 'check': check, 'tally': tally, 'kills': kills}[
+        args.cmd](args)
 
 
 if __name__ == '__main__':

@@ -18,8 +18,8 @@ number of deferrals so far, and with --hold-after N, once N deliveries
 have started it writes DIR/held and starts no more until DIR/go exists
 (the deliveries already running go on).
 
-"kill" reports, for each killed delivery, when the signal was sent
-(killed_at: CLOCK_MONOTONIC nanoseconds, as time.monotonic_ns() reads it).
+"kill" reports, for each killed delivery, a moment by which it had died
+(dead_by: CLOCK_MONOTONIC nanoseconds, read once it was reaped).
 """
 import argparse
 import json
@@ -97,7 +97,7 @@ def make_load(n, seed):
     return mails
 
 
-def deliver_once(raw, sender, kill_after=None, env_extra=None, killed_at=None):
+def deliver_once(raw, sender, kill_after=None, env_extra=None, dead_by=None):
     env = dict(os.environ, SENDER=sender, RECIPIENT='support@desk.example',
                TICKETGATE_LOG='syslog')
     if env_extra:
@@ -109,8 +109,6 @@ def deliver_once(raw, sender, kill_after=None, env_extra=None, killed_at=None):
         def killer():
             time.sleep(kill_after)
             try:
-                if killed_at is not None:
-                    killed_at.append(time.monotonic_ns())
                 p.send_signal(signal.SIGKILL)
             except ProcessLookupError:
                 pass
@@ -123,6 +121,10 @@ def deliver_once(raw, sender, kill_after=None, env_extra=None, killed_at=None):
         p.wait()
     if kill_after is not None:
         t.join()
+    # Reaped: the killed process, and the sendmail that dies with it,
+    # ended before this moment.
+    if dead_by is not None and p.returncode == -signal.SIGKILL:
+        dead_by.append(time.monotonic_ns())
     return p.returncode, err.decode(errors='replace').strip()
 
 
@@ -223,7 +225,7 @@ def run_kill(args):
     span = sorted(probe)[4]          # the median run
     stats = {'trials': args.trials, 'span_ms': round(span * 1000, 1),
              'killed': 0, 'finished_before_kill': 0, 'retries': 0,
-             'bounced': 0, 'ids': [], 'killed_at': {}}
+             'bounced': 0, 'ids': [], 'dead_by': {}}
     for i in range(args.trials):
         mid = 'kill-%d-%d@test' % (args.seed, i)
         user = 'k%d@%s' % (i, rnd.choice(DOMAINS))
@@ -231,10 +233,10 @@ def run_kill(args):
         stats['ids'].append(mid)
         at = []
         code, _ = deliver_once(raw, user, kill_after=rnd.uniform(0, span),
-                               killed_at=at)
+                               dead_by=at)
         if code == -signal.SIGKILL:
             stats['killed'] += 1
-            stats['killed_at'][mid] = at[0]
+            stats['dead_by'][mid] = at[0]
         elif code == 0:
             stats['finished_before_kill'] += 1
         while postfix_outcome(code) != 'delivered':
