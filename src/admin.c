@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "address.h"
 #include "calendar.h"
 #include "config.h"
 #include "json.h"
@@ -607,13 +608,52 @@ static int
 cmd_bounce_clear (Admin *a, int argc, char **argv)
 {
 	g_autoptr (GError) error = NULL;
+	g_autofree char *key = NULL;
 	int code = parse_args (&argc, &argv, "ADDR", NULL, NULL, 1, 1);
 
 	if (code != EX_OK)
 		return code;
-	if (!tg_store_clear_bouncing (a->store, argv[1], &error))
+	key = tg_address_canonical (argv[1], a->config->recipient_delimiter);
+	if (key == NULL)
+		return complain (EX_USAGE, "bounce clear: \"%s\" is not a mail "
+					   "address", argv[1]);
+	if (!tg_store_clear_bouncing (a->store, key, &error))
 		return store_failure (error);
 	printf ("%s cleared: automatic mail to it resumes\n", argv[1]);
+	return EX_OK;
+}
+
+/* ---- signing secrets ----------------------------------------------- */
+
+/* "30 days", "12 hours" or "90 seconds". */
+static char *
+format_duration (int seconds)
+{
+	if (seconds % 86400 == 0)
+		return g_strdup_printf ("%d day%s", seconds / 86400,
+					seconds == 86400 ? "" : "s");
+	if (seconds % 3600 == 0)
+		return g_strdup_printf ("%d hour%s", seconds / 3600,
+					seconds == 3600 ? "" : "s");
+	return g_strdup_printf ("%d seconds", seconds);
+}
+
+static int
+cmd_secret_rotate (Admin *a, int argc, char **argv)
+{
+	g_autoptr (GError) error = NULL;
+	g_autofree char *grace = NULL;
+	int count = 0;
+	int code = parse_args (&argc, &argv, "", NULL, NULL, 0, 0);
+
+	if (code != EX_OK)
+		return code;
+	if (!tg_store_rotate_secret (a->store, &count, &error))
+		return store_failure (error);
+	grace = format_duration (a->config->secret_grace);
+	printf ("made a new signing secret (%d in all; the older ones verify "
+		"for %s more)\n",
+		count, grace);
 	return EX_OK;
 }
 
@@ -752,6 +792,10 @@ ticket_json_fields (TgJson *j, const TgTicket *t, const char *left)
 		tg_json_int (j, "follows", t->follows_number);
 	else
 		tg_json_null (j, "follows");
+	if (t->refers_number)
+		tg_json_int (j, "refers_to", t->refers_number);
+	else
+		tg_json_null (j, "refers_to");
 	tg_json_string (j, "time_left", left);
 }
 
@@ -816,6 +860,10 @@ ticket_text (Admin *a, const TgTicket *t, const char *left)
 	if (t->follows_number)
 		printf ("  follows:        #%" G_GINT64_FORMAT "\n",
 			t->follows_number);
+	if (t->refers_number)
+		printf ("  refers to:      #%" G_GINT64_FORMAT
+			" (its writer is not one of that ticket's people)\n",
+			t->refers_number);
 	if (t->billable)
 		printf ("  hourly rate:    %s %s\n",
 			t->hourly_rate ? t->hourly_rate : "-",
@@ -1015,6 +1063,7 @@ check_database (Admin *a, const char *schema)
 	g_autoptr (TgPlan) plan = NULL;
 	g_autofree char *what = NULL;
 	gboolean in_step = FALSE;
+	int secrets = 0;
 
 	a->store = tg_store_connect (a->config->conninfo, "ticketgate-admin",
 				     a->config->connect_timeout,
@@ -1034,6 +1083,13 @@ check_database (Admin *a, const char *schema)
 			     "out of step with the plans, holidays, scope rules"
 			     " or staff, run \"ticketgate db migrate\"");
 	if (!check_line (in_step, "desk snapshot", error))
+		return FALSE;
+	if (tg_store_count_secrets (a->store, &secrets, &error) &&
+	    secrets == 0)
+		g_set_error (&error, TG_STORE_ERROR, TG_STORE_ERROR_INVALID,
+			     "none, run \"ticketgate secret rotate\"");
+	if (!check_line (secrets > 0, "secret for signed reply addresses",
+			 error))
 		return FALSE;
 	what = g_strdup_printf ("fallback plan %s", a->config->fallback_plan);
 	plan = tg_store_get_plan (a->store, a->config->fallback_plan, &error);
@@ -1121,6 +1177,9 @@ static const Command commands[] = {
 	  cmd_queue, TRUE },
 	{ "db", "migrate", "[--schema DIR]", "create or update the schema",
 	  cmd_db_migrate, TRUE },
+	{ "secret", "rotate", "",
+	  "make a new secret for signed reply addresses", cmd_secret_rotate,
+	  TRUE },
 	{ "check-config", NULL, "[--dump]",
 	  "check configuration, templates and database", cmd_check_config,
 	  FALSE },

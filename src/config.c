@@ -30,6 +30,8 @@ typedef enum {
 	T_PATH,         /* relative to the config file's folder; may be empty */
 	T_PLAN,
 	T_UNKNOWN_SENDER,
+	T_REPLY_TO,
+	T_DELIMITER,    /* recipient_delimiter characters, as Postfix's */
 } SettingType;
 
 typedef struct {
@@ -55,6 +57,8 @@ static const Setting settings[] = {
 	{ "mail", "bounce_address", T_ADDRESS, "", F (bounce_address) },
 	{ "mail", "sendmail_timeout", T_DURATION, "60s", F (sendmail_timeout) },
 	{ "mail", "retry_for", T_DURATION, "3d", F (retry_for) },
+	{ "mail", "recipient_delimiter", T_DELIMITER, "+",
+	  F (recipient_delimiter) },
 	{ "hours", "timezone", T_TIMEZONE, "+02:00", F (timezone) },
 	{ "hours", "days", T_DAYS, "Mon-Fri", F (days_mask) },
 	{ "hours", "start", T_TIME, "09:00", F (start_minute) },
@@ -68,6 +72,7 @@ static const Setting settings[] = {
 	{ "limits", "spool_directory", T_PATH, "", F (spool_directory) },
 	{ "limits", "time_limit", T_DURATION, "300s", F (time_limit) },
 	{ "limits", "queue_lifetime", T_DURATION, "5d", F (queue_lifetime) },
+	{ "limits", "max_ccs", T_INT, "10", F (max_ccs) },
 	{ "policy", "unknown_sender", T_UNKNOWN_SENDER, "ticket",
 	  F (unknown_sender) },
 	{ "policy", "fallback_plan", T_PLAN, "NONE", F (fallback_plan) },
@@ -77,6 +82,9 @@ static const Setting settings[] = {
 	{ "policy", "cap_per_day", T_INT, "50", F (cap_per_day) },
 	{ "policy", "machine_notify_interval", T_DURATION, "1h",
 	  F (machine_notify_interval) },
+	{ "security", "authserv_id", T_STRING, "", F (authserv_id) },
+	{ "security", "reply_to", T_REPLY_TO, "same-domain", F (reply_to) },
+	{ "security", "secret_grace", T_DURATION, "30d", F (secret_grace) },
 };
 
 #undef F
@@ -159,6 +167,19 @@ is_tag (const char *text)
 		return FALSE;
 	for (const char *p = text; *p != '\0'; p++)
 		if (!g_ascii_isalnum (*p) && strchr ("-_.", *p) == NULL)
+			return FALSE;
+	return TRUE;
+}
+
+/* Postfix's recipient_delimiter: a few characters, none of which can
+ * be part of an address's syntax or of a token. */
+static gboolean
+is_delimiter (const char *text)
+{
+	if (*text == '\0' || strlen (text) > 8)
+		return FALSE;
+	for (const char *p = text; *p != '\0'; p++)
+		if (!g_ascii_ispunct (*p) || strchr ("@\"\\.()<>[],;:", *p))
 			return FALSE;
 	return TRUE;
 }
@@ -248,6 +269,12 @@ check_string (SettingType type, const char *value)
 			why = g_strdup ("not a plan name (upper case, such as "
 					"NONE)");
 		break;
+	case T_DELIMITER:
+		if (!is_delimiter (value))
+			why = g_strdup ("must be 1 to 8 punctuation characters "
+					"such as + or -, as Postfix's "
+					"recipient_delimiter");
+		break;
 	default:
 		break;
 	}
@@ -321,6 +348,23 @@ apply_number (TgConfig *config, const Setting *s, const char *value,
 	return *why == NULL;
 }
 
+static const char *const reply_to_names[] = {
+	[TG_REPLY_TO_SAME_DOMAIN] = "same-domain",
+	[TG_REPLY_TO_NEVER] = "never",
+	[TG_REPLY_TO_ALWAYS] = "always",
+};
+
+static gboolean
+parse_reply_to (const char *value, TgReplyToPolicy *out)
+{
+	for (gsize i = 0; i < G_N_ELEMENTS (reply_to_names); i++)
+		if (g_strcmp0 (value, reply_to_names[i]) == 0) {
+			*out = (TgReplyToPolicy) i;
+			return TRUE;
+		}
+	return FALSE;
+}
+
 static gboolean
 apply_other (TgConfig *config, const Setting *s, const char *value,
 	     char **why)
@@ -344,6 +388,10 @@ apply_other (TgConfig *config, const Setting *s, const char *value,
 			g_strfreev (*FIELD (config, s, char **));
 			*FIELD (config, s, char **) = list;
 		}
+		break;
+	case T_REPLY_TO:
+		if (!parse_reply_to (value, &config->reply_to))
+			*why = g_strdup ("must be same-domain, never or always");
 		break;
 	default: /* T_UNKNOWN_SENDER */
 		if (g_strcmp0 (value, "ticket") == 0)
@@ -373,6 +421,7 @@ apply_value (TgConfig *config, const Setting *s, const char *value,
 	case T_TIME:
 	case T_ADDRESS_LIST:
 	case T_UNKNOWN_SENDER:
+	case T_REPLY_TO:
 		return apply_other (config, s, value, why);
 	default:
 		return apply_string (config, s, value, why);
@@ -692,6 +741,8 @@ format_value (const TgConfig *config, const Setting *s)
 						 TG_UNKNOWN_SENDER_REJECT
 					 ? "reject"
 					 : "ticket");
+	case T_REPLY_TO:
+		return g_strdup (reply_to_names[config->reply_to]);
 	default:
 		return g_strdup (*FIELD (config, s, char *));
 	}
@@ -786,6 +837,7 @@ tg_config_free (TgConfig *config)
 		case T_TIMEZONE:
 		case T_PATH:
 		case T_PLAN:
+		case T_DELIMITER:
 			g_clear_pointer (FIELD (config, s, char *), g_free);
 			break;
 		default:

@@ -29,6 +29,13 @@ typedef enum {
 	TG_UNKNOWN_SENDER_REJECT, /* no ticket, a polite answer */
 } TgUnknownSenderPolicy;
 
+/* Whether answers may go to a mail's Reply-To instead of its From. */
+typedef enum {
+	TG_REPLY_TO_SAME_DOMAIN, /* only within the From address's domain */
+	TG_REPLY_TO_NEVER,
+	TG_REPLY_TO_ALWAYS,
+} TgReplyToPolicy;
+
 typedef struct {
 	char *path; /* the file it was read from */
 
@@ -47,6 +54,7 @@ typedef struct {
 	char *bounce_address;   /* envelope sender of our mail */
 	int sendmail_timeout;   /* seconds */
 	int retry_for;          /* seconds sweep keeps retrying a mail */
+	char *recipient_delimiter; /* Postfix's: starts an address extension */
 
 	/* [hours] */
 	char *timezone;
@@ -64,6 +72,7 @@ typedef struct {
 	char *spool_directory;  /* "" means $TMPDIR */
 	int time_limit;         /* seconds deliver may take in all */
 	int queue_lifetime;     /* seconds; older Received dates are implausible */
+	int max_ccs;            /* CC addresses a ticket keeps */
 
 	/* [policy] */
 	TgUnknownSenderPolicy unknown_sender;
@@ -74,6 +83,12 @@ typedef struct {
 	int cap_per_day;        /* ... and per rolling day */
 	int machine_notify_interval; /* seconds between staff notices of
 					machine mail on one ticket */
+
+	/* [security] */
+	char *authserv_id;      /* our MTA's Authentication-Results id, "" */
+	TgReplyToPolicy reply_to;
+	int secret_grace;       /* seconds a replaced signing secret still
+				   verifies reply addresses */
 } TgConfig;
 
 /*

@@ -23,7 +23,7 @@ const char *const tg_reply_placeholders[] = {
 	"received", "received_iso", "hourly_rate", "support_hours",
 	"support_address", "from_name", "scope_note", "event",
 	"requester_address", "status", "assignee", "cc", "scope_topics",
-	"follows", "notice", NULL,
+	"follows", "notice", "warnings", NULL,
 };
 
 static const char *const template_files[TG_REPLY_N_KINDS] = {
@@ -330,6 +330,22 @@ scope_topics (const GArray *scope)
 	return g_string_free (out, FALSE);
 }
 
+/* Each warning as a paragraph starting "Warning: ", wrapped. */
+static char *
+warnings_text (const TgReplyFacts *f)
+{
+	GString *out = g_string_new (NULL);
+
+	for (guint i = 0; f->warnings != NULL && i < f->n_warnings; i++) {
+		g_autofree char *para = wrap (
+			g_strdup_printf ("Warning: %s", f->warnings[i]));
+
+		g_string_append_printf (out, "%s%s", out->len ? "\n\n" : "",
+					para);
+	}
+	return g_string_free (out, FALSE);
+}
+
 /* What only staff see; "-" where a field has nothing, so the header
  * block keeps its shape. */
 static void
@@ -351,6 +367,7 @@ put_staff_values (GHashTable *values, const TgReplyFacts *f)
 						  f->follows_number)
 			       : g_strdup ("-"));
 	put (values, "notice", g_strdup (f->notice ? f->notice : ""));
+	put (values, "warnings", warnings_text (f));
 }
 
 static GHashTable *
@@ -401,6 +418,7 @@ mail_spec (const TgReplyFacts *f, const char *subject, const char *message_id,
 		.message_id = message_id,
 		.in_reply_to = f->in_reply_to,
 		.references = f->references,
+		.reply_to = f->reply_to,
 		.loop_value = f->config->support_address,
 		.ticket_number = f->ticket_number,
 		.date = now,
@@ -425,8 +443,10 @@ compose (const TgReplyFacts *f, const TgRendered *r, const char *subject,
 		return tg_compose_text_mail (&spec);
 	}
 	/* Staff answer notifications with a plain Reply: it must come back
-	 * to the desk, not to the customer. */
-	spec.reply_to = f->config->support_address;
+	 * to the desk (to the address signed for the ticket), not to the
+	 * customer. */
+	if (spec.reply_to == NULL)
+		spec.reply_to = f->config->support_address;
 	spec.auto_generated = TRUE;
 	return tg_compose_notification (&spec, f->original,
 					f->attachment_limit);

@@ -67,6 +67,9 @@ typedef struct {
 	const char *to_address;
 	const char *in_reply_to;   /* nullable: the customer's Message-ID */
 	const GPtrArray *references; /* nullable */
+	const char *reply_to;      /* nullable: the (signed) address a
+				      reply goes to; else none, or the
+				      support address for staff */
 
 	/* For staff: notifications and notices. */
 	const char *const *to_more; /* nullable: further To addresses */
@@ -78,6 +81,9 @@ typedef struct {
 	const char *const *cc;     /* nullable: the ticket's CC list */
 	gint64 follows_number;     /* 0: none */
 	const char *notice;        /* TG_REPLY_STAFF_NOTICE: the message */
+	const char *const *warnings; /* nullable: what staff should know
+					about the mail (n_warnings) */
+	guint n_warnings;
 	const TgSpool *original;   /* TG_REPLY_NOTIFY: the mail to forward */
 	guint64 attachment_limit;  /* larger attachments are described */
 } TgReplyFacts;

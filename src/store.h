@@ -81,6 +81,8 @@ typedef struct {
 	GDateTime *updated_at;
 	char *assignee;          /* staff address, NULL when unassigned */
 	gint64 follows_number;   /* the closed ticket this one follows, 0 */
+	gint64 refers_number;    /* the ticket its writer referred to
+				    without being one of its people, 0 */
 	int deadline_met;        /* 1 yes, 0 no, -1 not answered or none */
 	char *last_message_id;   /* Message-ID of the customer's last mail */
 	GPtrArray *references;   /* char *: Message-IDs of the whole thread */
@@ -100,6 +102,7 @@ typedef struct {
 	GDateTime *received_at;
 	GDateTime *response_due_at; /* NULL: no deadline */
 	gint64 follows_id;       /* 0, or the closed ticket it follows */
+	gint64 refers_id;        /* 0, or the ticket it referred to */
 } TgNewTicket;
 
 typedef enum {
@@ -111,6 +114,7 @@ typedef enum {
 	TG_KIND_ACK,
 	TG_KIND_RELAY,
 	TG_KIND_NOTICE,
+	TG_KIND_HELD,       /* claimed a staff address and proved nothing */
 } TgMessageKind;
 
 /* An incoming mail to record. */
@@ -186,10 +190,16 @@ typedef struct {
  * for it instead of four.
  */
 typedef struct {
+	GBytes *secret;
+	gint64 replaced_at; /* Unix time its successor was made; 0: newest */
+} TgSigningKey;
+
+typedef struct {
 	GPtrArray *plans;   /* TgPlan, by rank, then name */
 	GArray *holidays;   /* TgHoliday, in date order */
 	GPtrArray *rules;   /* TgScopeRuleRow, in order */
 	GHashTable *staff;  /* active staff: address -> name (NULL: none) */
+	GPtrArray *keys;    /* TgSigningKey, newest first */
 } TgDesk;
 
 /* tg_desk_find_plan: (transfer full) (nullable): a copy of the plan
@@ -308,8 +318,23 @@ gboolean tg_store_desk_in_step (TgStore *store,
 				gboolean *in_step_out,
 				GError **error);
 
-/* tg_store_refresh_desk: rewrites desk_snapshot from its four tables. */
+/* tg_store_refresh_desk: rewrites desk_snapshot from its tables. */
 gboolean tg_store_refresh_desk (TgStore *store, GError **error);
+
+/*
+ * tg_store_rotate_secret: makes a new secret for signing reply addresses,
+ * from the server's strong random source; the one it replaces keeps
+ * verifying for the grace period. *@count_out: how many secrets there
+ * are now.
+ */
+gboolean tg_store_rotate_secret (TgStore *store,
+				 int *count_out,
+				 GError **error);
+
+/* tg_store_count_secrets: how many signing secrets there are. */
+gboolean tg_store_count_secrets (TgStore *store,
+				 int *count_out,
+				 GError **error);
 
 /* Delivering mail. */
 
@@ -346,29 +371,26 @@ GArray *tg_store_list_holidays (TgStore *store,
 				GError **error);
 
 /*
- * tg_store_find_ticket_by_message_ids: (transfer full) (nullable): the
- * ticket of a stored mail (in or out) whose Message-ID is in @ids; later
- * entries of @ids win. NULL without an error when none matches.
+ * tg_store_find_tickets_by_message_ids: (transfer full): the tickets (at
+ * most @max, TgTicket) of stored mail whose Message-ID is in @ids and
+ * that a ticket's people wrote or the desk sent: held and machine mail
+ * never count, so that an id planted by someone else leads nowhere. First
+ * the tickets where that mail was written by, or sent to, @sender (the
+ * writer refers to their own thread), then by the place of the id in @ids
+ * (later entries win), newest ticket first. Empty when none matches.
  */
-TgTicket *tg_store_find_ticket_by_message_ids (TgStore *store,
-					       const char *const *ids,
-					       guint n_ids,
-					       GError **error);
+GPtrArray *tg_store_find_tickets_by_message_ids (TgStore *store,
+						 const char *const *ids,
+						 guint n_ids,
+						 const char *sender,
+						 guint max,
+						 GError **error);
 
 /*
  * tg_store_get_ticket: (transfer full): ticket @number, or NULL with
  * TG_STORE_ERROR_NOT_FOUND.
  */
 TgTicket *tg_store_get_ticket (TgStore *store, gint64 number, GError **error);
-
-/*
- * tg_store_is_cc: whether @address is on the CC list of @ticket_id.
- */
-gboolean tg_store_is_cc (TgStore *store,
-			 gint64 ticket_id,
-			 const char *address,
-			 gboolean *is_cc_out,
-			 GError **error);
 
 /*
  * tg_store_create_ticket: opens a ticket; sets its id and number.
@@ -411,14 +433,18 @@ typedef enum {
 	TG_SEND_OK,       /* counted; send it */
 	TG_SEND_CAPPED,   /* over a rolling cap: hold it back */
 	TG_SEND_BOUNCING, /* the address bounces: hold it back */
+	TG_SEND_OVER,     /* counted and allowed (not enforced), although
+			     over a cap or bouncing */
 } TgSendVerdict;
 
 /*
- * tg_store_reserve_send: counts one mail of @kind to @address against the
- * rolling caps, under a transaction lock on the address (one round trip).
- * With @enforce (automatic mail), a mail to a bouncing address, or over
- * @per_hour in the last hour or @per_day in the last day, is not counted
- * and is refused; without, it is always counted and allowed.
+ * tg_store_reserve_send: counts one mail of @kind to @address (its
+ * canonical form, address.h) against the rolling caps, under a
+ * transaction lock on the address (one round trip). With @enforce, a
+ * mail to a bouncing address, or over @per_hour in the last hour or
+ * @per_day in the last day, is not counted and is refused; without, it
+ * is always counted and allowed, and TG_SEND_OVER says it would not
+ * have been.
  */
 gboolean tg_store_reserve_send (TgStore *store,
 				const char *address,
