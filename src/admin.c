@@ -16,7 +16,9 @@
 #include "json.h"
 #include "priority.h"
 #include "reply.h"
+#include "report.h"
 #include "store.h"
+#include "watch.h"
 
 typedef struct {
 	TgConfig *config;
@@ -740,21 +742,11 @@ load_calendar (Admin *a, GError **error)
 static char *
 time_left (const TgCalendar *cal, const TgTicket *t, GDateTime *now)
 {
-	gint64 minutes;
-	gboolean overdue;
-
 	if (t->response_due_at == NULL)
 		return g_strdup (t->billable ? "paid" : "-");
 	if (t->first_response_at != NULL)
 		return g_strdup (t->deadline_met == 1 ? "met" : "missed");
-	overdue = g_date_time_compare (now, t->response_due_at) > 0;
-	minutes = overdue ? tg_calendar_working_minutes (cal, t->response_due_at,
-						       now)
-			  : tg_calendar_working_minutes (cal, now,
-							 t->response_due_at);
-	return g_strdup_printf ("%s%" G_GINT64_FORMAT "h %02" G_GINT64_FORMAT
-				"m",
-				overdue ? "-" : "", minutes / 60, minutes % 60);
+	return tg_watch_format_left (cal, now, t->response_due_at);
 }
 
 static void
@@ -993,6 +985,121 @@ cmd_queue (Admin *a, int argc, char **argv)
 	return EX_OK;
 }
 
+/* ---- the SLA report ------------------------------------------------ */
+
+/* Local midnight of @day in the desk's zone. */
+static GDateTime *
+day_start (const Admin *a, const GDate *day)
+{
+	g_autoptr (GTimeZone) tz = g_time_zone_new_identifier (a->config->timezone);
+
+	return g_date_time_new (tz, g_date_get_year (day), g_date_get_month (day),
+				g_date_get_day (day), 0, 0, 0);
+}
+
+typedef struct {
+	char *from, *to, *customer, *html;
+	gboolean csv;
+} ReportOptions;
+
+static void
+report_options_clear (ReportOptions *o)
+{
+	g_free (o->from);
+	g_free (o->to);
+	g_free (o->customer);
+	g_free (o->html);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ReportOptions, report_options_clear)
+
+/* The tickets received from @o's first day to its last, inclusive. */
+static GPtrArray *
+report_tickets (Admin *a, const ReportOptions *o, GError **error)
+{
+	GDate from, to;
+	g_autoptr (GDateTime) start = NULL;
+	g_autoptr (GDateTime) end = NULL;
+	gint64 customer = 0;
+
+	parse_date (o->from, &from);
+	parse_date (o->to, &to);
+	g_date_add_days (&to, 1);
+	start = day_start (a, &from);
+	end = day_start (a, &to);
+	if (o->customer != NULL &&
+	    !tg_store_find_customer (a->store, o->customer, &customer, error))
+		return NULL;
+	return tg_store_list_received (a->store, start, end, customer, error);
+}
+
+static int
+write_report (Admin *a, const ReportOptions *o, const TgReport *r,
+	      const TgReportScope *scope)
+{
+	g_autoptr (GError) error = NULL;
+	g_autofree char *text = NULL;
+
+	if (o->html != NULL) {
+		text = tg_report_html (r, scope);
+		if (!g_file_set_contents (o->html, text, -1, &error))
+			return complain (EX_CANTCREAT, "report: --html: %s",
+					 error->message);
+		printf ("wrote %s\n", o->html);
+		return EX_OK;
+	}
+	text = a->json ? tg_report_json (r, scope)
+	     : o->csv  ? tg_report_csv (r, scope)
+		       : tg_report_text (r, scope);
+	fputs (text, stdout);
+	return EX_OK;
+}
+
+static int
+cmd_report (Admin *a, int argc, char **argv)
+{
+	g_auto (ReportOptions) o = { 0 };
+	GOptionEntry entries[] = {
+		{ "from", 0, 0, G_OPTION_ARG_STRING, &o.from,
+		  "First day (YYYY-MM-DD) of tickets received", "DATE" },
+		{ "to", 0, 0, G_OPTION_ARG_STRING, &o.to,
+		  "Last day (YYYY-MM-DD), included", "DATE" },
+		{ "customer", 0, 0, G_OPTION_ARG_STRING, &o.customer,
+		  "Only this customer's tickets", "NAME" },
+		{ "csv", 0, 0, G_OPTION_ARG_NONE, &o.csv,
+		  "Print the plan rows as CSV", NULL },
+		{ "html", 0, 0, G_OPTION_ARG_FILENAME, &o.html,
+		  "Write a self-contained HTML page to FILE", "FILE" },
+		G_OPTION_ENTRY_NULL
+	};
+	g_autoptr (GError) error = NULL;
+	g_autoptr (GPtrArray) tickets = NULL;
+	g_autoptr (TgCalendar) cal = NULL;
+	g_autoptr (TgReport) r = NULL;
+	g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+	TgReportScope scope;
+	GDate f, t;
+	int code = parse_args (&argc, &argv, "--from DATE --to DATE", entries,
+			       &a->json, 0, 0);
+
+	if (code != EX_OK)
+		return code;
+	if (!parse_date (o.from, &f) || !parse_date (o.to, &t))
+		return complain (EX_USAGE, "report: --from and --to take dates "
+					   "as YYYY-MM-DD");
+	if (g_date_compare (&t, &f) < 0)
+		return complain (EX_USAGE, "report: --to is before --from");
+	if ((tickets = report_tickets (a, &o, &error)) == NULL ||
+	    (cal = load_calendar (a, &error)) == NULL)
+		return error->domain == TG_STORE_ERROR
+			       ? store_failure (error)
+			       : complain (EX_CONFIG, "%s", error->message);
+	r = tg_report_compute (tickets, cal, now);
+	scope = (TgReportScope){ .from = o.from, .to = o.to,
+				 .customer = o.customer, .calendar = cal,
+				 .now = now };
+	return write_report (a, &o, r, &scope);
+}
+
 /* ---- database and configuration ------------------------------------ */
 
 /* Rewrites the desk snapshot when it is out of step with its tables
@@ -1175,6 +1282,9 @@ static const Command commands[] = {
 	  cmd_ticket_show, TRUE },
 	{ "queue", NULL, "[--json]", "open tickets in the order of work",
 	  cmd_queue, TRUE },
+	{ "report", NULL,
+	  "--from DATE --to DATE [--customer NAME] [--json|--csv|--html FILE]",
+	  "how the deadlines were kept (SLA report)", cmd_report, TRUE },
 	{ "db", "migrate", "[--schema DIR]", "create or update the schema",
 	  cmd_db_migrate, TRUE },
 	{ "secret", "rotate", "",

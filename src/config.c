@@ -32,6 +32,7 @@ typedef enum {
 	T_UNKNOWN_SENDER,
 	T_REPLY_TO,
 	T_DELIMITER,    /* recipient_delimiter characters, as Postfix's */
+	T_PERCENT,      /* 1 to 100, with or without "%" */
 } SettingType;
 
 typedef struct {
@@ -85,6 +86,8 @@ static const Setting settings[] = {
 	{ "security", "authserv_id", T_STRING, "", F (authserv_id) },
 	{ "security", "reply_to", T_REPLY_TO, "same-domain", F (reply_to) },
 	{ "security", "secret_grace", T_DURATION, "30d", F (secret_grace) },
+	{ "escalation", "warn_at", T_PERCENT, "75", F (warn_at) },
+	{ "escalation", "daily_queue", T_BOOL, "true", F (daily_queue) },
 };
 
 #undef F
@@ -314,6 +317,23 @@ parse_bool (const char *value, gboolean *out)
 }
 
 static gboolean
+parse_percent (const char *value, int *out)
+{
+	g_autofree char *digits = g_strdup (value);
+	gsize n = strlen (digits);
+	int number = 0;
+
+	if (n > 0 && digits[n - 1] == '%')
+		digits[n - 1] = '\0';
+	if (!tg_config_parse_duration (digits, &number) || *digits == '\0' ||
+	    !g_ascii_isdigit (digits[strlen (digits) - 1]) || number < 1 ||
+	    number > 100)
+		return FALSE;
+	*out = number;
+	return TRUE;
+}
+
+static gboolean
 apply_number (TgConfig *config, const Setting *s, const char *value,
 	      char **why)
 {
@@ -325,6 +345,11 @@ apply_number (TgConfig *config, const Setting *s, const char *value,
 		if (!tg_config_parse_duration (value, &number) ||
 		    !g_ascii_isdigit (value[strlen (value) - 1]))
 			*why = g_strdup ("not a whole number");
+		break;
+	case T_PERCENT:
+		if (!parse_percent (value, &number))
+			*why = g_strdup ("not a percentage from 1 to 100 "
+					 "(such as 75 or 75%)");
 		break;
 	case T_DURATION:
 		if (!tg_config_parse_duration (value, &number) || number == 0)
@@ -413,6 +438,7 @@ apply_value (TgConfig *config, const Setting *s, const char *value,
 	*why = NULL;
 	switch (s->type) {
 	case T_INT:
+	case T_PERCENT:
 	case T_DURATION:
 	case T_SIZE:
 	case T_BOOL:
@@ -530,6 +556,22 @@ check_syntax (const TgConfig *config, const char *text, GError **error)
 	return TRUE;
 }
 
+/* [escalation] PLAN = ADDR, ...: more recipients of that plan's
+ * warnings and breach notices. */
+static gboolean
+apply_plan_recipients (TgConfig *config, GKeyFile *kf, const char *plan,
+		       char **why)
+{
+	g_autofree char *value = g_key_file_get_string (kf, "escalation", plan,
+							NULL);
+	char **list = NULL;
+
+	if (!parse_address_list (value ? value : "", &list, why))
+		return FALSE;
+	g_hash_table_replace (config->escalation_to, g_strdup (plan), list);
+	return TRUE;
+}
+
 static gboolean
 apply_file (TgConfig *config, GKeyFile *kf, const char *text, GError **error)
 {
@@ -549,6 +591,15 @@ apply_file (TgConfig *config, GKeyFile *kf, const char *text, GError **error)
 			g_autofree char *value = NULL;
 			g_autofree char *why = NULL;
 
+			if (s == NULL && strcmp (*g, "escalation") == 0 &&
+			    is_plan_name (*k)) {
+				if (!apply_plan_recipients (config, kf, *k, &why)) {
+					set_error (error, config, text, *g, *k,
+						   why);
+					return FALSE;
+				}
+				continue;
+			}
 			if (s == NULL) {
 				set_error (error, config, text, *g, *k,
 					   "unknown key");
@@ -573,6 +624,8 @@ tg_config_new_default (const char *path)
 	TgConfig *config = g_new0 (TgConfig, 1);
 
 	config->path = g_strdup (path != NULL ? path : "(defaults)");
+	config->escalation_to = g_hash_table_new_full (
+		g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_strfreev);
 	for (gsize i = 0; i < G_N_ELEMENTS (settings); i++) {
 		g_autofree char *why = NULL;
 
@@ -708,6 +761,7 @@ format_value (const TgConfig *config, const Setting *s)
 {
 	switch (s->type) {
 	case T_INT:
+	case T_PERCENT:
 	case T_DURATION:
 	case T_TIME:
 		if (s->type == T_TIME) {
@@ -773,6 +827,21 @@ append_escaped (GString *out, const char *value)
 	}
 }
 
+static void
+append_plan_recipients (GString *out, const TgConfig *config)
+{
+	g_autoptr (GList) plans = g_hash_table_get_keys (config->escalation_to);
+
+	plans = g_list_sort (plans, (GCompareFunc) strcmp);
+	for (GList *l = plans; l != NULL; l = l->next) {
+		char **list = g_hash_table_lookup (config->escalation_to, l->data);
+		g_autofree char *joined = g_strjoinv (", ", list);
+
+		g_string_append_printf (out, "%s = %s\n",
+					(const char *) l->data, joined);
+	}
+}
+
 char *
 tg_config_dump (const TgConfig *config)
 {
@@ -792,6 +861,7 @@ tg_config_dump (const TgConfig *config)
 		append_escaped (out, value);
 		g_string_append_c (out, '\n');
 	}
+	append_plan_recipients (out, config);
 	return g_string_free (out, FALSE);
 }
 
@@ -844,6 +914,7 @@ tg_config_free (TgConfig *config)
 			break;
 		}
 	}
+	g_clear_pointer (&config->escalation_to, g_hash_table_unref);
 	g_free (config->path);
 	g_free (config);
 }

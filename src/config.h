@@ -89,6 +89,12 @@ typedef struct {
 	TgReplyToPolicy reply_to;
 	int secret_grace;       /* seconds a replaced signing secret still
 				   verifies reply addresses */
+
+	/* [escalation] */
+	int warn_at;            /* percent of the reaction time */
+	gboolean daily_queue;   /* the morning queue mail */
+	GHashTable *escalation_to; /* plan name -> char **: more recipients
+				      of that plan's notices */
 } TgConfig;
 
 /*

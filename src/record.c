@@ -156,29 +156,14 @@ may_answer (const Delivery *d)
 	       !tg_record_is_own_address (d->config, d->reply_address);
 }
 
-/* The signed reply address of mail about ticket @number for @audience
- * (@person: the recipient, for TG_TOKEN_PERSON); the plain support
- * address without a ticket or a secret. */
+/* The signed reply address of mail about ticket @number (trust.h). */
 static char *
 reply_address_for (const Delivery *d, gint64 number, TgTokenAudience audience,
 		   const char *person)
 {
-	const TgConfig *c = d->config;
-	g_autofree char *canonical = NULL;
-	g_autofree char *token = NULL;
-	const TgSigningKey *key;
-
-	if (number == 0 || d->desk == NULL || d->desk->keys->len == 0)
-		return g_strdup (c->support_address);
-	if (audience == TG_TOKEN_PERSON) {
-		canonical = tg_address_canonical (person, c->recipient_delimiter);
-		if (canonical == NULL)
-			return g_strdup (c->support_address);
-	}
-	key = d->desk->keys->pdata[0];
-	token = tg_token_make (key->secret, number, audience, canonical);
-	return tg_token_address (c->support_address,
-				 c->recipient_delimiter[0], token);
+	return tg_trust_signed_address (d->config,
+					d->desk ? d->desk->keys : NULL, number,
+					audience, person);
 }
 
 static void
@@ -488,27 +473,11 @@ ticket_facts (const Delivery *d, const TgTicket *t, TgPlan *plan,
 	      GArray *scope)
 {
 	TgReplyFacts f = reply_facts (d, TG_REPLY_NOTIFY, t->subject);
+	const char *requester = f.requester;
 
-	*plan = (TgPlan){ .name = t->plan_name,
-			  .reaction_minutes = t->reaction_minutes,
-			  .email_support = !t->billable,
-			  .hourly_rate = t->hourly_rate,
-			  .currency = t->currency };
-	for (char **s = t->scope_flags; s && *s; s++) {
-		TgScopeMatch m = { *s, "" };
-
-		g_array_append_val (scope, m);
-	}
-	f.ticket_number = t->number;
-	f.plan = t->plan_name ? plan : NULL;
-	f.deadline = t->response_due_at;
-	f.customer = t->customer_name ? t->customer_name : f.requester;
-	f.requester_address = t->requester;
-	f.status = t->status;
-	f.assignee = t->assignee;
-	f.cc = (const char *const *) t->cc;
-	f.scope = scope;
-	f.follows_number = t->follows_number;
+	tg_reply_set_ticket (&f, t, plan, scope);
+	if (t->customer_name == NULL)
+		f.customer = requester;
 	return f;
 }
 

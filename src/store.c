@@ -1348,7 +1348,12 @@ tg_store_list_holidays (TgStore *store, const GDate *from, GError **error)
 	return res != NULL ? holidays_from (res) : NULL;
 }
 
-#define TICKET_COLUMNS                                                     \
+/* A ticket's columns (TICKET_N_COLUMNS of them, as ticket_from_row()
+ * reads them), then where they come from. */
+#define TICKET_N_COLUMNS 27
+#define TICKET_COLUMNS TICKET_FIELDS TICKET_FROM
+#define TICKET_FROM " FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id"
+#define TICKET_FIELDS                                                      \
 	"t.id, t.number, t.requester, t.requester_name, t.reply_address,"  \
 	" t.customer_id, c.name, t.subject, t.status, t.priority,"         \
 	" t.plan_name, t.plan_rank, t.reaction_minutes, t.billable,"       \
@@ -1360,8 +1365,7 @@ tg_store_list_holidays (TgStore *store, const GDate *from, GError **error)
 	" " US ("t.updated_at") ", t.assignee,"                            \
 	" (SELECT f.number FROM tickets f WHERE f.id = t.follows_id),"     \
 	" t.deadline_met,"                                                 \
-	" (SELECT r.number FROM tickets r WHERE r.id = t.refers_id)"       \
-	" FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id"
+	" (SELECT r.number FROM tickets r WHERE r.id = t.refers_id)"
 
 static const char SQL_TICKET_BY_NUMBER[] =
 	"SELECT " TICKET_COLUMNS " WHERE t.number = $1";
@@ -2899,6 +2903,146 @@ tg_stored_message_free (TgStoredMessage *m)
 	g_free (m->delivery);
 	g_free (m->note);
 	g_free (m);
+}
+
+/* ---- the deadline watch -------------------------------------------- */
+
+TgDesk *
+tg_store_read_desk (TgStore *store, GError **error)
+{
+	g_autoptr (PGresult) res = NULL;
+
+	g_return_val_if_fail (store != NULL, NULL);
+	res = run_query (store, SQL_DESK, NULL, error);
+	return res != NULL ? desk_from (res) : NULL;
+}
+
+static const char SQL_WATCHED[] =
+	"SELECT " TICKET_FIELDS ","
+	" EXISTS (SELECT 1 FROM escalations e WHERE e.ticket_id = t.id"
+	"  AND e.kind = 'warn')" TICKET_FROM
+	" WHERE t.status IN ('new', 'open') AND t.response_due_at IS NOT NULL"
+	" AND t.first_response_at IS NULL"
+	" AND NOT EXISTS (SELECT 1 FROM escalations e WHERE e.ticket_id = t.id"
+	"  AND e.kind = 'breach')"
+	" ORDER BY t.plan_rank, t.priority, t.response_due_at, t.received_at,"
+	" t.number";
+static const char SQL_RECORD_ESCALATION[] =
+	"INSERT INTO escalations (ticket_id, kind, due_at, at)"
+	" VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1";
+static const char SQL_RECORD_DAILY[] =
+	"WITH ins AS (INSERT INTO daily_queues (day, at) VALUES ($1::date, $2)"
+	" ON CONFLICT DO NOTHING RETURNING 1)"
+	" SELECT EXISTS (SELECT 1 FROM ins),"
+	" (SELECT " US ("max(at)") " FROM daily_queues WHERE day < $1::date)";
+static const char SQL_LATE[] =
+	"SELECT " TICKET_COLUMNS
+	" WHERE t.response_due_at <= $2 AND ($1::timestamptz IS NULL"
+	" OR t.response_due_at > $1)"
+	" AND (t.first_response_at IS NULL OR t.first_response_at > t.response_due_at)"
+	" ORDER BY t.response_due_at, t.number";
+
+static gpointer
+watched_row (const PGresult *res, int row)
+{
+	TgWatched *w = g_new0 (TgWatched, 1);
+
+	w->ticket = ticket_from_row (res, row);
+	w->warned = get_bool (res, row, TICKET_N_COLUMNS);
+	return w;
+}
+
+GPtrArray *
+tg_store_list_watched (TgStore *store, GError **error)
+{
+	g_return_val_if_fail (store != NULL, NULL);
+	return query_list (store, SQL_WATCHED, NULL, watched_row,
+			   (GDestroyNotify) tg_watched_free, error);
+}
+
+gboolean
+tg_store_record_escalation (TgStore *store, gint64 ticket_id,
+			    const char *kind, GDateTime *due_at, GDateTime *at,
+			    gboolean *inserted_out, GError **error)
+{
+	g_auto (Params) p = { 0 };
+	g_autoptr (PGresult) res = NULL;
+
+	g_return_val_if_fail (store != NULL && kind != NULL, FALSE);
+	params_init (&p);
+	params_add_int (&p, ticket_id);
+	params_add (&p, kind);
+	params_add_time (&p, due_at);
+	params_add_time (&p, at);
+	res = run_query (store, SQL_RECORD_ESCALATION, &p, error);
+	if (res == NULL)
+		return FALSE;
+	*inserted_out = PQntuples (res) == 1;
+	return TRUE;
+}
+
+gboolean
+tg_store_record_daily (TgStore *store, const GDate *day, GDateTime *at,
+		       gboolean *inserted_out, GDateTime **previous_out,
+		       GError **error)
+{
+	g_auto (Params) p = { 0 };
+	g_autoptr (PGresult) res = NULL;
+
+	g_return_val_if_fail (store != NULL && day != NULL, FALSE);
+	params_init (&p);
+	params_add_date (&p, day);
+	params_add_time (&p, at);
+	res = run_query (store, SQL_RECORD_DAILY, &p, error);
+	if (res == NULL)
+		return FALSE;
+	*inserted_out = get_bool (res, 0, 0);
+	*previous_out = get_time (res, 0, 1);
+	return TRUE;
+}
+
+GPtrArray *
+tg_store_list_late (TgStore *store, GDateTime *since, GDateTime *until,
+		    GError **error)
+{
+	g_auto (Params) p = { 0 };
+
+	g_return_val_if_fail (store != NULL && until != NULL, NULL);
+	params_init (&p);
+	params_add_time (&p, since);
+	params_add_time (&p, until);
+	return query_list (store, SQL_LATE, &p, ticket_row,
+			   (GDestroyNotify) tg_ticket_free, error);
+}
+
+static const char SQL_RECEIVED[] =
+	"SELECT " TICKET_COLUMNS
+	" WHERE t.received_at >= $1 AND t.received_at < $2"
+	" AND ($3::bigint IS NULL OR t.customer_id = $3) ORDER BY t.number";
+
+GPtrArray *
+tg_store_list_received (TgStore *store, GDateTime *from, GDateTime *until,
+			gint64 customer_id, GError **error)
+{
+	g_auto (Params) p = { 0 };
+
+	g_return_val_if_fail (store != NULL && from != NULL && until != NULL,
+			      NULL);
+	params_init (&p);
+	params_add_time (&p, from);
+	params_add_time (&p, until);
+	params_add_id (&p, customer_id);
+	return query_list (store, SQL_RECEIVED, &p, ticket_row,
+			   (GDestroyNotify) tg_ticket_free, error);
+}
+
+void
+tg_watched_free (TgWatched *watched)
+{
+	if (watched == NULL)
+		return;
+	tg_ticket_free (watched->ticket);
+	g_free (watched);
 }
 
 void

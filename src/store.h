@@ -632,6 +632,74 @@ GPtrArray *tg_store_list_messages (TgStore *store,
  */
 GPtrArray *tg_store_list_queue (TgStore *store, GError **error);
 
+/* The deadline watch (doc/sla.md). */
+
+/*
+ * tg_store_read_desk: (transfer full): the desk snapshot alone (plans,
+ * holidays, scope rules, staff, secrets), as tg_store_identify() reads it.
+ */
+TgDesk *tg_store_read_desk (TgStore *store, GError **error);
+
+/* An open ticket whose deadline is watched, and what staff were told. */
+typedef struct {
+	TgTicket *ticket;
+	gboolean warned;   /* the warning went out */
+} TgWatched;
+
+/*
+ * tg_store_list_watched: (transfer full): TgWatched rows: tickets new or
+ * open, with a deadline and no first response, whose breach notice has
+ * not gone out, in the order of work.
+ */
+GPtrArray *tg_store_list_watched (TgStore *store, GError **error);
+
+/*
+ * tg_store_record_escalation: records that the @kind ("warn", "breach")
+ * notice of @ticket_id about @due_at is being sent, judged at @at, inside
+ * the caller's transaction. *@inserted_out is FALSE when it was recorded
+ * already (another sweep sent it): the caller then sends nothing.
+ */
+gboolean tg_store_record_escalation (TgStore *store,
+				     gint64 ticket_id,
+				     const char *kind,
+				     GDateTime *due_at,
+				     GDateTime *at,
+				     gboolean *inserted_out,
+				     GError **error);
+
+/*
+ * tg_store_record_daily: records the morning queue of @day, judged at @at,
+ * inside the caller's transaction; *@inserted_out FALSE when it was sent
+ * already. @previous_out: (out) (transfer full) (nullable): when the one
+ * before it was judged, NULL for the first.
+ */
+gboolean tg_store_record_daily (TgStore *store,
+				const GDate *day,
+				GDateTime *at,
+				gboolean *inserted_out,
+				GDateTime **previous_out,
+				GError **error);
+
+/*
+ * tg_store_list_late: (transfer full): TgTicket rows whose deadline fell
+ * in (@since, @until] (@since NULL: any time before) and that were not
+ * answered by it, by deadline.
+ */
+GPtrArray *tg_store_list_late (TgStore *store,
+			       GDateTime *since,
+			       GDateTime *until,
+			       GError **error);
+
+/*
+ * tg_store_list_received: (transfer full): TgTicket rows received in
+ * [@from, @until), of customer @customer_id (0: any), by number.
+ */
+GPtrArray *tg_store_list_received (TgStore *store,
+				   GDateTime *from,
+				   GDateTime *until,
+				   gint64 customer_id,
+				   GError **error);
+
 /* Releasing results. */
 void tg_plan_free (TgPlan *plan);
 void tg_ticket_free (TgTicket *ticket);
@@ -642,6 +710,7 @@ void tg_customer_free (TgCustomer *customer);
 void tg_staff_free (TgStaff *staff);
 void tg_holiday_clear (TgHoliday *holiday);
 void tg_desk_free (TgDesk *desk);
+void tg_watched_free (TgWatched *watched);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgPlan, tg_plan_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgTicket, tg_ticket_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgOutboxItem, tg_outbox_item_free)

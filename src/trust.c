@@ -116,6 +116,28 @@ tg_trust_reply_address (TgReplyToPolicy policy, const char *from,
 	return from;
 }
 
+char *
+tg_trust_signed_address (const TgConfig *c, const GPtrArray *keys,
+			 gint64 number, TgTokenAudience audience,
+			 const char *person)
+{
+	g_autofree char *canonical = NULL;
+	g_autofree char *token = NULL;
+	const TgSigningKey *key;
+
+	if (number == 0 || keys == NULL || keys->len == 0)
+		return g_strdup (c->support_address);
+	if (audience == TG_TOKEN_PERSON) {
+		canonical = tg_address_canonical (person, c->recipient_delimiter);
+		if (canonical == NULL)
+			return g_strdup (c->support_address);
+	}
+	key = keys->pdata[0];
+	token = tg_token_make (key->secret, number, audience, canonical);
+	return tg_token_address (c->support_address,
+				 c->recipient_delimiter[0], token);
+}
+
 const char *
 tg_trust_proof_to_string (TgStaffProof proof)
 {

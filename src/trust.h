@@ -80,5 +80,17 @@ const char *tg_trust_reply_address (TgReplyToPolicy policy,
 				    const char *reply_to,
 				    const char **ignored_out);
 
+/*
+ * tg_trust_signed_address: (transfer full): the reply address of mail
+ * about ticket @number for @audience (@person: the recipient, for
+ * TG_TOKEN_PERSON), signed with the newest of @keys (TgSigningKey); the
+ * plain support address without a ticket, a key or a usable @person.
+ */
+char *tg_trust_signed_address (const TgConfig *config,
+			       const GPtrArray *keys,
+			       gint64 number,
+			       TgTokenAudience audience,
+			       const char *person);
+
 /* tg_trust_proof_to_string: (transfer none): "token", "auth", "none". */
 const char *tg_trust_proof_to_string (TgStaffProof proof);
