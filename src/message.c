@@ -303,6 +303,10 @@ convert_charset (const guint8 *data, gsize len, const char *charset)
 
 	if (filter == NULL)
 		return NULL;
+	/* GMime asserts a buffer, even of no bytes (an empty GByteArray
+	 * has none); and no bytes convert to none. */
+	if (len == 0)
+		return g_byte_array_new ();
 	sink = g_mime_stream_mem_new ();
 	filtered = g_mime_stream_filter_new (sink);
 	g_mime_stream_filter_add (GMIME_STREAM_FILTER (filtered), filter);

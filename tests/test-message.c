@@ -697,6 +697,109 @@ test_empty_input (void)
 }
 
 /*
+ * Every charset converter path with nothing to convert: a part with an
+ * empty body under each kind of label (none, UTF-8, ASCII, 8-bit
+ * charsets, an unknown one, the wide and the stateful 7-bit ones), as
+ * plain text, as HTML, under each transfer encoding, and empty encoded
+ * words in the subject, a display name and a file name. GLib criticals
+ * and warnings are fatal here (main), so a converter that trips over no
+ * input fails the row.
+ */
+static const char *const empty_charsets[] = {
+	NULL,	       "utf-8",	      "us-ascii",  "iso-8859-1", "windows-1252",
+	"koi8-r",      "big5",	      "shift_jis", "gb2312",	 "x-unknown",
+	"utf-16",      "utf-16le",    "utf-32",	   "ucs-2",	 "unicode-1-1",
+	"iso-2022-jp", "iso-2022-kr", "utf-7",	   "hz-gb-2312",
+};
+
+static const char *const empty_encodings[] = {
+	NULL, "7bit", "8bit", "base64", "quoted-printable", "x-uuencode",
+};
+
+static char *
+empty_part_mail (const char *subtype, const char *charset, const char *encoding)
+{
+	g_autofree char *cs =
+		charset != NULL ? g_strdup_printf ("; charset=%s", charset)
+				: g_strdup ("");
+	g_autofree char *cte =
+		encoding != NULL
+			? g_strdup_printf ("Content-Transfer-Encoding: %s\n",
+					   encoding)
+			: g_strdup ("");
+
+	return g_strdup_printf (
+		"From: =?%s?B?"
+		"?= <a@example.com>\n"
+		"Subject: =?%s?Q?"
+		"?=\n"
+		"MIME-Version: 1.0\n"
+		"Content-Type: multipart/mixed; boundary=b\n\n"
+		"--b\nContent-Type: text/%s%s\n%s\n"
+		"--b\nContent-Type: application/pdf\n"
+		"Content-Disposition: attachment; filename*=%s''\n%s\n"
+		"--b--\n",
+		charset ? charset : "utf-8", charset ? charset : "utf-8",
+		subtype, cs, cte, charset ? charset : "utf-8", cte);
+}
+
+static void
+test_empty_converters (void)
+{
+	const char *const subtypes[] = {"plain", "html"};
+
+	for (gsize s = 0; s < G_N_ELEMENTS (subtypes); s++)
+		for (gsize c = 0; c < G_N_ELEMENTS (empty_charsets); c++)
+			for (gsize e = 0; e < G_N_ELEMENTS (empty_encodings);
+			     e++) {
+				g_autofree char *text = empty_part_mail (
+					subtypes[s], empty_charsets[c],
+					empty_encodings[e]);
+				g_autoptr (TgMessage) msg =
+					parse_text (text, strlen (text));
+
+				if (strcmp (msg->body_text, "") != 0 ||
+				    strcmp (msg->subject, "") != 0)
+					tg_test_fail_row (
+						"text/%s, charset %s, %s: "
+						"got subject \"%s\" body "
+						"\"%s\", want both empty",
+						subtypes[s],
+						empty_charsets[c]
+							? empty_charsets[c]
+							: "(none)",
+						empty_encodings[e]
+							? empty_encodings[e]
+							: "(none)",
+						msg->subject, msg->body_text);
+			}
+}
+
+/* The same labels on a mail that is only a header block, and on one
+ * whose body is empty. */
+static void
+test_empty_bodies (void)
+{
+	for (gsize c = 0; c < G_N_ELEMENTS (empty_charsets); c++) {
+		const char *cs = empty_charsets[c] ? empty_charsets[c] : "";
+		g_autofree char *headers_only = g_strdup_printf (
+			"Subject: x\nContent-Type: text/plain; charset=%s", cs);
+		g_autofree char *empty_body = g_strdup_printf (
+			"Subject: x\nContent-Type: text/plain; charset=%s\n\n",
+			cs);
+		g_autoptr (TgMessage) a =
+			parse_text (headers_only, strlen (headers_only));
+		g_autoptr (TgMessage) b =
+			parse_text (empty_body, strlen (empty_body));
+
+		if (*a->body_text != '\0' || *b->body_text != '\0')
+			tg_test_fail_row ("charset \"%s\": got bodies \"%s\" "
+					  "and \"%s\", want empty",
+					  cs, a->body_text, b->body_text);
+	}
+}
+
+/*
  * The one failure: the spool cannot be read. Its file descriptor is
  * made to point at a directory, so that pread(2) fails with EISDIR.
  */
@@ -886,6 +989,10 @@ main (int argc, char **argv)
 
 	strip_regenerate (&argc, argv);
 	g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+	/* Parsing warns about nothing: a GLib warning is a bug here, like
+	 * a critical (G_DEBUG=fatal-criticals). */
+	g_log_set_always_fatal (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL |
+				G_LOG_LEVEL_WARNING);
 	tg_message_init ();
 
 	add_fixture_tests ();
@@ -900,6 +1007,9 @@ main (int argc, char **argv)
 	g_test_add_func ("/message/api/get-header", test_get_header);
 	g_test_add_func ("/message/api/free-null", test_free_null);
 	g_test_add_func ("/message/parse/empty-input", test_empty_input);
+	g_test_add_func ("/message/parse/empty-converters",
+			 test_empty_converters);
+	g_test_add_func ("/message/parse/empty-bodies", test_empty_bodies);
 	g_test_add_func ("/message/parse/unreadable-spool",
 			 test_unreadable_spool);
 	add_corpus_tests ();
