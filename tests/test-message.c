@@ -543,6 +543,85 @@ check_structure_below (const char *label, const TgMessage *msg)
 	g_assert_cmpstr (msg->body_text, ==, "tail text");
 }
 
+/* A header past Postfix's header_size_limit, then more headers. */
+static char *
+build_overlong_header (void)
+{
+	g_autofree char *value = g_strnfill (300000, 'b');
+
+	return g_strdup_printf ("From: a@example.com\nX-Long: %s\n"
+				"Subject: after the overlong one\n\nbody\n",
+				value);
+}
+
+static void
+check_overlong_header (const char *label, const TgMessage *msg)
+{
+	expect_size (label, "value length",
+		     strlen (tg_message_get_header (msg, "X-Long")),
+		     TG_MESSAGE_MAX_HEADER_VALUE);
+	g_assert_cmpstr (msg->subject, ==, "after the overlong one");
+	g_assert_cmpstr (msg->body_text, ==, "body");
+	g_assert_cmpuint (msg->parse_warnings, >=, 2);
+}
+
+/* A subject of encoded words cycling through 22 charsets. */
+static char *
+build_charset_cycle (void)
+{
+	static const char *const charsets[] = {
+		"iso-8859-1",  "iso-8859-2",   "iso-8859-3",   "iso-8859-4",
+		"iso-8859-5",  "iso-8859-6",   "iso-8859-7",   "iso-8859-9",
+		"iso-8859-10", "iso-8859-13",  "iso-8859-14",  "iso-8859-15",
+		"koi8-r",      "koi8-u",       "windows-1250", "windows-1251",
+		"windows-1252", "windows-1253", "big5",	       "shift_jis",
+		"euc-jp",      "gb2312",
+	};
+	GString *s = g_string_new ("From: a@example.com\nSubject:");
+
+	for (int i = 0; i < 20000; i++)
+		g_string_append_printf (s, " =?%s?Q?w%d?=\n",
+					charsets[i % G_N_ELEMENTS (charsets)],
+					i);
+	g_string_append (s, "To: b@example.com\n\nbody\n");
+	return g_string_free (s, FALSE);
+}
+
+static void
+check_charset_cycle (const char *label, const TgMessage *msg)
+{
+	g_assert_true (g_str_has_prefix (msg->subject, "w0w1w2"));
+	g_assert_cmpuint (strlen (msg->subject), <=, TG_MESSAGE_MAX_DECODED);
+	g_assert_cmpuint (msg->to->len, ==, 1);
+	g_assert_cmpuint (msg->parse_warnings, >=, 2);
+}
+
+/* "x:x:x:..." made GMime's address parser recurse once per group until
+ * the stack overflowed (SIGSEGV: Postfix retried the mail for days). */
+static char *
+build_nested_groups (void)
+{
+	g_autofree char *groups = NULL;
+	GString *s = g_string_new (NULL);
+
+	for (int i = 0; i < 50000; i++)
+		g_string_append (s, "x:");
+	groups = g_string_free (s, FALSE);
+	return g_strdup_printf ("From: %s\nTo: %s\nSubject: groups\n\nbody\n",
+				groups, groups);
+}
+
+static void
+check_nested_groups (const char *label, const TgMessage *msg)
+{
+	g_autoptr (TgAddress) addr =
+		tg_message_parse_address (tg_message_get_header (msg, "From"));
+
+	g_assert_cmpstr (msg->subject, ==, "groups");
+	g_assert_cmpuint (msg->parse_warnings, >=, 2);
+	g_assert_null (addr);
+}
+
 static const LimitCase limit_cases[] = {
 	{"long-header", build_long_header, check_long_header},
 	{"huge-to", build_huge_to, check_huge_to},
@@ -553,6 +632,9 @@ static const LimitCase limit_cases[] = {
 	{"long-body", build_long_body, check_long_body},
 	{"structure-flood", build_structure_flood, check_structure_flood},
 	{"structure-below", build_structure_below, check_structure_below},
+	{"overlong-header", build_overlong_header, check_overlong_header},
+	{"charset-cycle", build_charset_cycle, check_charset_cycle},
+	{"nested-groups", build_nested_groups, check_nested_groups},
 };
 
 static void
