@@ -28,6 +28,7 @@ typedef struct {
 static const SeedRow seed_rows[] = {
 	{"corpus/staff-reply.eml", "staff-reply", 1001, 1},
 	{"corpus/staff-comment.eml", "comment", 1002, 1},
+	{"corpus/staff-forged.eml", "staff-held", 0, 1},
 	{"corpus/follow-up.eml", "follow-up", 1001, 1},
 	{"corpus/new-gold.eml", "new-ticket", 1003, 2},
 	{"corpus/bounce.eml", "machine", 0, 1},

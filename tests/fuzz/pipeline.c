@@ -9,6 +9,8 @@
 
 #include <string.h>
 
+#include "address.h"
+#include "authres.h"
 #include "calendar.h"
 #include "classify.h"
 #include "command.h"
@@ -21,6 +23,7 @@
 #include "spool.h"
 #include "store.h"
 #include "thread.h"
+#include "trust.h"
 
 #define SUPPORT "support@desk.example"
 #define STAFF "alice@desk.example"
@@ -36,47 +39,50 @@ typedef struct {
 	const char *plan;
 } Customer;
 
-/* A ticket as the database would return it. */
+/* The Message-IDs the database holds for a ticket. */
 typedef struct {
 	gint64 number;
-	const char *requester;
-	const char *requester_name;
-	gint64 customer_id;
-	const char *customer_name;
-	const char *subject;
-	const char *status;
-	const char *plan;
-	const char *message_ids[3]; /* stored Message-IDs, NULL-terminated */
-	const char *cc[2];
-} Ticket;
+	const char *message_ids[3]; /* NULL-terminated */
+} TicketIds;
 
 static const Customer customers[] = {
 	{"@acme.example", 1, "ACME Telecom", "GOLD"},
 	{"jane@example.net", 2, "Example Net", "NONE"},
 };
 
-static const Ticket tickets[] = {
+static char *cc_1001[] = {"bob@example.net", NULL};
+
+/* Tickets as the database would return them (never freed). */
+static TgTicket tickets[] = {
+	{.id = 1,
+	 .number = 1001,
+	 .requester = "jane@example.net",
+	 .requester_name = "Jane Doe",
+	 .reply_address = "jane@example.net",
+	 .customer_id = 2,
+	 .customer_name = "Example Net",
+	 .subject = "Billing export fails",
+	 .status = "open",
+	 .plan_name = "NONE",
+	 .cc = cc_1001,
+	 .last_message_id = "first@example.net"},
+	{.id = 2,
+	 .number = 1002,
+	 .requester = "ops@acme.example",
+	 .reply_address = "noc@acme.example",
+	 .customer_id = 1,
+	 .customer_name = "ACME Telecom",
+	 .subject = "VPN tunnel down",
+	 .status = "pending",
+	 .plan_name = "GOLD",
+	 .last_message_id = "acme-1@acme.example"},
+};
+
+static const TicketIds ticket_ids[] = {
 	{1001,
-	 "jane@example.net",
-	 "Jane Doe",
-	 2,
-	 "Example Net",
-	 "Billing export fails",
-	 "open",
-	 "NONE",
 	 {"first@example.net",
-	  "ticketgate.0123456789abcdef0123456789abcdef@desk.example", NULL},
-	 {"bob@example.net", NULL}},
-	{1002,
-	 "ops@acme.example",
-	 NULL,
-	 1,
-	 "ACME Telecom",
-	 "VPN tunnel down",
-	 "pending",
-	 "GOLD",
-	 {"acme-1@acme.example", NULL},
-	 {NULL}},
+	  "ticketgate.0123456789abcdef0123456789abcdef@desk.example", NULL}},
+	{1002, {"acme-1@acme.example", NULL}},
 };
 
 struct _TgPipeline {
@@ -92,15 +98,17 @@ struct _TgPipeline {
 typedef struct {
 	const TgMessage *msg;
 	const TgSpool *spool;
-	char *envelope_sender; /* NULL: unknown; "": the null sender */
-	char *sender;	       /* NULL: nobody to answer */
-	char *reply_address;   /* nullable */
-	gboolean is_staff;
+	char *envelope_sender;	/* NULL: unknown; "": the null sender */
+	char *sender;		/* NULL: nobody to answer */
+	char *reply_address;	/* nullable */
+	gboolean staff_claimed; /* from a staff address */
+	TgAuthResult auth;	/* what our MTA says of the From domain */
+	TgStaffProof staff_proof;
 	const Customer *customer; /* nullable */
 	TgMachineReason machine;
-	const Ticket *ticket; /* nullable: the one it threads into */
-	TgCommands *commands; /* staff mail only */
-	gboolean refused;     /* a bad command block */
+	const TgTicket *ticket; /* nullable: the one it threads into */
+	TgCommands *commands;	/* staff mail only */
+	gboolean refused;	/* a bad command block */
 } Mail;
 
 typedef enum {
@@ -108,13 +116,14 @@ typedef enum {
 	DO_FOLLOW_UP,
 	DO_STAFF_REPLY,
 	DO_COMMENT,
+	DO_STAFF_HELD,
 	DO_MACHINE,
 	DO_REJECTED,
 } Action;
 
 static const char *const action_names[] = {
-	"new-ticket", "follow-up", "staff-reply",
-	"comment",    "machine",   "rejected",
+	"new-ticket", "follow-up", "staff-reply", "comment",
+	"staff-held", "machine",   "rejected",
 };
 
 /* ---- fixtures ------------------------------------------------------ */
@@ -170,6 +179,7 @@ fixture_config (void)
 	set_string (&c->support_address, SUPPORT);
 	set_string (&c->comment_address, COMMENT);
 	set_string (&c->from_name, "Example Support");
+	set_string (&c->authserv_id, "mx.desk.example");
 	g_strfreev (c->staff_addresses);
 	c->staff_addresses = g_strdupv ((char **)staff);
 	return c;
@@ -239,22 +249,22 @@ find_customer (const char *sender)
 	return NULL;
 }
 
-static const Ticket *
-ticket_by_message_id (const char *id)
-{
-	for (gsize i = 0; i < G_N_ELEMENTS (tickets); i++)
-		for (const char *const *m = tickets[i].message_ids; *m; m++)
-			if (strcmp (*m, id) == 0)
-				return &tickets[i];
-	return NULL;
-}
-
-static const Ticket *
+static const TgTicket *
 ticket_by_number (gint64 number)
 {
 	for (gsize i = 0; i < G_N_ELEMENTS (tickets); i++)
 		if (tickets[i].number == number)
 			return &tickets[i];
+	return NULL;
+}
+
+static const TgTicket *
+ticket_by_message_id (const char *id)
+{
+	for (gsize i = 0; i < G_N_ELEMENTS (ticket_ids); i++)
+		for (const char *const *m = ticket_ids[i].message_ids; *m; m++)
+			if (strcmp (*m, id) == 0)
+				return ticket_by_number (ticket_ids[i].number);
 	return NULL;
 }
 
@@ -266,53 +276,79 @@ is_own_id (const char *id, gpointer data)
 	return tg_compose_is_own_message_id (id, data);
 }
 
-/* The stored Message-IDs first (the last candidate wins), then the
- * subject tag for those who may write to that ticket. */
-static const Ticket *
+/* Whether the mail may join @t: from proven staff, or from one of its
+ * people (deliver's may_write, without reply-address tokens). */
+static gboolean
+may_write (const TgPipeline *p, const Mail *m, const TgTicket *t)
+{
+	if (m->staff_claimed)
+		return m->staff_proof != TG_STAFF_UNPROVEN;
+	return tg_trust_is_ticket_person (
+		t, m->sender, m->customer != NULL ? m->customer->id : 0,
+		p->config->recipient_delimiter);
+}
+
+/* The candidates, strongest first: the tickets its Message-IDs lead to
+ * (the last id first), then the subject tag's; the first it may write
+ * to wins, and machine mail joins the ticket of its ids. */
+static const TgTicket *
 thread_mail (const TgPipeline *p, const Mail *m)
 {
 	g_autoptr (GPtrArray) ids = tg_thread_candidate_ids (
 		m->msg->in_reply_to, m->msg->references, MAX_THREAD_IDS);
-	const Ticket *t = NULL;
+	g_autoptr (GPtrArray) found = g_ptr_array_new ();
+	guint n_ids = 0;
 	gint64 number = 0;
-	TgWriteRights rights = {0};
 
 	if (m->msg->dsn != NULL && m->msg->dsn->original_message_id != NULL)
 		g_ptr_array_add (ids,
 				 g_strdup (m->msg->dsn->original_message_id));
-	for (guint i = ids->len; i > 0 && t == NULL; i--)
-		t = ticket_by_message_id (ids->pdata[i - 1]);
-	if (t != NULL)
-		return t;
-	if (!tg_thread_find_tag (m->msg->subject, p->config->subject_tag,
-				 &number) ||
-	    (t = ticket_by_number (number)) == NULL)
-		return NULL;
-	rights.is_staff = m->is_staff;
-	rights.is_requester = g_strcmp0 (m->sender, t->requester) == 0;
-	rights.same_customer =
-		m->customer != NULL && m->customer->id == t->customer_id;
-	rights.is_cc = m->sender != NULL && g_strv_contains (t->cc, m->sender);
-	return tg_thread_may_write (&rights) ? t : NULL;
+	for (guint i = ids->len; i > 0; i--) {
+		const TgTicket *t = ticket_by_message_id (ids->pdata[i - 1]);
+
+		if (t != NULL && !g_ptr_array_find (found, t, NULL))
+			g_ptr_array_add (found, (gpointer)t);
+	}
+	n_ids = found->len;
+	if (tg_thread_find_tag (m->msg->subject, p->config->subject_tag,
+				&number) &&
+	    ticket_by_number (number) != NULL &&
+	    !g_ptr_array_find (found, ticket_by_number (number), NULL))
+		g_ptr_array_add (found, (gpointer)ticket_by_number (number));
+	for (guint i = 0; i < found->len; i++)
+		if ((m->machine != TG_MACHINE_NONE && i < n_ids) ||
+		    may_write (p, m, found->pdata[i]))
+			return found->pdata[i];
+	return NULL;
 }
 
+/* Who wrote: From, else the envelope sender; answers go where [security]
+ * reply_to allows; a staff address proves itself through our MTA. */
 static void
 identify (const TgPipeline *p, Mail *m)
 {
 	const TgMessage *msg = m->msg;
+	const char *ignored = NULL;
+	g_autofree char *domain =
+		msg->from != NULL ? tg_address_domain (msg->from->addr) : NULL;
 
-	if (msg->from != NULL)
+	if (msg->from != NULL && tg_address_is_deliverable (msg->from->addr))
 		m->sender = g_strdup (msg->from->addr);
-	else if (m->envelope_sender != NULL && *m->envelope_sender != '\0')
+	else if (m->envelope_sender != NULL &&
+		 tg_address_is_deliverable (m->envelope_sender))
 		m->sender = g_ascii_strdown (m->envelope_sender, -1);
-	m->reply_address = g_strdup (msg->reply_to != NULL ? msg->reply_to->addr
-							   : m->sender);
-	m->is_staff = tg_config_is_staff_address (p->config, m->sender);
+	m->reply_address = g_strdup (tg_trust_reply_address (
+		p->config->reply_to, m->sender,
+		msg->reply_to != NULL ? msg->reply_to->addr : NULL, &ignored));
 	m->customer = find_customer (m->sender);
+	tg_authres_judge (msg->headers, p->config->authserv_id, domain,
+			  &m->auth);
+	m->staff_claimed = tg_config_is_staff_address (p->config, m->sender);
+	m->staff_proof = tg_trust_staff_proof (TG_TOKEN_MATCH_NONE, &m->auth);
 	m->machine = tg_classify_machine (msg, m->envelope_sender, SUPPORT,
 					  is_own_id, SUPPORT);
 	m->ticket = thread_mail (p, m);
-	if (m->is_staff && m->machine == TG_MACHINE_NONE) {
+	if (m->staff_claimed && m->machine == TG_MACHINE_NONE) {
 		g_autoptr (GError) bad = NULL;
 
 		m->commands = tg_commands_parse (msg->body_text, &bad);
@@ -330,7 +366,9 @@ decide (const Mail *m)
 {
 	if (m->machine != TG_MACHINE_NONE)
 		return DO_MACHINE;
-	if (m->is_staff) {
+	if (m->staff_claimed) {
+		if (m->staff_proof == TG_STAFF_UNPROVEN)
+			return DO_STAFF_HELD;
 		if (m->ticket == NULL || m->refused)
 			return DO_REJECTED;
 		return m->commands->internal ? DO_COMMENT : DO_STAFF_REPLY;
@@ -459,31 +497,31 @@ new_ticket (const TgPipeline *p, const Mail *m, TgPipelineResult *result)
 static TgReplyFacts
 ticket_facts (const TgPipeline *p, const Mail *m, const char *subject)
 {
-	const Ticket *t = m->ticket;
+	const TgTicket *t = m->ticket;
 	TgReplyFacts f = base_facts (p, m, TG_REPLY_NOTIFY, subject);
 
 	f.ticket_number = t->number;
-	f.plan = find_plan (p, t->plan);
+	f.plan = find_plan (p, t->plan_name);
 	f.customer = t->customer_name;
 	f.requester_address = t->requester;
 	f.status = t->status;
-	f.cc = t->cc;
+	f.cc = (const char *const *)t->cc;
 	return f;
 }
 
 static void
 relay (const TgPipeline *p, const Mail *m, TgPipelineResult *result)
 {
-	const Ticket *t = m->ticket;
+	const TgTicket *t = m->ticket;
 	g_autofree char *subject = g_strdup_printf ("Re: %s", t->subject);
 	TgReplyFacts f = ticket_facts (p, m, subject);
 	g_autoptr (TgReply) reply = NULL;
 
 	f.to_name = t->requester_name;
 	f.to_address = t->requester;
-	f.to_more = t->cc;
+	f.to_more = (const char *const *)t->cc;
 	f.from_name = "Alice (Example Support)";
-	f.in_reply_to = t->message_ids[0];
+	f.in_reply_to = t->last_message_id;
 	reply = tg_replies_build_relay (
 		&f, m->spool, (const char *const *)m->commands->lines->pdata,
 		subject);
@@ -513,12 +551,21 @@ answer (const TgPipeline *p, const Mail *m, Action action,
 		relay (p, m, result);
 		result->ticket_number = m->ticket->number;
 		return;
+	case DO_STAFF_HELD:
+		f = base_facts (p, m, TG_REPLY_STAFF_NOTICE, m->msg->subject);
+		f.to_address = STAFF;
+		f.to_name = NULL;
+		f.ticket_number = m->ticket != NULL ? m->ticket->number : 0;
+		f.notice = "A mail from a staff address was held: our mail "
+			   "server did not vouch for it.";
+		build (p, &f, result);
+		return;
 	case DO_MACHINE:
 		f = base_facts (p, m, TG_REPLY_NOTIFY, m->msg->subject);
 		notify (p, m, &f, "Machine mail", result);
 		return;
 	case DO_REJECTED:
-		if (m->reply_address == NULL || m->is_staff)
+		if (m->reply_address == NULL || m->staff_claimed)
 			return;
 		f = base_facts (p, m, TG_REPLY_REJECT_UNKNOWN, m->msg->subject);
 		build (p, &f, result);
@@ -564,6 +611,7 @@ tg_pipeline_run (TgPipeline *p, const guint8 *data, gsize len,
 	action = decide (&m);
 	result.action = action_names[action];
 	answer (p, &m, action, &result);
+	tg_authres_clear (&m.auth);
 	g_free (m.envelope_sender);
 	g_free (m.sender);
 	g_free (m.reply_address);
