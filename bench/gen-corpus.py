@@ -702,10 +702,12 @@ def hostile_mail(rng, shape, mb, domain):
         out.append("--%s--\n" % b)
         return "".join(out).encode()
     if shape == "encoded-words":
-        # One Subject of encoded words cycling through 22 charsets.
+        # One Subject of encoded words cycling through 22 charsets, an
+        # unknown one and raw 8-bit text (read with the fallbacks).
         out.append("Subject:")
-        fill(lambda i: " =?%s?Q?word%d=E4?=\n" % (
-            HOSTILE_CHARSETS[i % len(HOSTILE_CHARSETS)], i))
+        cycle = HOSTILE_CHARSETS + ["x-unknown", None]
+        fill(lambda i: " =?%s?Q?word%d=E4?=\n" % (cycle[i % len(cycle)], i)
+             if cycle[i % len(cycle)] else " Gr\xfc\xdfe%d\n" % i)
     elif shape == "many-headers":
         out.append("Subject: many headers\n")
         fill(lambda i: "X-Header-%d: %s\n" % (i, "v" * 84))
@@ -718,7 +720,7 @@ def hostile_mail(rng, shape, mb, domain):
         fill(lambda i: "Cc: %s\n" % ",\n ".join(
             "u%d.%d@example.net" % (i, k) for k in range(20)))
     out.append("\nThe end.\n")
-    return "".join(out).encode()
+    return "".join(out).encode("latin-1")
 
 
 def main():

@@ -1584,6 +1584,7 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Sniff, sniff_clear)
 
 static GHashTable *pinned; /* lower-case name -> iconv_t, or NULL */
 static guint unknown_charsets;
+static gboolean fallbacks_pinned;
 
 static void
 unpin (gpointer cd)
@@ -1606,9 +1607,27 @@ pin_one (const char *name)
 }
 
 /*
- * pin_charset: a mimescan callback. From the second charset on, the
- * fallback charsets are held too: GMime reads undecodable words with
- * them, between the others.
+ * glibc converts these without a module: they are never unloaded, and
+ * closing them unloads nothing else.
+ */
+static gboolean
+is_builtin_charset (const char *name)
+{
+	static const char *const names[] = {
+		"utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin1",
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+		if (g_ascii_strcasecmp (name, names[i]) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+/*
+ * pin_charset: a mimescan callback. Once a mail names a charset that
+ * needs a module, the fallback charsets are held too: GMime reads raw
+ * 8-bit text and words in unknown charsets with them, and between such
+ * words the other modules' conversions would unload theirs.
  */
 static void
 pin_charset (const char *name, gpointer data)
@@ -1621,15 +1640,12 @@ pin_charset (const char *name, gpointer data)
 	if (g_hash_table_contains (pinned, key))
 		return;
 	pin_one (name);
-	if (g_hash_table_size (pinned) - unknown_charsets != 2)
+	if (fallbacks_pinned || is_builtin_charset (name) ||
+	    g_hash_table_lookup (pinned, key) == NULL)
 		return;
-	for (gsize i = 0; fallback_charsets[i] != NULL; i++) {
-		g_autofree char *fallback =
-			g_ascii_strdown (fallback_charsets[i], -1);
-
-		if (!g_hash_table_contains (pinned, fallback))
-			pin_one (fallback);
-	}
+	fallbacks_pinned = TRUE;
+	for (gsize i = 0; fallback_charsets[i] != NULL; i++)
+		pin_charset (fallback_charsets[i], NULL);
 }
 
 /* scan_structure: sets @out->end and @out->cuts (mimescan.h). */
@@ -2133,6 +2149,9 @@ tg_message_init (void)
 void
 tg_message_shutdown (void)
 {
+	g_clear_pointer (&pinned, g_hash_table_unref);
+	unknown_charsets = 0;
+	fallbacks_pinned = FALSE;
 	g_mime_shutdown ();
 }
 
