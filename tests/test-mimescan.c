@@ -420,7 +420,9 @@ same_outcome (const Outcome *a, const Outcome *b)
 	for (guint i = 0; i < a->charsets->len; i++)
 		if (strcmp (a->charsets->pdata[i], b->charsets->pdata[i]) != 0)
 			return FALSE;
-	return memcmp (a->cuts->data, b->cuts->data,
+	/* An empty GArray may have no data at all: memcmp (NULL) is UB. */
+	return a->cuts->len == 0 ||
+	       memcmp (a->cuts->data, b->cuts->data,
 		       a->cuts->len * sizeof (TgMimeScanCut)) == 0;
 }
 
