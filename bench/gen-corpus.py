@@ -3,7 +3,7 @@
 """gen-corpus.py: the benchmark's mail, deterministic from a seed.
 
     gen-corpus.py --out DIR [--seed N] [--mails N] [--customers N]
-                  [--large 25,100]
+                  [--large 25,100] [--hostile 1,10,40]
 
 writes
     DIR/desk.sql      customers (all plans), their domains, contacts and
@@ -15,6 +15,10 @@ writes
     DIR/summary.json  what the corpus holds (kinds, sizes, charsets)
     DIR/large/*.eml   with --large: one mail per size, each with one
                       attachment of that many MiB (and large.tsv)
+    DIR/hostile/*.eml with --hostile: for each size in MB, an ordinary
+                      mail (a base64 attachment) and the pathological
+                      shapes of HOSTILE_SHAPES, each as large (and
+                      hostile.tsv: PATH, SENDER, RECIPIENT, shape, MB)
 
 The mix (issue 6): about 68 % new tickets from known customers across
 all plans (by contact address, by domain and by subdomain), 25 % replies
@@ -654,6 +658,71 @@ def large_mail(rng, mib, domain):
     return head.encode() + base64.encodebytes(data) + ("\n--%s--\n" % b).encode()
 
 
+# The pathological shapes of mail (issue 15), each filling a given size,
+# next to an ordinary mail of the same size.
+HOSTILE_SHAPES = ("ordinary", "encoded-words", "many-headers", "nested", "addresses")
+HOSTILE_CHARSETS = ["iso-8859-%d" % i for i in (1, 2, 3, 4, 5, 6, 7, 9, 10, 13, 14, 15)] + [
+    "koi8-r", "koi8-u", "windows-1250", "windows-1251", "windows-1252", "windows-1253",
+    "big5", "shift_jis", "euc-jp", "gb2312"]
+
+
+def hostile_head(shape, mb, domain):
+    d = "Mon, 02 Mar 2026 10:00:00 +0100"
+    return ("Delivered-To: %s\nReceived: from mail.%s (mail.%s [198.51.100.9])\n"
+            "\tby mx.desk.example (Postfix) with ESMTPS id 4HOSTILE%dMB\n\tfor <%s>; %s\n"
+            "From: Anna Berg <anna.berg@%s>\nTo: %s\nDate: %s\n"
+            "Message-ID: <%s-%d.%s@mail.%s>\n"
+            % (SUPPORT, domain, domain, mb, SUPPORT, d, domain, SUPPORT, d, shape, mb,
+               PLACEHOLDER, domain))
+
+
+def hostile_mail(rng, shape, mb, domain):
+    """One mail of shape, about mb * 10^6 bytes."""
+    size = mb * 1000000
+    out = [hostile_head(shape, mb, domain)]
+    n = len(out[0])
+
+    def fill(make):
+        nonlocal n
+        i = 0
+        while n < size:
+            piece = make(i)
+            out.append(piece)
+            n += len(piece)
+            i += 1
+
+    if shape == "ordinary":
+        b = "----=_Part_ordinary"
+        out.append("Subject: Logs, %d MB\nMIME-Version: 1.0\nContent-Type: multipart/mixed;"
+                   " boundary=\"%s\"\n\n--%s\nContent-Type: text/plain; charset=utf-8\n\n"
+                   "The logs are attached.\n\n--%s\nContent-Type: application/octet-stream;"
+                   " name=\"logs.bin\"\nContent-Transfer-Encoding: base64\n\n" % (mb, b, b, b))
+        raw = rng.randbytes(max(0, (size - n - 200) * 3 // 4))
+        out.append(base64.encodebytes(raw).decode())
+        out.append("--%s--\n" % b)
+        return "".join(out).encode()
+    if shape == "encoded-words":
+        # One Subject of encoded words cycling through 22 charsets, an
+        # unknown one and raw 8-bit text (read with the fallbacks).
+        out.append("Subject:")
+        cycle = HOSTILE_CHARSETS + ["x-unknown", None]
+        fill(lambda i: " =?%s?Q?word%d=E4?=\n" % (cycle[i % len(cycle)], i)
+             if cycle[i % len(cycle)] else " Gr\xfc\xdfe%d\n" % i)
+    elif shape == "many-headers":
+        out.append("Subject: many headers\n")
+        fill(lambda i: "X-Header-%d: %s\n" % (i, "v" * 84))
+    elif shape == "nested":
+        # message/rfc822 in message/rfc822, spelled as GMime accepts it.
+        out.append("Subject: nested\n")
+        fill(lambda i: "Content-Type : message/rfc822\nSubject: level %d\n\n" % i)
+    elif shape == "addresses":
+        out.append("Subject: addresses\n")
+        fill(lambda i: "Cc: %s\n" % ",\n ".join(
+            "u%d.%d@example.net" % (i, k) for k in range(20)))
+    out.append("\nThe end.\n")
+    return "".join(out).encode("latin-1")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", required=True)
@@ -662,6 +731,8 @@ def main():
     ap.add_argument("--customers", type=int, default=150)
     ap.add_argument("--large", default="",
                     help="comma-separated attachment sizes in MiB, e.g. 25,100")
+    ap.add_argument("--hostile", default="",
+                    help="comma-separated sizes in MB of the pathological shapes, e.g. 1,10,40")
     args = ap.parse_args()
 
     corpus = Corpus(args.seed, args.customers)
@@ -701,6 +772,20 @@ def main():
                                             "anna.berg@" + corpus.customers[0]["domain"],
                                             SUPPORT))
                 summary.setdefault("large", {})["%dM" % mib] = len(data)
+    if args.hostile:
+        rng = random.Random(args.seed * 104729)
+        domain = corpus.customers[0]["domain"]
+        os.makedirs(os.path.join(args.out, "hostile"), exist_ok=True)
+        with open(os.path.join(args.out, "hostile.tsv"), "w") as lst:
+            for mb in (int(x) for x in args.hostile.split(",")):
+                for shape in HOSTILE_SHAPES:
+                    path = os.path.join(args.out, "hostile", "%s-%dM.eml" % (shape, mb))
+                    data = hostile_mail(rng, shape, mb, domain)
+                    with open(path, "wb") as f:
+                        f.write(data)
+                    lst.write("%s\t%s\t%s\t%s\t%d\n" % (os.path.abspath(path),
+                                                     "anna.berg@" + domain, SUPPORT, shape, mb))
+                    summary.setdefault("hostile", {})["%s-%dM" % (shape, mb)] = len(data)
     with open(os.path.join(args.out, "summary.json"), "w") as f:
         json.dump(summary, f, indent=1, sort_keys=True)
     json.dump(summary, sys.stdout, sort_keys=True)

@@ -13,12 +13,15 @@
 
 #include <glib/gstdio.h>
 
+#include "address.h"
 #include "calendar.h"
 #include "config.h"
 #include "json.h"
 #include "priority.h"
 #include "reply.h"
+#include "report.h"
 #include "store.h"
+#include "watch.h"
 
 typedef struct {
 	TgConfig *config;
@@ -610,13 +613,52 @@ static int
 cmd_bounce_clear (Admin *a, int argc, char **argv)
 {
 	g_autoptr (GError) error = NULL;
+	g_autofree char *key = NULL;
 	int code = parse_args (&argc, &argv, "ADDR", NULL, NULL, 1, 1);
 
 	if (code != EX_OK)
 		return code;
-	if (!tg_store_clear_bouncing (a->store, argv[1], &error))
+	key = tg_address_canonical (argv[1], a->config->recipient_delimiter);
+	if (key == NULL)
+		return complain (EX_USAGE, "bounce clear: \"%s\" is not a mail "
+					   "address", argv[1]);
+	if (!tg_store_clear_bouncing (a->store, key, &error))
 		return store_failure (error);
 	printf ("%s cleared: automatic mail to it resumes\n", argv[1]);
+	return EX_OK;
+}
+
+/* ---- signing secrets ----------------------------------------------- */
+
+/* "30 days", "12 hours" or "90 seconds". */
+static char *
+format_duration (int seconds)
+{
+	if (seconds % 86400 == 0)
+		return g_strdup_printf ("%d day%s", seconds / 86400,
+					seconds == 86400 ? "" : "s");
+	if (seconds % 3600 == 0)
+		return g_strdup_printf ("%d hour%s", seconds / 3600,
+					seconds == 3600 ? "" : "s");
+	return g_strdup_printf ("%d seconds", seconds);
+}
+
+static int
+cmd_secret_rotate (Admin *a, int argc, char **argv)
+{
+	g_autoptr (GError) error = NULL;
+	g_autofree char *grace = NULL;
+	int count = 0;
+	int code = parse_args (&argc, &argv, "", NULL, NULL, 0, 0);
+
+	if (code != EX_OK)
+		return code;
+	if (!tg_store_rotate_secret (a->store, &count, &error))
+		return store_failure (error);
+	grace = format_duration (a->config->secret_grace);
+	printf ("made a new signing secret (%d in all; the older ones verify "
+		"for %s more)\n",
+		count, grace);
 	return EX_OK;
 }
 
@@ -703,21 +745,11 @@ load_calendar (Admin *a, GError **error)
 static char *
 time_left (const TgCalendar *cal, const TgTicket *t, GDateTime *now)
 {
-	gint64 minutes;
-	gboolean overdue;
-
 	if (t->response_due_at == NULL)
 		return g_strdup (t->billable ? "paid" : "-");
 	if (t->first_response_at != NULL)
 		return g_strdup (t->deadline_met == 1 ? "met" : "missed");
-	overdue = g_date_time_compare (now, t->response_due_at) > 0;
-	minutes = overdue ? tg_calendar_working_minutes (cal, t->response_due_at,
-						       now)
-			  : tg_calendar_working_minutes (cal, now,
-							 t->response_due_at);
-	return g_strdup_printf ("%s%" G_GINT64_FORMAT "h %02" G_GINT64_FORMAT
-				"m",
-				overdue ? "-" : "", minutes / 60, minutes % 60);
+	return tg_watch_format_left (cal, now, t->response_due_at);
 }
 
 static void
@@ -755,6 +787,10 @@ ticket_json_fields (TgJson *j, const TgTicket *t, const char *left)
 		tg_json_int (j, "follows", t->follows_number);
 	else
 		tg_json_null (j, "follows");
+	if (t->refers_number)
+		tg_json_int (j, "refers_to", t->refers_number);
+	else
+		tg_json_null (j, "refers_to");
 	tg_json_string (j, "time_left", left);
 }
 
@@ -819,6 +855,10 @@ ticket_text (Admin *a, const TgTicket *t, const char *left)
 	if (t->follows_number)
 		printf ("  follows:        #%" G_GINT64_FORMAT "\n",
 			t->follows_number);
+	if (t->refers_number)
+		printf ("  refers to:      #%" G_GINT64_FORMAT
+			" (its writer is not one of that ticket's people)\n",
+			t->refers_number);
 	if (t->billable)
 		printf ("  hourly rate:    %s %s\n",
 			t->hourly_rate ? t->hourly_rate : "-",
@@ -948,6 +988,121 @@ cmd_queue (Admin *a, int argc, char **argv)
 	return EX_OK;
 }
 
+/* ---- the SLA report ------------------------------------------------ */
+
+/* Local midnight of @day in the desk's zone. */
+static GDateTime *
+day_start (const Admin *a, const GDate *day)
+{
+	g_autoptr (GTimeZone) tz = g_time_zone_new_identifier (a->config->timezone);
+
+	return g_date_time_new (tz, g_date_get_year (day), g_date_get_month (day),
+				g_date_get_day (day), 0, 0, 0);
+}
+
+typedef struct {
+	char *from, *to, *customer, *html;
+	gboolean csv;
+} ReportOptions;
+
+static void
+report_options_clear (ReportOptions *o)
+{
+	g_free (o->from);
+	g_free (o->to);
+	g_free (o->customer);
+	g_free (o->html);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ReportOptions, report_options_clear)
+
+/* The tickets received from @o's first day to its last, inclusive. */
+static GPtrArray *
+report_tickets (Admin *a, const ReportOptions *o, GError **error)
+{
+	GDate from, to;
+	g_autoptr (GDateTime) start = NULL;
+	g_autoptr (GDateTime) end = NULL;
+	gint64 customer = 0;
+
+	parse_date (o->from, &from);
+	parse_date (o->to, &to);
+	g_date_add_days (&to, 1);
+	start = day_start (a, &from);
+	end = day_start (a, &to);
+	if (o->customer != NULL &&
+	    !tg_store_find_customer (a->store, o->customer, &customer, error))
+		return NULL;
+	return tg_store_list_received (a->store, start, end, customer, error);
+}
+
+static int
+write_report (Admin *a, const ReportOptions *o, const TgReport *r,
+	      const TgReportScope *scope)
+{
+	g_autoptr (GError) error = NULL;
+	g_autofree char *text = NULL;
+
+	if (o->html != NULL) {
+		text = tg_report_html (r, scope);
+		if (!g_file_set_contents (o->html, text, -1, &error))
+			return complain (EX_CANTCREAT, "report: --html: %s",
+					 error->message);
+		printf ("wrote %s\n", o->html);
+		return EX_OK;
+	}
+	text = a->json ? tg_report_json (r, scope)
+	     : o->csv  ? tg_report_csv (r, scope)
+		       : tg_report_text (r, scope);
+	fputs (text, stdout);
+	return EX_OK;
+}
+
+static int
+cmd_report (Admin *a, int argc, char **argv)
+{
+	g_auto (ReportOptions) o = { 0 };
+	GOptionEntry entries[] = {
+		{ "from", 0, 0, G_OPTION_ARG_STRING, &o.from,
+		  "First day (YYYY-MM-DD) of tickets received", "DATE" },
+		{ "to", 0, 0, G_OPTION_ARG_STRING, &o.to,
+		  "Last day (YYYY-MM-DD), included", "DATE" },
+		{ "customer", 0, 0, G_OPTION_ARG_STRING, &o.customer,
+		  "Only this customer's tickets", "NAME" },
+		{ "csv", 0, 0, G_OPTION_ARG_NONE, &o.csv,
+		  "Print the plan rows as CSV", NULL },
+		{ "html", 0, 0, G_OPTION_ARG_FILENAME, &o.html,
+		  "Write a self-contained HTML page to FILE", "FILE" },
+		G_OPTION_ENTRY_NULL
+	};
+	g_autoptr (GError) error = NULL;
+	g_autoptr (GPtrArray) tickets = NULL;
+	g_autoptr (TgCalendar) cal = NULL;
+	g_autoptr (TgReport) r = NULL;
+	g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+	TgReportScope scope;
+	GDate f, t;
+	int code = parse_args (&argc, &argv, "--from DATE --to DATE", entries,
+			       &a->json, 0, 0);
+
+	if (code != EX_OK)
+		return code;
+	if (!parse_date (o.from, &f) || !parse_date (o.to, &t))
+		return complain (EX_USAGE, "report: --from and --to take dates "
+					   "as YYYY-MM-DD");
+	if (g_date_compare (&t, &f) < 0)
+		return complain (EX_USAGE, "report: --to is before --from");
+	if ((tickets = report_tickets (a, &o, &error)) == NULL ||
+	    (cal = load_calendar (a, &error)) == NULL)
+		return error->domain == TG_STORE_ERROR
+			       ? store_failure (error)
+			       : complain (EX_CONFIG, "%s", error->message);
+	r = tg_report_compute (tickets, cal, now);
+	scope = (TgReportScope){ .from = o.from, .to = o.to,
+				 .customer = o.customer, .calendar = cal,
+				 .now = now };
+	return write_report (a, &o, r, &scope);
+}
+
 /* ---- database and configuration ------------------------------------ */
 
 /* Rewrites the desk snapshot when it is out of step with its tables
@@ -1039,6 +1194,7 @@ check_database (Admin *a, const char *schema)
 	g_autoptr (TgPlan) plan = NULL;
 	g_autofree char *what = NULL;
 	gboolean in_step = FALSE;
+	int secrets = 0;
 
 	a->store = tg_store_connect (a->config->conninfo, "ticketgate-admin",
 				     a->config->connect_timeout,
@@ -1058,6 +1214,13 @@ check_database (Admin *a, const char *schema)
 			     "out of step with the plans, holidays, scope rules"
 			     " or staff, run \"ticketgate db migrate\"");
 	if (!check_line (in_step, "desk snapshot", error))
+		return FALSE;
+	if (tg_store_count_secrets (a->store, &secrets, &error) &&
+	    secrets == 0)
+		g_set_error (&error, TG_STORE_ERROR, TG_STORE_ERROR_INVALID,
+			     "none, run \"ticketgate secret rotate\"");
+	if (!check_line (secrets > 0, "secret for signed reply addresses",
+			 error))
 		return FALSE;
 	what = g_strdup_printf ("fallback plan %s", a->config->fallback_plan);
 	plan = tg_store_get_plan (a->store, a->config->fallback_plan, &error);
@@ -1144,8 +1307,14 @@ static const Command commands[] = {
 	  cmd_ticket_show, TRUE },
 	{ "queue", NULL, "[--json]", "open tickets in the order of work",
 	  cmd_queue, TRUE },
+	{ "report", NULL,
+	  "--from DATE --to DATE [--customer NAME] [--json|--csv|--html FILE]",
+	  "how the deadlines were kept (SLA report)", cmd_report, TRUE },
 	{ "db", "migrate", "[--schema DIR]", "create or update the schema",
 	  cmd_db_migrate, TRUE },
+	{ "secret", "rotate", "",
+	  "make a new secret for signed reply addresses", cmd_secret_rotate,
+	  TRUE },
 	{ "check-config", NULL, "[--dump]",
 	  "check configuration, templates and database", cmd_check_config,
 	  FALSE },

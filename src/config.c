@@ -30,6 +30,9 @@ typedef enum {
 	T_PATH,         /* relative to the config file's folder; may be empty */
 	T_PLAN,
 	T_UNKNOWN_SENDER,
+	T_REPLY_TO,
+	T_DELIMITER,    /* recipient_delimiter characters, as Postfix's */
+	T_PERCENT,      /* 1 to 100, with or without "%" */
 } SettingType;
 
 typedef struct {
@@ -55,6 +58,8 @@ static const Setting settings[] = {
 	{ "mail", "bounce_address", T_ADDRESS, "", F (bounce_address) },
 	{ "mail", "sendmail_timeout", T_DURATION, "60s", F (sendmail_timeout) },
 	{ "mail", "retry_for", T_DURATION, "3d", F (retry_for) },
+	{ "mail", "recipient_delimiter", T_DELIMITER, "+",
+	  F (recipient_delimiter) },
 	{ "hours", "timezone", T_TIMEZONE, "+02:00", F (timezone) },
 	{ "hours", "days", T_DAYS, "Mon-Fri", F (days_mask) },
 	{ "hours", "start", T_TIME, "09:00", F (start_minute) },
@@ -71,6 +76,7 @@ static const Setting settings[] = {
 	{ "limits", "state_directory", T_PATH, TG_STATEDIR,
 	  F (state_directory) },
 	{ "limits", "queue_lifetime", T_DURATION, "5d", F (queue_lifetime) },
+	{ "limits", "max_ccs", T_INT, "10", F (max_ccs) },
 	{ "policy", "unknown_sender", T_UNKNOWN_SENDER, "ticket",
 	  F (unknown_sender) },
 	{ "policy", "fallback_plan", T_PLAN, "NONE", F (fallback_plan) },
@@ -80,6 +86,11 @@ static const Setting settings[] = {
 	{ "policy", "cap_per_day", T_INT, "50", F (cap_per_day) },
 	{ "policy", "machine_notify_interval", T_DURATION, "1h",
 	  F (machine_notify_interval) },
+	{ "security", "authserv_id", T_STRING, "", F (authserv_id) },
+	{ "security", "reply_to", T_REPLY_TO, "same-domain", F (reply_to) },
+	{ "security", "secret_grace", T_DURATION, "30d", F (secret_grace) },
+	{ "escalation", "warn_at", T_PERCENT, "75", F (warn_at) },
+	{ "escalation", "daily_queue", T_BOOL, "true", F (daily_queue) },
 };
 
 #undef F
@@ -162,6 +173,19 @@ is_tag (const char *text)
 		return FALSE;
 	for (const char *p = text; *p != '\0'; p++)
 		if (!g_ascii_isalnum (*p) && strchr ("-_.", *p) == NULL)
+			return FALSE;
+	return TRUE;
+}
+
+/* Postfix's recipient_delimiter: a few characters, none of which can
+ * be part of an address's syntax or of a token. */
+static gboolean
+is_delimiter (const char *text)
+{
+	if (*text == '\0' || strlen (text) > 8)
+		return FALSE;
+	for (const char *p = text; *p != '\0'; p++)
+		if (!g_ascii_ispunct (*p) || strchr ("@\"\\.()<>[],;:", *p))
 			return FALSE;
 	return TRUE;
 }
@@ -251,6 +275,12 @@ check_string (SettingType type, const char *value)
 			why = g_strdup ("not a plan name (upper case, such as "
 					"NONE)");
 		break;
+	case T_DELIMITER:
+		if (!is_delimiter (value))
+			why = g_strdup ("must be 1 to 8 punctuation characters "
+					"such as + or -, as Postfix's "
+					"recipient_delimiter");
+		break;
 	default:
 		break;
 	}
@@ -290,6 +320,23 @@ parse_bool (const char *value, gboolean *out)
 }
 
 static gboolean
+parse_percent (const char *value, int *out)
+{
+	g_autofree char *digits = g_strdup (value);
+	gsize n = strlen (digits);
+	int number = 0;
+
+	if (n > 0 && digits[n - 1] == '%')
+		digits[n - 1] = '\0';
+	if (!tg_config_parse_duration (digits, &number) || *digits == '\0' ||
+	    !g_ascii_isdigit (digits[strlen (digits) - 1]) || number < 1 ||
+	    number > 100)
+		return FALSE;
+	*out = number;
+	return TRUE;
+}
+
+static gboolean
 apply_number (TgConfig *config, const Setting *s, const char *value,
 	      char **why)
 {
@@ -301,6 +348,11 @@ apply_number (TgConfig *config, const Setting *s, const char *value,
 		if (!tg_config_parse_duration (value, &number) ||
 		    !g_ascii_isdigit (value[strlen (value) - 1]))
 			*why = g_strdup ("not a whole number");
+		break;
+	case T_PERCENT:
+		if (!parse_percent (value, &number))
+			*why = g_strdup ("not a percentage from 1 to 100 "
+					 "(such as 75 or 75%)");
 		break;
 	case T_DURATION:
 		if (!tg_config_parse_duration (value, &number) || number == 0)
@@ -322,6 +374,23 @@ apply_number (TgConfig *config, const Setting *s, const char *value,
 	if (*why == NULL)
 		*FIELD (config, s, int) = number;
 	return *why == NULL;
+}
+
+static const char *const reply_to_names[] = {
+	[TG_REPLY_TO_SAME_DOMAIN] = "same-domain",
+	[TG_REPLY_TO_NEVER] = "never",
+	[TG_REPLY_TO_ALWAYS] = "always",
+};
+
+static gboolean
+parse_reply_to (const char *value, TgReplyToPolicy *out)
+{
+	for (gsize i = 0; i < G_N_ELEMENTS (reply_to_names); i++)
+		if (g_strcmp0 (value, reply_to_names[i]) == 0) {
+			*out = (TgReplyToPolicy) i;
+			return TRUE;
+		}
+	return FALSE;
 }
 
 static gboolean
@@ -348,6 +417,10 @@ apply_other (TgConfig *config, const Setting *s, const char *value,
 			*FIELD (config, s, char **) = list;
 		}
 		break;
+	case T_REPLY_TO:
+		if (!parse_reply_to (value, &config->reply_to))
+			*why = g_strdup ("must be same-domain, never or always");
+		break;
 	default: /* T_UNKNOWN_SENDER */
 		if (g_strcmp0 (value, "ticket") == 0)
 			config->unknown_sender = TG_UNKNOWN_SENDER_TICKET;
@@ -368,6 +441,7 @@ apply_value (TgConfig *config, const Setting *s, const char *value,
 	*why = NULL;
 	switch (s->type) {
 	case T_INT:
+	case T_PERCENT:
 	case T_DURATION:
 	case T_SIZE:
 	case T_BOOL:
@@ -376,6 +450,7 @@ apply_value (TgConfig *config, const Setting *s, const char *value,
 	case T_TIME:
 	case T_ADDRESS_LIST:
 	case T_UNKNOWN_SENDER:
+	case T_REPLY_TO:
 		return apply_other (config, s, value, why);
 	default:
 		return apply_string (config, s, value, why);
@@ -484,6 +559,22 @@ check_syntax (const TgConfig *config, const char *text, GError **error)
 	return TRUE;
 }
 
+/* [escalation] PLAN = ADDR, ...: more recipients of that plan's
+ * warnings and breach notices. */
+static gboolean
+apply_plan_recipients (TgConfig *config, GKeyFile *kf, const char *plan,
+		       char **why)
+{
+	g_autofree char *value = g_key_file_get_string (kf, "escalation", plan,
+							NULL);
+	char **list = NULL;
+
+	if (!parse_address_list (value ? value : "", &list, why))
+		return FALSE;
+	g_hash_table_replace (config->escalation_to, g_strdup (plan), list);
+	return TRUE;
+}
+
 static gboolean
 apply_file (TgConfig *config, GKeyFile *kf, const char *text, GError **error)
 {
@@ -503,6 +594,15 @@ apply_file (TgConfig *config, GKeyFile *kf, const char *text, GError **error)
 			g_autofree char *value = NULL;
 			g_autofree char *why = NULL;
 
+			if (s == NULL && strcmp (*g, "escalation") == 0 &&
+			    is_plan_name (*k)) {
+				if (!apply_plan_recipients (config, kf, *k, &why)) {
+					set_error (error, config, text, *g, *k,
+						   why);
+					return FALSE;
+				}
+				continue;
+			}
 			if (s == NULL) {
 				set_error (error, config, text, *g, *k,
 					   "unknown key");
@@ -582,6 +682,8 @@ tg_config_new_default (const char *path)
 	TgConfig *config = g_new0 (TgConfig, 1);
 
 	config->path = g_strdup (path != NULL ? path : "(defaults)");
+	config->escalation_to = g_hash_table_new_full (
+		g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_strfreev);
 	for (gsize i = 0; i < G_N_ELEMENTS (settings); i++) {
 		g_autofree char *why = NULL;
 
@@ -699,6 +801,7 @@ format_value (const TgConfig *config, const Setting *s)
 {
 	switch (s->type) {
 	case T_INT:
+	case T_PERCENT:
 	case T_DURATION:
 	case T_TIME:
 		if (s->type == T_TIME) {
@@ -732,6 +835,8 @@ format_value (const TgConfig *config, const Setting *s)
 						 TG_UNKNOWN_SENDER_REJECT
 					 ? "reject"
 					 : "ticket");
+	case T_REPLY_TO:
+		return g_strdup (reply_to_names[config->reply_to]);
 	default:
 		return g_strdup (*FIELD (config, s, char *));
 	}
@@ -762,6 +867,21 @@ append_escaped (GString *out, const char *value)
 	}
 }
 
+static void
+append_plan_recipients (GString *out, const TgConfig *config)
+{
+	g_autoptr (GList) plans = g_hash_table_get_keys (config->escalation_to);
+
+	plans = g_list_sort (plans, (GCompareFunc) strcmp);
+	for (GList *l = plans; l != NULL; l = l->next) {
+		char **list = g_hash_table_lookup (config->escalation_to, l->data);
+		g_autofree char *joined = g_strjoinv (", ", list);
+
+		g_string_append_printf (out, "%s = %s\n",
+					(const char *) l->data, joined);
+	}
+}
+
 char *
 tg_config_dump (const TgConfig *config)
 {
@@ -781,6 +901,7 @@ tg_config_dump (const TgConfig *config)
 		append_escaped (out, value);
 		g_string_append_c (out, '\n');
 	}
+	append_plan_recipients (out, config);
 	return g_string_free (out, FALSE);
 }
 
@@ -826,12 +947,14 @@ tg_config_free (TgConfig *config)
 		case T_TIMEZONE:
 		case T_PATH:
 		case T_PLAN:
+		case T_DELIMITER:
 			g_clear_pointer (FIELD (config, s, char *), g_free);
 			break;
 		default:
 			break;
 		}
 	}
+	g_clear_pointer (&config->escalation_to, g_hash_table_unref);
 	g_free (config->path);
 	g_free (config);
 }

@@ -27,6 +27,13 @@ typedef enum {
 	TG_UNKNOWN_SENDER_REJECT, /* no ticket, a polite answer */
 } TgUnknownSenderPolicy;
 
+/* Whether answers may go to a mail's Reply-To instead of its From. */
+typedef enum {
+	TG_REPLY_TO_SAME_DOMAIN, /* only within the From address's domain */
+	TG_REPLY_TO_NEVER,
+	TG_REPLY_TO_ALWAYS,
+} TgReplyToPolicy;
+
 typedef struct {
 	char *path; /* the file it was read from */
 
@@ -45,6 +52,7 @@ typedef struct {
 	char *bounce_address;   /* envelope sender of our mail */
 	int sendmail_timeout;   /* seconds */
 	int retry_for;          /* seconds sweep keeps retrying a mail */
+	char *recipient_delimiter; /* Postfix's: starts an address extension */
 
 	/* [hours] */
 	char *timezone;
@@ -65,6 +73,7 @@ typedef struct {
 				   longer than time_limit */
 	char *state_directory;  /* the journal of answers sent (journal.h) */
 	int queue_lifetime;     /* seconds; older Received dates are implausible */
+	int max_ccs;            /* CC addresses a ticket keeps */
 
 	/* [policy] */
 	TgUnknownSenderPolicy unknown_sender;
@@ -75,6 +84,18 @@ typedef struct {
 	int cap_per_day;        /* ... and per rolling day */
 	int machine_notify_interval; /* seconds between staff notices of
 					machine mail on one ticket */
+
+	/* [security] */
+	char *authserv_id;      /* our MTA's Authentication-Results id, "" */
+	TgReplyToPolicy reply_to;
+	int secret_grace;       /* seconds a replaced signing secret still
+				   verifies reply addresses */
+
+	/* [escalation] */
+	int warn_at;            /* percent of the reaction time */
+	gboolean daily_queue;   /* the morning queue mail */
+	GHashTable *escalation_to; /* plan name -> char **: more recipients
+				      of that plan's notices */
 } TgConfig;
 
 /*

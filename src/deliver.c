@@ -16,6 +16,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "address.h"
 #include "compose.h"
 #include "delivery.h"
 #include "log.h"
@@ -32,6 +33,8 @@
 #define CLOCK_SKEW_SECONDS 300
 /* References taken into account when threading. */
 #define MAX_THREAD_IDS 50
+/* Tickets that the Message-IDs of one mail may lead to. */
+#define MAX_THREAD_TICKETS 5
 
 /* ---- input --------------------------------------------------------- */
 
@@ -39,7 +42,14 @@ static void
 delivery_reset_outcome (Delivery *d)
 {
 	tg_identity_clear (&d->who);
+	g_clear_pointer (&d->secrets, g_ptr_array_unref);
 	g_clear_pointer (&d->desk, tg_desk_free);
+	tg_authres_clear (&d->auth);
+	d->staff_claimed = FALSE;
+	d->staff_proof = TG_STAFF_UNPROVEN;
+	d->token_match = TG_TOKEN_MATCH_NONE;
+	g_clear_pointer (&d->refers, tg_ticket_free);
+	g_ptr_array_set_size (d->warnings, 0);
 	g_clear_pointer (&d->ticket, tg_ticket_free);
 	g_clear_pointer (&d->plan, tg_plan_free);
 	g_clear_pointer (&d->deadline, g_date_time_unref);
@@ -59,6 +69,7 @@ delivery_clear (Delivery *d)
 	delivery_reset_outcome (d);
 	g_clear_pointer (&d->queued, g_array_unref);
 	g_clear_pointer (&d->held, g_ptr_array_unref);
+	g_clear_pointer (&d->warnings, g_ptr_array_unref);
 	g_clear_pointer (&d->replies, tg_replies_free);
 	g_clear_pointer (&d->calendar, tg_calendar_free);
 	g_clear_pointer (&d->scope, tg_scope_free);
@@ -126,19 +137,22 @@ choose_received_at (Delivery *d, GDateTime *option)
 	d->received_from = "clock";
 }
 
+/* Who wrote: From, else (no From, or one nobody could answer) the
+ * envelope sender. Answers go to Reply-To only where [security]
+ * reply_to allows; a Reply-To not taken is shown to staff. */
 static void
 choose_addresses (Delivery *d)
 {
 	const TgMessage *msg = d->msg;
+	const char *reply_to = msg->reply_to ? msg->reply_to->addr : NULL;
 
-	if (msg->from != NULL)
+	if (msg->from != NULL && tg_address_is_deliverable (msg->from->addr))
 		d->sender = g_strdup (msg->from->addr);
-	else if (d->envelope_sender != NULL && *d->envelope_sender != '\0')
+	else if (d->envelope_sender != NULL && tg_address_is_deliverable (d->envelope_sender))
 		d->sender = g_ascii_strdown (d->envelope_sender, -1);
-	if (msg->reply_to != NULL)
-		d->reply_address = g_strdup (msg->reply_to->addr);
-	else
-		d->reply_address = g_strdup (d->sender);
+	d->reply_address = g_strdup (tg_trust_reply_address (
+		d->config->reply_to, d->sender, reply_to,
+		&d->reply_to_ignored));
 }
 
 static gboolean
@@ -160,7 +174,6 @@ read_mail (Delivery *d, GError **error)
 		d->msg->message_id, tg_message_get_header (d->msg, "From"),
 		tg_message_get_header (d->msg, "Date"), d->msg->subject,
 		d->msg->body_digest);
-	choose_addresses (d);
 	d->priority = tg_priority_from_headers (
 		tg_message_get_header (d->msg, "X-Priority"),
 		tg_message_get_header (d->msg, "Importance"),
@@ -176,70 +189,152 @@ is_own_id (const char *id, gpointer data)
 	return tg_compose_is_own_message_id (id, data);
 }
 
+/* Whether this mail may join @t: through a token issued for it, from
+ * proven staff, or from one of its people (doc/SECURITY.md). */
 static gboolean
-sender_may_write (Delivery *d, TgStore *store, const TgTicket *t,
-		  gboolean *ok_out, GError **error)
+may_write (const Delivery *d, const TgTicket *t)
 {
-	TgWriteRights rights = {
-		.is_staff = d->who.is_staff,
-		.is_requester = d->sender != NULL &&
-				(g_strcmp0 (d->sender, t->requester) == 0 ||
-				 g_strcmp0 (d->sender, t->reply_address) == 0),
-		.same_customer = d->who.customer_id != 0 &&
-				 d->who.customer_id == t->customer_id,
-	};
-
-	if (!tg_thread_may_write (&rights) && d->sender != NULL &&
-	    !tg_store_is_cc (store, t->id, d->sender, &rights.is_cc, error))
-		return FALSE;
-	*ok_out = tg_thread_may_write (&rights);
-	return TRUE;
+	if (d->has_token && d->token.ticket == t->number &&
+	    d->token_match != TG_TOKEN_MATCH_NONE)
+		return TRUE;
+	if (d->staff_claimed)
+		return d->staff_proof != TG_STAFF_UNPROVEN;
+	return tg_trust_is_ticket_person (t, d->sender, d->who.customer_id,
+					  d->config->recipient_delimiter);
 }
 
-/* A stored Message-ID wins; then the subject tag, for those who may
- * write to that ticket. */
+/* The ticket the envelope recipient's token names, and what the token
+ * proves for it; NULL when there is none, or it is forged. */
 static gboolean
-find_ticket (Delivery *d, TgStore *store, GError **error)
+token_ticket (Delivery *d, TgStore *store, GPtrArray *found, GError **error)
 {
-	g_autoptr (GPtrArray) ids = tg_thread_candidate_ids (
-		d->msg->in_reply_to, d->msg->references, MAX_THREAD_IDS);
-	const TgDsn *dsn = d->msg->dsn;
 	g_autoptr (GError) local = NULL;
-	g_autoptr (TgTicket) tagged = NULL;
-	gint64 number = 0;
-	gboolean ok = FALSE;
+	g_autoptr (TgTicket) t = NULL;
 
-	/* A bounce names the mail it reports on: that wins. */
-	if (dsn != NULL && dsn->original_message_id != NULL)
-		g_ptr_array_add (ids, g_strdup (dsn->original_message_id));
-	d->ticket = tg_store_find_ticket_by_message_ids (
-		store, (const char *const *) ids->pdata, ids->len, &local);
-	if (local != NULL) {
-		g_propagate_error (error, g_steal_pointer (&local));
-		return FALSE;
-	}
-	if (d->ticket != NULL) {
-		d->threaded_by = "message-id";
+	if (!d->has_token)
 		return TRUE;
-	}
-	if (!tg_thread_find_tag (d->msg->subject, d->config->subject_tag,
-				 &number))
-		return TRUE;
-	tagged = tg_store_get_ticket (store, number, &local);
-	if (tagged == NULL) {
+	t = tg_store_get_ticket (store, d->token.ticket, &local);
+	if (t == NULL) {
 		if (g_error_matches (local, TG_STORE_ERROR,
 				     TG_STORE_ERROR_NOT_FOUND))
 			return TRUE;
 		g_propagate_error (error, g_steal_pointer (&local));
 		return FALSE;
 	}
-	if (!sender_may_write (d, store, tagged, &ok, error))
+	d->token_match = tg_trust_check_token (&d->token, t, d->secrets,
+					       d->sender,
+					       d->config->recipient_delimiter);
+	if (d->token_match == TG_TOKEN_MATCH_NONE)
+		tg_record_warn (d, "The mail was sent to a reply address of "
+				   "ticket #%" G_GINT64_FORMAT " whose "
+				   "signature is not valid.",
+				d->token.ticket);
+	else
+		g_ptr_array_add (found, g_steal_pointer (&t));
+	return TRUE;
+}
+
+/* The tickets whose stored Message-IDs this mail refers to; a bounce
+ * names the mail it reports on, and that counts most. */
+static gboolean
+id_tickets (Delivery *d, TgStore *store, GPtrArray *found, GError **error)
+{
+	g_autoptr (GPtrArray) ids = tg_thread_candidate_ids (
+		d->msg->in_reply_to, d->msg->references, MAX_THREAD_IDS);
+	g_autoptr (GPtrArray) tickets = NULL;
+	const TgDsn *dsn = d->msg->dsn;
+
+	if (dsn != NULL && dsn->original_message_id != NULL)
+		g_ptr_array_add (ids, g_strdup (dsn->original_message_id));
+	tickets = tg_store_find_tickets_by_message_ids (
+		store, (const char *const *) ids->pdata, ids->len, d->sender,
+		MAX_THREAD_TICKETS, error);
+	if (tickets == NULL)
 		return FALSE;
-	if (ok) {
-		d->ticket = g_steal_pointer (&tagged);
-		d->threaded_by = "tag";
-	} else {
-		d->threaded_by = "tag-refused";
+	while (tickets->len > 0)
+		g_ptr_array_add (found, g_ptr_array_steal_index (tickets, 0));
+	return TRUE;
+}
+
+/* The ticket of the subject tag, if there is one. */
+static gboolean
+tag_ticket (Delivery *d, TgStore *store, GPtrArray *found, GError **error)
+{
+	g_autoptr (GError) local = NULL;
+	TgTicket *t = NULL;
+	gint64 number = 0;
+
+	if (!tg_thread_find_tag (d->msg->subject, d->config->subject_tag,
+				 &number))
+		return TRUE;
+	for (guint i = 0; i < found->len; i++)
+		if (((TgTicket *) found->pdata[i])->number == number)
+			return TRUE;
+	t = tg_store_get_ticket (store, number, &local);
+	if (t != NULL) {
+		g_ptr_array_add (found, t);
+		return TRUE;
+	}
+	if (g_error_matches (local, TG_STORE_ERROR, TG_STORE_ERROR_NOT_FOUND))
+		return TRUE;
+	g_propagate_error (error, g_steal_pointer (&local));
+	return FALSE;
+}
+
+static const char *
+how_found (guint n_token, guint n_ids, guint i)
+{
+	return i < n_token ? "token" : i < n_token + n_ids ? "message-id"
+							   : "tag";
+}
+
+/* A mail from a staff address acts as staff only with a proof. */
+static void
+prove_staff (Delivery *d)
+{
+	if (!d->staff_claimed)
+		return;
+	d->staff_proof = tg_trust_staff_proof (d->token_match, &d->auth);
+}
+
+/*
+ * The ticket this mail belongs to. Candidates, strongest first: the one
+ * its token names, those its Message-IDs lead to, the subject tag's. The
+ * first it may write to wins. Machine mail joins the ticket its ids lead
+ * to (a bounce names our mail), never by tag alone. Without a winner the
+ * first candidate is kept in d->refers, so that a new ticket can name it
+ * and held staff mail is stored on it.
+ */
+static gboolean
+find_ticket (Delivery *d, TgStore *store, GError **error)
+{
+	g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func (
+		(GDestroyNotify) tg_ticket_free);
+	guint n_token, n_ids;
+
+	if (!token_ticket (d, store, found, error))
+		return FALSE;
+	prove_staff (d);
+	n_token = found->len;
+	if (!id_tickets (d, store, found, error))
+		return FALSE;
+	n_ids = found->len - n_token;
+	if (!tag_ticket (d, store, found, error))
+		return FALSE;
+	for (guint i = 0; i < found->len; i++) {
+		TgTicket *t = found->pdata[i];
+		gboolean machine_by_id = d->machine != TG_MACHINE_NONE &&
+					 i < n_token + n_ids;
+
+		if (machine_by_id || may_write (d, t)) {
+			d->threaded_by = how_found (n_token, n_ids, i);
+			d->ticket = g_ptr_array_steal_index (found, i);
+			return TRUE;
+		}
+	}
+	if (found->len > 0) {
+		d->threaded_by = "refused";
+		d->refers = g_ptr_array_steal_index (found, 0);
 	}
 	return TRUE;
 }
@@ -279,6 +374,8 @@ is_long_closed (const Delivery *d, const TgTicket *t)
 static Action
 decide_staff (Delivery *d)
 {
+	if (d->staff_proof == TG_STAFF_UNPROVEN)
+		return ACTION_STAFF_HELD;
 	if (d->ticket == NULL)
 		return ACTION_STAFF_ALONE;
 	if (d->refusal != NULL)
@@ -295,7 +392,7 @@ decide (Delivery *d)
 		return ACTION_DUPLICATE;
 	if (d->machine != TG_MACHINE_NONE)
 		return ACTION_MACHINE;
-	if (d->who.is_staff)
+	if (d->staff_claimed)
 		return decide_staff (d);
 	if (d->sender == NULL)
 		return ACTION_REJECTED;
@@ -315,16 +412,55 @@ decide (Delivery *d)
 }
 
 /* Who wrote it, the plan in force on the day it arrived, whether it is
- * already stored, and the desk (plans, holidays, scope rules, staff).
- * Callers reset the outcome first, which releases the last ones. */
+ * already stored, and the desk (plans, holidays, scope rules, staff,
+ * secrets). Callers reset the outcome first, which releases the last
+ * ones. */
 static gboolean
 identify (Delivery *d, TgStore *store, GError **error)
 {
 	GDate day;
 
 	tg_record_arrival_day (d, &day);
-	return tg_store_identify (store, d->sender ? d->sender : "", &day,
-				  d->dedup_key, &d->who, &d->desk, error);
+	if (!tg_store_identify (store, d->sender ? d->sender : "", &day,
+				d->dedup_key, &d->who, &d->desk, error))
+		return FALSE;
+	d->secrets = tg_trust_usable_secrets (
+		d->desk->keys, g_date_time_to_unix (d->received_at),
+		d->config->secret_grace);
+	return TRUE;
+}
+
+/* What our MTA says of the From domain, and what staff should know of
+ * the sender. A sender whose domain failed its checks is not the
+ * customer it claims to be: no plan, and staff are told. */
+static void
+judge_sender (Delivery *d)
+{
+	g_autofree char *domain =
+		d->msg->from ? tg_address_domain (d->msg->from->addr) : NULL;
+
+	tg_authres_judge (d->msg->headers, d->config->authserv_id, domain,
+			  &d->auth);
+	d->staff_claimed = d->sender != NULL &&
+			   (d->who.is_staff ||
+			    tg_config_is_staff_address (d->config, d->sender));
+	if (d->reply_to_ignored != NULL)
+		tg_record_warn (d, "The mail asks for answers to go to %s "
+				   "(Reply-To), which [security] reply_to does "
+				   "not allow; answers go to %s and nothing is "
+				   "sent to %s.",
+				d->reply_to_ignored, d->reply_address,
+				d->reply_to_ignored);
+	if (d->auth.verdict != TG_AUTH_FAIL)
+		return;
+	tg_record_warn (d, "The sender could not be verified: our mail "
+			   "server reports %s for %s. The mail is treated "
+			   "as coming from an unknown sender.",
+			d->auth.evidence, domain);
+	g_clear_pointer (&d->who.customer_name, g_free);
+	g_clear_pointer (&d->who.plan, tg_plan_free);
+	d->who.customer_id = 0;
+	d->who.matched_by = TG_MATCH_NONE;
 }
 
 static gboolean
@@ -332,14 +468,14 @@ lookup (Delivery *d, TgStore *store, GError **error)
 {
 	if (!identify (d, store, error))
 		return FALSE;
-	d->who.is_staff = d->who.is_staff ||
-			  tg_config_is_staff_address (d->config, d->sender);
+	judge_sender (d);
 	d->machine = tg_classify_machine (d->msg, d->envelope_sender,
 					  d->config->support_address, is_own_id,
 					  d->config->support_address);
 	if (!d->who.is_duplicate && !find_ticket (d, store, error))
 		return FALSE;
-	if (d->who.is_staff && d->machine == TG_MACHINE_NONE)
+	if (d->staff_proof != TG_STAFF_UNPROVEN &&
+	    d->machine == TG_MACHINE_NONE)
 		read_commands (d);
 	d->action = decide (d);
 	return TRUE;
@@ -584,6 +720,10 @@ log_summary (const Delivery *d)
 	tg_log_kv (line, "received_from", d->received_from);
 	tg_log_kv (line, "machine", tg_classify_reason_to_string (d->machine));
 	tg_log_kv (line, "follows", follows);
+	tg_log_kv (line, "staff_proof",
+		   d->staff_claimed ? tg_trust_proof_to_string (d->staff_proof)
+				    : NULL);
+	tg_log_kv (line, "auth", tg_authres_verdict_to_string (d->auth.verdict));
 	tg_log_kv (line, "queued", *queued ? queued : NULL);
 	tg_log_kv (line, "held", held);
 	tg_log_kv (line, "size", size);
@@ -736,13 +876,50 @@ load_setup (Delivery *d, TgConfig **config_out, const char *config_path)
 	return EX_OK;
 }
 
-/* Postfix passes the recipient as delivered (RECIPIENT) and as it was
- * before alias and virtual expansion (ORIGINAL_RECIPIENT). */
+/* Whether @rcpt is @base, or @base with an extension. */
 static gboolean
-is_comment_address (const TgConfig *c, const char *rcpt)
+is_address_or_extension (const char *rcpt, const char *base,
+			 const char *delims)
 {
-	return rcpt != NULL && *c->comment_address != '\0' &&
-	       g_ascii_strcasecmp (rcpt, c->comment_address) == 0;
+	const char *at = strrchr (rcpt, '@');
+	const char *base_at = strrchr (base, '@');
+	g_autofree char *local = NULL;
+	g_autofree char *base_local = NULL;
+
+	if (g_ascii_strcasecmp (rcpt, base) == 0)
+		return TRUE;
+	if (at == NULL || base_at == NULL || g_ascii_strcasecmp (at, base_at))
+		return FALSE;
+	local = g_strndup (rcpt, at - rcpt);
+	base_local = g_strndup (base, base_at - base);
+	return tg_address_split_extension (local, base_local, delims) != NULL;
+}
+
+/*
+ * Postfix passes the recipient as delivered (RECIPIENT) and as it was
+ * before alias and virtual expansion (ORIGINAL_RECIPIENT); with
+ * recipient_delimiter set, both keep the extension that holds a signed
+ * reply address's token. The comment address, with or without a token,
+ * makes staff mail an internal comment.
+ */
+static void
+read_recipient (Delivery *d, const char *rcpt)
+{
+	const TgConfig *c = d->config;
+	const char *bases[] = { c->support_address, c->comment_address, NULL };
+	const char *delims = c->recipient_delimiter;
+	TgToken token;
+
+	if (rcpt == NULL || *rcpt == '\0')
+		return;
+	if (!d->has_token && tg_token_from_recipient (rcpt, bases, delims,
+						      &token)) {
+		d->token = token;
+		d->has_token = TRUE;
+	}
+	d->to_comment |= *c->comment_address != '\0' &&
+			 is_address_or_extension (rcpt, c->comment_address,
+						  delims);
 }
 
 static int
@@ -767,10 +944,10 @@ read_input (Delivery *d, const Options *o)
 	d->envelope_sender = g_strdup (o->sender);
 	d->envelope_recipient = g_strdup (o->recipient);
 	d->queue_id = g_strdup (o->queue_id ? o->queue_id : d->msg->received_id);
-	d->to_comment = o->action != NULL ||
-			is_comment_address (d->config, o->recipient) ||
-			is_comment_address (d->config,
-					    g_getenv ("ORIGINAL_RECIPIENT"));
+	read_recipient (d, o->recipient);
+	read_recipient (d, g_getenv ("ORIGINAL_RECIPIENT"));
+	d->to_comment |= o->action != NULL;
+	choose_addresses (d);
 	choose_received_at (d, when);
 	return EX_OK;
 }
@@ -855,6 +1032,7 @@ tg_deliver_main (const char *config_path, int argc, char **argv)
 	d.queued = g_array_new (FALSE, TRUE, sizeof (Queued));
 	g_array_set_clear_func (d.queued, (GDestroyNotify) tg_queued_clear);
 	d.held = g_ptr_array_new_with_free_func (g_free);
+	d.warnings = g_ptr_array_new_with_free_func (g_free);
 	code = run (&d, &o, config_path, &config);
 	delivery_clear (&d);
 	g_free (o.sender);

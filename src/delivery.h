@@ -9,6 +9,7 @@
 
 #include <glib.h>
 
+#include "authres.h"
 #include "calendar.h"
 #include "classify.h"
 #include "command.h"
@@ -18,6 +19,8 @@
 #include "reply.h"
 #include "spool.h"
 #include "store.h"
+#include "token.h"
+#include "trust.h"
 
 typedef enum {
 	ACTION_NEW_TICKET,   /* a customer (or anyone) opens a ticket */
@@ -26,6 +29,7 @@ typedef enum {
 	ACTION_COMMENT,      /* staff note: to other staff only */
 	ACTION_STAFF_REFUSED,/* staff mail with a bad command block */
 	ACTION_STAFF_ALONE,  /* staff mail that matches no ticket */
+	ACTION_STAFF_HELD,   /* from a staff address, proving nothing */
 	ACTION_MACHINE,      /* stored, never answered */
 	ACTION_REJECTED,     /* unknown sender under "reject", or no sender */
 	ACTION_DUPLICATE,    /* stored already */
@@ -62,11 +66,21 @@ typedef struct {
 	char *dedup_key;
 	char *sender;          /* identity: From, else the envelope sender */
 	char *reply_address;   /* where answers go: Reply-To, else sender */
+	const char *reply_to_ignored; /* a Reply-To not taken (in msg) */
 	gboolean to_comment;   /* sent to the comment address (or --action) */
+	TgToken token;         /* from the envelope recipient ... */
+	gboolean has_token;    /* ... when it named a signed address */
 
 	/* what we found out */
 	TgIdentity who;
 	TgDesk *desk;          /* read with who */
+	GPtrArray *secrets;    /* GBytes of desk: those that verify now */
+	TgAuthResult auth;     /* our MTA's word on the From domain */
+	gboolean staff_claimed;/* From is a staff address ... */
+	TgStaffProof staff_proof; /* ... and how it proved it */
+	TgTokenMatch token_match; /* what the token proves for d->ticket */
+	TgTicket *refers;      /* a ticket referred to but not joined */
+	GPtrArray *warnings;   /* char *: what staff should know */
 	TgMachineReason machine;
 	TgTicket *ticket;      /* the ticket it threads into */
 	const char *threaded_by;
@@ -100,6 +114,13 @@ void tg_record_arrival_day (const Delivery *d, GDate *day);
 
 /* tg_record_is_own_address: one of our addresses (never answered). */
 gboolean tg_record_is_own_address (const TgConfig *c, const char *addr);
+
+/* tg_record_is_staff: whether @addr is staff (the desk's list or the
+ * configured staff addresses); says nothing about proof. */
+gboolean tg_record_is_staff (const Delivery *d, const char *addr);
+
+/* tg_record_warn: adds a line for staff to d->warnings. */
+void tg_record_warn (Delivery *d, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
 /* tg_queued_clear: releases what a Queued holds. */
 void tg_queued_clear (Queued *q);

@@ -17,6 +17,7 @@
 #include "gmime-autocleanups.h"
 #include "mime-source.h"
 #include "html.h"
+#include "mimescan.h"
 
 /*
  * How many transfer-decoded bytes of a text part we look at. Plain text
@@ -303,6 +304,10 @@ convert_charset (const guint8 *data, gsize len, const char *charset)
 
 	if (filter == NULL)
 		return NULL;
+	/* GMime asserts a buffer, even of no bytes (an empty GByteArray
+	 * has none); and no bytes convert to none. */
+	if (len == 0)
+		return g_byte_array_new ();
 	sink = g_mime_stream_mem_new ();
 	filtered = g_mime_stream_filter_new (sink);
 	g_mime_stream_filter_add (GMIME_STREAM_FILTER (filtered), filter);
@@ -692,6 +697,28 @@ join_base64_words (const char *value)
 }
 
 /*
+ * parse_address_list: (transfer full) (nullable): @value as GMime reads
+ * an address list, cut before its (TG_MIMESCAN_MAX_GROUPS + 1)th colon:
+ * GMime's parser recurses into each "name:" group, and a value of
+ * "x:x:x:..." would overflow the stack (mimescan.h).
+ */
+static InternetAddressList *
+parse_address_list (const char *value)
+{
+	g_autofree char *bounded = NULL;
+	guint colons = 0;
+
+	for (const char *p = value; (p = strchr (p, ':')) != NULL; p++)
+		if (++colons > TG_MIMESCAN_MAX_GROUPS) {
+			bounded = g_strndup (value, (gsize)(p - value));
+			break;
+		}
+	return internet_address_list_parse (
+		g_mime_parser_options_get_default (),
+		bounded != NULL ? bounded : value);
+}
+
+/*
  * The addresses of header @name: GMime's list, unless a display name has
  * base64 words GMime would cut short; then the header's value again, with
  * those words joined. (transfer full)
@@ -704,8 +731,7 @@ address_list (TgMessage *msg, GMimeMessage *gmsg, const char *name,
 	g_autofree char *joined = raw ? join_base64_words (raw) : NULL;
 
 	if (joined != NULL)
-		return internet_address_list_parse (
-			g_mime_parser_options_get_default (), joined);
+		return parse_address_list (joined);
 	return g_object_ref (g_mime_message_get_addresses (gmsg, type));
 }
 
@@ -924,6 +950,44 @@ fill_received (TgMessage *msg)
 	msg->received_id = clean_id (msg, id);
 }
 
+/*
+ * decode_bounded: (transfer full): @value with RFC 2047 words decoded,
+ * within a budget: of a longer value only the first
+ * TG_MESSAGE_MAX_DECODE bytes are decoded, cut at a blank so that no
+ * word is split, and the text is cut at TG_MESSAGE_MAX_DECODED bytes.
+ * *@cut_out (nullable) says whether either cut anything.
+ */
+static char *
+decode_bounded (const char *value, gboolean *cut_out)
+{
+	gsize len = strlen (value);
+	g_autofree char *head = NULL;
+	g_autofree char *joined = NULL;
+	g_autofree char *decoded = NULL;
+	char *out = NULL;
+	gboolean cut = FALSE;
+
+	if (len > TG_MESSAGE_MAX_DECODE) {
+		gsize keep = TG_MESSAGE_MAX_DECODE;
+
+		while (keep > 0 && !g_ascii_isspace (value[keep]))
+			keep--;
+		head = g_strndup (value,
+				  keep > 0 ? keep : TG_MESSAGE_MAX_DECODE);
+		value = head;
+		cut = TRUE;
+	}
+	joined = join_base64_words (value);
+	decoded = g_mime_utils_header_decode_text (
+		g_mime_parser_options_get_default (), joined ? joined : value);
+	out = to_valid_utf8 (decoded != NULL ? decoded : "");
+	replace_controls (out);
+	cut |= truncate_utf8 (out, TG_MESSAGE_MAX_DECODED);
+	if (cut_out != NULL)
+		*cut_out = cut;
+	return out;
+}
+
 /* fill_envelope: the fields taken from the top-level header copies. */
 static void
 fill_envelope (TgMessage *msg, GMimeParserOptions *options)
@@ -931,9 +995,13 @@ fill_envelope (TgMessage *msg, GMimeParserOptions *options)
 	const char *value = NULL;
 
 	if ((value = tg_message_get_header (msg, "Subject")) != NULL) {
+		gboolean cut = FALSE;
+
 		g_free (msg->subject);
-		msg->subject = tg_message_decode_header (value);
+		msg->subject = decode_bounded (value, &cut);
 		collapse_spaces (msg->subject);
+		if (cut)
+			msg->parse_warnings++;
 	}
 	if ((value = tg_message_get_header (msg, "Date")) != NULL)
 		msg->date = g_mime_utils_header_decode_date (value);
@@ -1481,143 +1549,125 @@ read_fully (const TgSpool *spool, goffset offset, guint8 *buf, gsize len,
 	return TRUE;
 }
 
+/*
+ * What GMime is given of the mail: from @start (after a byte-order mark)
+ * to @end (-1: the end; else where the structure budget ran out), less
+ * the excess of overlong headers (@cuts). See mimescan.h.
+ */
 typedef struct {
 	goffset start;	  /* after a UTF-8 byte-order mark, else 0 */
 	gboolean bare_cr; /* lines end in CR alone (old Mac mail) */
 	goffset end;	  /* where GMime's view of the mail stops, or -1 */
+	GArray *cuts;	  /* TgMimeScanCut, in order, before end */
 } Sniff;
 
+static void
+sniff_clear (Sniff *sniffed)
+{
+	g_clear_pointer (&sniffed->cuts, g_array_unref);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Sniff, sniff_clear)
+
+/* ---- charset converters -------------------------------------------- */
+
 /*
- * What GMime builds costs memory per MIME part (about 1.4 KB) and per
- * header line (about 650 bytes), however small they are in the mail: a
- * few megabytes of empty parts would take gigabytes. So the mail is
- * scanned first, and GMime sees it only up to the line where the count
- * of structural lines (delimiters and header lines) passes this budget,
- * which is far above any real mail (500 attachments take some 3000).
+ * GMime opens and closes an iconv converter for each run of encoded
+ * words in one charset, and glibc unloads a converter module once three
+ * other conversions have been closed since its own: a subject whose
+ * words cycle through a few dozen charsets loaded and unloaded a shared
+ * library for every word (48 s for 1 MB). So every charset a mail names
+ * is opened once, here, and held open for the life of the process,
+ * which keeps its module loaded; GMime's own opens then find it. Names
+ * iconv does not know are remembered too, up to a bound.
  */
-#define MESSAGE_MAX_STRUCTURE 20000
+#define MESSAGE_MAX_UNKNOWN_CHARSETS 4096
 
-typedef enum {
-	SCAN_HEADERS,	    /* in a header block */
-	SCAN_AFTER_HEADERS, /* blank lines after one: a nested mail? */
-	SCAN_BODY,
-} ScanState;
-
-/* The state of the structure scan, carried across read chunks. */
-typedef struct {
-	ScanState state;
-	guint lines;	    /* structural lines so far */
-	goffset line_start; /* offset of the current line */
-	gsize col;	    /* bytes of the current line so far */
-	guint8 head[2];	    /* its first two bytes */
-	gboolean blank;	    /* only blank space so far */
-	gboolean name_ok;   /* so far a header field name */
-	gboolean has_colon; /* a field name and its colon */
-} Scan;
+static GHashTable *pinned; /* lower-case name -> iconv_t, or NULL */
+static guint unknown_charsets;
+static gboolean fallbacks_pinned;
 
 static void
-scan_new_line (Scan *scan, goffset offset)
+unpin (gpointer cd)
 {
-	scan->line_start = offset;
-	scan->col = 0;
-	scan->blank = TRUE;
-	scan->name_ok = TRUE;
-	scan->has_colon = FALSE;
+	if (cd != NULL)
+		(void)g_mime_iconv_close ((iconv_t)cd);
 }
 
-/* scan_end_line: classifies a finished line; FALSE when over budget. */
-static gboolean
-scan_end_line (Scan *scan)
+static void
+pin_one (const char *name)
 {
-	gboolean delimiter =
-		scan->col >= 2 && scan->head[0] == '-' && scan->head[1] == '-';
-	gboolean folded = scan->col > 0 &&
-			  (scan->head[0] == ' ' || scan->head[0] == '\t');
+	iconv_t cd = g_mime_iconv_open ("UTF-8", name);
 
-	if (delimiter) {
-		scan->lines++;
-		scan->state = SCAN_HEADERS;
-	} else if (scan->state == SCAN_HEADERS) {
-		if (scan->blank)
-			scan->state = SCAN_AFTER_HEADERS;
-		else if (!folded)
-			scan->lines++;
-	} else if (scan->state == SCAN_AFTER_HEADERS) {
-		if (scan->has_colon) {
-			scan->state = SCAN_HEADERS;
-			scan->lines++;
-		} else if (!scan->blank) {
-			scan->state = SCAN_BODY;
-		}
+	if (cd != (iconv_t)-1) {
+		g_hash_table_insert (pinned, g_ascii_strdown (name, -1), cd);
+	} else if (unknown_charsets < MESSAGE_MAX_UNKNOWN_CHARSETS) {
+		g_hash_table_insert (pinned, g_ascii_strdown (name, -1), NULL);
+		unknown_charsets++;
 	}
-	return scan->lines <= MESSAGE_MAX_STRUCTURE;
 }
 
 /*
- * scan_chunk: feeds @len bytes read at @offset. Returns FALSE when the
- * budget is spent; the cut then belongs at scan->line_start.
+ * glibc converts these without a module: they are never unloaded, and
+ * closing them unloads nothing else.
  */
 static gboolean
-scan_chunk (Scan *scan, const guint8 *buf, gsize len, goffset offset,
-	    guint8 eol)
+is_builtin_charset (const char *name)
 {
-	for (gsize i = 0; i < len; i++) {
-		guint8 c = buf[i];
+	static const char *const names[] = {
+		"utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin1",
+	};
 
-		if (c == eol) {
-			if (!scan_end_line (scan))
-				return FALSE;
-			scan_new_line (scan, offset + (goffset)i + 1);
-			continue;
-		}
-		if (scan->col < 2)
-			scan->head[scan->col] = c;
-		scan->col++;
-		if (c != ' ' && c != '\t' && c != '\r')
-			scan->blank = FALSE;
-		if (!scan->has_colon && scan->name_ok) {
-			if (c == ':' && scan->col > 1)
-				scan->has_colon = TRUE;
-			else if (c < 0x21 || c > 0x7e || c == ':')
-				scan->name_ok = FALSE;
-		}
-		/* Nothing more to learn from this line: skip to its end. */
-		if (scan->col >= 2 && !scan->blank &&
-		    (scan->has_colon || !scan->name_ok)) {
-			const guint8 *next = memchr (buf + i, eol, len - i);
-
-			if (next == NULL)
-				return TRUE;
-			i = (gsize)(next - buf) - 1;
-		}
-	}
-	return TRUE;
+	for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+		if (g_ascii_strcasecmp (name, names[i]) == 0)
+			return TRUE;
+	return FALSE;
 }
 
-/* scan_structure: sets @out->end where the structure budget runs out. */
+/*
+ * pin_charset: a mimescan callback. Once a mail names a charset that
+ * needs a module, the fallback charsets are held too: GMime reads raw
+ * 8-bit text and words in unknown charsets with them, and between such
+ * words the other modules' conversions would unload theirs.
+ */
+static void
+pin_charset (const char *name, gpointer data)
+{
+	g_autofree char *key = g_ascii_strdown (name, -1);
+
+	if (pinned == NULL)
+		pinned = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+						unpin);
+	if (g_hash_table_contains (pinned, key))
+		return;
+	pin_one (name);
+	if (fallbacks_pinned || is_builtin_charset (name) ||
+	    g_hash_table_lookup (pinned, key) == NULL)
+		return;
+	fallbacks_pinned = TRUE;
+	for (gsize i = 0; fallback_charsets[i] != NULL; i++)
+		pin_charset (fallback_charsets[i], NULL);
+}
+
+/* scan_structure: sets @out->end and @out->cuts (mimescan.h). */
 static gboolean
 scan_structure (const TgSpool *spool, Sniff *out, guint8 *buf, gsize size,
 		GError **error)
 {
-	Scan scan = {.state = SCAN_HEADERS};
+	g_autoptr (TgMimeScan) scan = tg_mimescan_new (
+		out->bare_cr ? '\r' : '\n', out->start, pin_charset, NULL);
 	goffset offset = out->start;
 	gsize got = 0;
 
-	scan_new_line (&scan, offset);
 	for (;;) {
 		if (!read_fully (spool, offset, buf, size, &got, error))
 			return FALSE;
-		if (got == 0)
+		if (got == 0 || !tg_mimescan_feed (scan, buf, got))
 			break;
-		if (!scan_chunk (&scan, buf, got, offset,
-				 out->bare_cr ? '\r' : '\n')) {
-			out->end = scan.line_start;
-			return TRUE;
-		}
 		offset += (goffset)got;
 	}
-	if (scan.col > 0 && !scan_end_line (&scan))
-		out->end = scan.line_start;
+	tg_mimescan_finish (scan);
+	out->end = tg_mimescan_get_end (scan);
+	out->cuts = g_array_copy ((GArray *)tg_mimescan_get_cuts (scan));
 	return TRUE;
 }
 
@@ -1625,8 +1675,9 @@ scan_structure (const TgSpool *spool, Sniff *out, guint8 *buf, gsize size,
  * sniff: looks at the mail before GMime does. Two tolerated violations
  * (doc/tolerated-input.md) are found at its head: a byte-order mark
  * before the headers, which would spoil the first header name, and bare
- * CR line ends, which GMime does not split on. Then the structure budget
- * is checked over the whole mail.
+ * CR line ends, which GMime does not split on. Then the whole mail is
+ * scanned (mimescan.h): the structure budget, overlong headers, the
+ * charsets to hold open.
  */
 static gboolean
 sniff (const TgSpool *spool, Sniff *out, GError **error)
@@ -1686,6 +1737,50 @@ load_bare_cr (const TgSpool *spool, GError **error)
  * file spool is read through its descriptor, which the stream does not
  * own (GMimeStreamFs seeks before each read, so the offset is ours).
  */
+/*
+ * view_stream: (transfer full): what GMime is given of @base (which it
+ * takes): @base within the bounds of @sniffed, or, when headers were
+ * cut, the pieces between the cuts one after the other, in a
+ * GMimeStreamCat whose offsets start at 0 (view_to_source() maps them
+ * back). The pieces borrow @base's buffer or descriptor, so the view
+ * holds @base.
+ */
+static GMimeStream *
+view_stream (GMimeStream *base, const Sniff *sniffed)
+{
+	GMimeStream *cat = NULL;
+	goffset from = sniffed->start;
+
+	if (sniffed->cuts->len == 0) {
+		if (sniffed->start > 0 || sniffed->end >= 0)
+			g_mime_stream_set_bounds (base, sniffed->start,
+						  sniffed->end);
+		return base;
+	}
+	cat = g_mime_stream_cat_new ();
+	for (guint i = 0; i <= sniffed->cuts->len; i++) {
+		const TgMimeScanCut *cut =
+			i < sniffed->cuts->len
+				? &g_array_index (sniffed->cuts, TgMimeScanCut,
+						  i)
+				: NULL;
+		goffset to = cut != NULL ? cut->start : sniffed->end;
+
+		if (to < 0 || to > from) {
+			g_autoptr (GMimeStream) piece =
+				g_mime_stream_substream (base, from, to);
+
+			g_mime_stream_cat_add_source (GMIME_STREAM_CAT (cat),
+						      piece);
+		}
+		if (cut != NULL)
+			from = cut->end;
+	}
+	g_object_set_data_full (G_OBJECT (cat), "tg-base", base,
+				g_object_unref);
+	return cat;
+}
+
 static GMimeStream *
 open_source (const TgSpool *spool, const Sniff *sniffed,
 	     GByteArray **borrowed_out, GError **error)
@@ -1713,9 +1808,31 @@ open_source (const TgSpool *spool, const Sniff *sniffed,
 			tg_spool_get_fd (spool), 0, -1);
 		g_mime_stream_fs_set_owner (GMIME_STREAM_FS (stream), FALSE);
 	}
-	if (sniffed->start > 0 || sniffed->end >= 0)
-		g_mime_stream_set_bounds (stream, sniffed->start, sniffed->end);
-	return stream;
+	return view_stream (stream, sniffed);
+}
+
+/*
+ * view_to_source: the offset in the mail of @offset in what GMime was
+ * given (view_stream); -1 stays -1.
+ */
+static goffset
+view_to_source (const Sniff *sniffed, goffset offset)
+{
+	goffset from = sniffed->start;
+	goffset at = 0;
+
+	if (sniffed->cuts->len == 0 || offset < 0)
+		return offset;
+	for (guint i = 0; i < sniffed->cuts->len; i++) {
+		const TgMimeScanCut *cut =
+			&g_array_index (sniffed->cuts, TgMimeScanCut, i);
+
+		if (offset < at + (cut->start - from))
+			break;
+		at += cut->start - from;
+		from = cut->end;
+	}
+	return from + (offset - at);
 }
 
 /*
@@ -1805,7 +1922,7 @@ fill_headerless (TgMessage *msg, const TgSpool *spool, goffset start,
  */
 static gboolean
 parse_stream (TgMessage *msg, const TgSpool *spool, GMimeStream *stream,
-	      goffset start, GError **error)
+	      const Sniff *sniffed, GError **error)
 {
 	g_autoptr (GMimeParserOptions) options = parser_options_new (msg);
 	g_autoptr (GMimeParser) parser = g_mime_parser_new_with_stream (stream);
@@ -1813,18 +1930,20 @@ parse_stream (TgMessage *msg, const TgSpool *spool, GMimeStream *stream,
 	GMimeObject *body = NULL;
 	Walk w = {.msg = msg};
 	goffset offset = 0;
+	goffset headers_end = -1;
 
 	g_mime_parser_set_format (parser, GMIME_FORMAT_MESSAGE);
 	g_mime_parser_set_persist_stream (parser, TRUE);
 	gmsg = g_mime_parser_construct_message (parser, options);
-	if (!body_offset (spool, gmsg != NULL,
-			  g_mime_parser_get_headers_end (parser), start,
+	headers_end = view_to_source (sniffed,
+				      g_mime_parser_get_headers_end (parser));
+	if (!body_offset (spool, gmsg != NULL, headers_end, sniffed->start,
 			  &offset, error) ||
 	    !fill_digest (msg, spool, offset, error))
 		return FALSE;
 	if (gmsg == NULL) {
 		msg->parse_warnings++;
-		return fill_headerless (msg, spool, start, error);
+		return fill_headerless (msg, spool, sniffed->start, error);
 	}
 	copy_headers (msg, GMIME_OBJECT (gmsg));
 	fill_envelope (msg, options);
@@ -1866,7 +1985,7 @@ tg_message_parse (const TgSpool *spool, GError **error)
 	g_autoptr (TgMessage) msg = NULL;
 	GByteArray *borrowed = NULL;
 	GMimeStream *stream = NULL;
-	Sniff sniffed;
+	g_auto (Sniff) sniffed = {0};
 	gboolean ok = FALSE;
 
 	g_return_val_if_fail (spool != NULL, NULL);
@@ -1882,10 +2001,12 @@ tg_message_parse (const TgSpool *spool, GError **error)
 			 (gint64)sniffed.end);
 		msg->parse_warnings++;
 	}
+	/* Each overlong header cut short is a warning. */
+	msg->parse_warnings += sniffed.cuts->len;
 	stream = open_source (spool, &sniffed, &borrowed, error);
 	if (stream == NULL)
 		return NULL;
-	ok = parse_stream (msg, spool, stream, sniffed.start, error);
+	ok = parse_stream (msg, spool, stream, &sniffed, error);
 	g_object_unref (stream);
 	/* FALSE: the bytes belong to the spool; only the wrapper goes. */
 	if (borrowed != NULL)
@@ -1934,7 +2055,7 @@ tg_mime_source_open (const TgSpool *spool, GError **error)
 	g_autoptr (TgMimeSource) src = g_new0 (TgMimeSource, 1);
 	g_autoptr (GMimeParserOptions) options = NULL;
 	g_autoptr (GMimeParser) parser = NULL;
-	Sniff sniffed;
+	g_auto (Sniff) sniffed = {0};
 
 	g_return_val_if_fail (spool != NULL, NULL);
 	src->scratch = message_new ();
@@ -1990,18 +2111,9 @@ tg_message_get_header (const TgMessage *msg, const char *name)
 char *
 tg_message_decode_header (const char *value)
 {
-	g_autofree char *decoded = NULL;
-	g_autofree char *joined = NULL;
-	char *out = NULL;
-
 	g_return_val_if_fail (value != NULL, NULL);
 
-	joined = join_base64_words (value);
-	decoded = g_mime_utils_header_decode_text (
-		g_mime_parser_options_get_default (), joined ? joined : value);
-	out = to_valid_utf8 (decoded != NULL ? decoded : "");
-	replace_controls (out);
-	return out;
+	return decode_bounded (value, NULL);
 }
 
 TgAddress *
@@ -2011,8 +2123,7 @@ tg_message_parse_address (const char *value)
 
 	g_return_val_if_fail (value != NULL, NULL);
 
-	list = internet_address_list_parse (
-		g_mime_parser_options_get_default (), value);
+	list = parse_address_list (value);
 	return list != NULL ? first_address (list, NULL) : NULL;
 }
 
@@ -2038,6 +2149,9 @@ tg_message_init (void)
 void
 tg_message_shutdown (void)
 {
+	g_clear_pointer (&pinned, g_hash_table_unref);
+	unknown_charsets = 0;
+	fallbacks_pinned = FALSE;
 	g_mime_shutdown ();
 }
 

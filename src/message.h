@@ -25,6 +25,9 @@ typedef enum {
 #define TG_MESSAGE_MAX_TEXT (1024 * 1024)
 #define TG_MESSAGE_MAX_ATTACHMENTS 500
 #define TG_MESSAGE_MAX_DEPTH 32
+/* Of a header value, the bytes decoded (RFC 2047) and the text kept. */
+#define TG_MESSAGE_MAX_DECODE (16 * 1024)
+#define TG_MESSAGE_MAX_DECODED (4 * 1024)
 
 typedef struct {
 	char *addr; /* addr-spec, lower case, NUL-free, never NULL */
@@ -75,7 +78,8 @@ typedef struct {
 	GPtrArray *to;	     /* TgAddress */
 	GPtrArray *cc;	     /* TgAddress */
 
-	char *subject;	       /* decoded UTF-8, one line, never NULL */
+	char *subject;	       /* decoded UTF-8, one line, never NULL;
+				  at most TG_MESSAGE_MAX_DECODED bytes */
 	GDateTime *date;       /* Date:, NULL if absent or unparseable */
 	char *message_id;      /* without <>, NULL if absent */
 	char *in_reply_to;     /* first id of In-Reply-To, without <> */
@@ -129,7 +133,9 @@ const char *tg_message_get_header (const TgMessage *msg, const char *name);
 
 /*
  * tg_message_decode_header: (transfer full): @value with RFC 2047 words
- * decoded to UTF-8 and control characters replaced by spaces.
+ * decoded to UTF-8 and control characters replaced by spaces; of a long
+ * value, the first TG_MESSAGE_MAX_DECODE bytes (cut at a blank), and at
+ * most TG_MESSAGE_MAX_DECODED bytes of text.
  */
 char *tg_message_decode_header (const char *value);
 

@@ -9,8 +9,10 @@
  */
 #include "delivery.h"
 
+#include <stdarg.h>
 #include <string.h>
 
+#include "address.h"
 #include "scope.h"
 #include "thread.h"
 
@@ -22,6 +24,7 @@ static const char *const action_names[] = {
 	[ACTION_COMMENT] = "comment",
 	[ACTION_STAFF_REFUSED] = "staff-refused",
 	[ACTION_STAFF_ALONE] = "staff-no-ticket",
+	[ACTION_STAFF_HELD] = "staff-held",
 	[ACTION_MACHINE] = "machine",
 	[ACTION_REJECTED] = "rejected",
 	[ACTION_DUPLICATE] = "duplicate",
@@ -44,14 +47,40 @@ tg_queued_clear (Queued *q)
 	g_clear_pointer (&q->content, g_bytes_unref);
 }
 
+/* Our addresses, with or without an extension (a signed reply address
+ * is one of them). */
 gboolean
 tg_record_is_own_address (const TgConfig *c, const char *addr)
 {
+	const char *ours[] = { c->support_address, c->comment_address,
+			       c->bounce_address };
+	const char *delims = c->recipient_delimiter;
+
+	if (addr == NULL)
+		return FALSE;
+	for (gsize i = 0; i < G_N_ELEMENTS (ours); i++)
+		if (g_strcmp0 (addr, ours[i]) == 0 ||
+		    tg_address_same_person (addr, ours[i], delims))
+			return TRUE;
+	return tg_config_is_staff_address (c, addr);
+}
+
+gboolean
+tg_record_is_staff (const Delivery *d, const char *addr)
+{
 	return addr != NULL &&
-	       (g_strcmp0 (addr, c->support_address) == 0 ||
-		g_strcmp0 (addr, c->comment_address) == 0 ||
-		g_strcmp0 (addr, c->bounce_address) == 0 ||
-		tg_config_is_staff_address (c, addr));
+	       ((d->desk != NULL && g_hash_table_contains (d->desk->staff, addr)) ||
+		tg_config_is_staff_address (d->config, addr));
+}
+
+void
+tg_record_warn (Delivery *d, const char *format, ...)
+{
+	va_list ap;
+
+	va_start (ap, format);
+	g_ptr_array_add (d->warnings, g_strdup_vprintf (format, ap));
+	va_end (ap);
 }
 
 void
@@ -129,51 +158,90 @@ may_answer (const Delivery *d)
 	       !tg_record_is_own_address (d->config, d->reply_address);
 }
 
+/* The signed reply address of mail about ticket @number (trust.h). */
+static char *
+reply_address_for (const Delivery *d, gint64 number, TgTokenAudience audience,
+		   const char *person)
+{
+	return tg_trust_signed_address (d->config,
+					d->desk ? d->desk->keys : NULL, number,
+					audience, person);
+}
+
+static void
+hold (Delivery *d, const char *what, const char *why, const char *addr)
+{
+	g_ptr_array_add (d->held, g_strdup_printf ("%s:%s:%s", what, why, addr));
+}
+
+/* Counts a mail of @kind to @rcpt against its caps; a relay to @always
+ * (the ticket's requester) is counted but never refused. */
+static gboolean
+reserve (Delivery *d, TgStore *store, TgMessageKind kind, const char *rcpt,
+	 const char *what, const char *always, TgSendVerdict *verdict,
+	 GError **error)
+{
+	const TgConfig *c = d->config;
+	g_autofree char *key = tg_address_canonical (rcpt,
+						     c->recipient_delimiter);
+	gboolean enforce = kind != TG_KIND_RELAY || always == NULL ||
+			   !tg_address_same_person (rcpt, always,
+						    c->recipient_delimiter);
+
+	return tg_store_reserve_send (store, key, what, enforce,
+				      c->cap_per_hour, c->cap_per_day,
+				      verdict, error);
+}
+
 /*
- * Who of @rcpts may get this mail. Mail to staff is never held back.
- * Everything else counts against the rolling caps per address; automatic
- * answers (acknowledgments) over a cap, or to an address that bounces,
- * are held back and noted in d->held. A relay of a staff reply counts
- * but always goes: a person wrote it.
+ * Who of @rcpts may get this mail, in the form sendmail is given
+ * (@admitted takes them). An address nobody could answer is dropped.
+ * Mail to staff is never held back. Everything else counts against the
+ * rolling caps of each address's canonical form, and over a cap, or to
+ * an address that bounces, is held back and noted in d->held; only a
+ * relay to @always (the ticket's requester) always goes, since a person
+ * wrote it, and is noted as over when it would have been held.
  */
 static gboolean
 admit_recipients (Delivery *d, TgStore *store, TgMessageKind kind,
 		  const char *const *rcpts, const char *what,
-		  GPtrArray *admitted, GError **error)
+		  const char *always, GPtrArray *admitted, GError **error)
 {
-	const TgConfig *c = d->config;
-	gboolean automatic = kind == TG_KIND_ACK;
-
 	for (int i = 0; rcpts[i] != NULL; i++) {
+		g_autofree char *to = tg_address_for_sending (rcpts[i]);
 		TgSendVerdict verdict = TG_SEND_OK;
 
-		if (kind != TG_KIND_NOTICE &&
-		    !tg_store_reserve_send (store, rcpts[i], what, automatic,
-					    c->cap_per_hour, c->cap_per_day,
-					    &verdict, error))
-			return FALSE;
-		if (verdict != TG_SEND_OK) {
-			g_ptr_array_add (d->held, g_strdup_printf (
-				"%s:%s:%s", what,
-				verdict == TG_SEND_BOUNCING ? "bouncing"
-							    : "cap",
-				rcpts[i]));
+		if (to == NULL) {
+			hold (d, what, "invalid", rcpts[i]);
 			continue;
 		}
-		g_ptr_array_add (admitted, (gpointer) rcpts[i]);
+		if (kind != TG_KIND_NOTICE &&
+		    !reserve (d, store, kind, rcpts[i], what, always,
+			      &verdict, error))
+			return FALSE;
+		if (verdict == TG_SEND_CAPPED || verdict == TG_SEND_BOUNCING) {
+			hold (d, what,
+			      verdict == TG_SEND_BOUNCING ? "bouncing" : "cap",
+			      rcpts[i]);
+			continue;
+		}
+		if (verdict == TG_SEND_OVER)
+			hold (d, what, "over-cap-sent", rcpts[i]);
+		g_ptr_array_add (admitted, g_steal_pointer (&to));
 	}
 	g_ptr_array_add (admitted, NULL);
 	return TRUE;
 }
 
 /* Records @reply as an outgoing message of @kind to @rcpts (those of
- * them admitted) and queues it. */
+ * them admitted; a relay always to @always) and queues it. */
 static gboolean
 queue_outgoing (Delivery *d, TgStore *store, gint64 ticket_id,
 		TgMessageKind kind, const TgReply *reply,
-		const char *const *rcpts, const char *what, GError **error)
+		const char *const *rcpts, const char *what,
+		const char *always, GError **error)
 {
-	g_autoptr (GPtrArray) admitted = g_ptr_array_new ();
+	g_autoptr (GPtrArray) admitted = g_ptr_array_new_with_free_func (g_free);
 	TgOutgoing out = {
 		.ticket_id = ticket_id,
 		.kind = kind,
@@ -187,7 +255,8 @@ queue_outgoing (Delivery *d, TgStore *store, gint64 ticket_id,
 	};
 	Queued q = { 0 };
 
-	if (!admit_recipients (d, store, kind, rcpts, what, admitted, error))
+	if (!admit_recipients (d, store, kind, rcpts, what, always, admitted,
+			       error))
 		return FALSE;
 	if (admitted->len == 1)
 		return TRUE; /* everyone held back: stored, not sent */
@@ -221,6 +290,8 @@ reply_facts (const Delivery *d, TgReplyKind kind, const char *subject)
 		.references = msg->references,
 		.requester_address = d->sender,
 		.attachment_limit = d->config->attachment_limit,
+		.warnings = (const char *const *) d->warnings->pdata,
+		.n_warnings = d->warnings->len,
 	};
 
 	if (msg->from != NULL && g_strcmp0 (d->reply_address, d->sender) == 0)
@@ -263,23 +334,81 @@ has_address (const GPtrArray *list, const char *addr)
 	return FALSE;
 }
 
-/* Everyone the customer wrote to besides us follows the ticket. */
+/* Whether @a is one the ticket's CC list may hold: deliverable, not
+ * ours, not staff, not the sender, not already in @list or @have. */
+static gboolean
+may_add_cc (const Delivery *d, const char *a, const GPtrArray *list,
+	    char **have)
+{
+	const char *delims = d->config->recipient_delimiter;
+
+	if (tg_record_is_own_address (d->config, a) || tg_record_is_staff (d, a) ||
+	    !tg_address_is_deliverable (a) || tg_address_same_person (a, d->sender, delims) ||
+	    tg_address_same_person (a, d->reply_address, delims))
+		return FALSE;
+	for (guint i = 0; i < list->len; i++)
+		if (tg_address_same_person (list->pdata[i], a, delims))
+			return FALSE;
+	for (char **h = have; h != NULL && *h != NULL; h++)
+		if (tg_address_same_person (*h, a, delims))
+			return FALSE;
+	return TRUE;
+}
+
+/* Tells staff which CCs a ticket did not take: at most [limits] max_ccs
+ * are kept, so that one mail cannot make every answer fan out. */
+static void
+warn_dropped (Delivery *d, const GPtrArray *dropped, guint total)
+{
+	g_autoptr (GString) list = g_string_new (NULL);
+
+	if (total == 0)
+		return;
+	for (guint i = 0; i < dropped->len; i++)
+		g_string_append_printf (list, "%s%s", i ? ", " : "",
+					(const char *) dropped->pdata[i]);
+	if (total > dropped->len)
+		g_string_append_printf (list, " and %u more",
+					total - dropped->len);
+	tg_record_warn (d, "%u CC address%s not added to the ticket (it "
+			   "keeps at most %d, and only from its people): %s.",
+			total, total == 1 ? " was" : "es were",
+			d->config->max_ccs, list->str);
+}
+
+/* Most CCs named in a warning; the rest are counted. */
+#define MAX_NAMED_DROPPED 20
+
+/*
+ * Everyone the sender wrote to besides us follows the ticket, up to
+ * [limits] max_ccs with the @have it already has; the rest are dropped
+ * and staff are told. (transfer full)
+ */
 static char **
-cc_list (const Delivery *d)
+cc_list (Delivery *d, char **have)
 {
 	GPtrArray *cc = g_ptr_array_new ();
+	g_autoptr (GPtrArray) dropped = g_ptr_array_new ();
 	const GPtrArray *lists[] = { d->msg->to, d->msg->cc };
+	guint room = d->config->max_ccs - MIN ((guint) d->config->max_ccs,
+					       have ? g_strv_length (have) : 0);
+	guint total_dropped = 0;
 
 	for (int l = 0; l < 2; l++)
 		for (guint i = 0; lists[l] != NULL && i < lists[l]->len; i++) {
 			const char *a = ((TgAddress *) lists[l]->pdata[i])->addr;
 
-			if (!tg_record_is_own_address (d->config, a) &&
-			    g_strcmp0 (a, d->sender) != 0 &&
-			    g_strcmp0 (a, d->reply_address) != 0 &&
-			    strchr (a, '@') != NULL && !has_address (cc, a))
+			if (!may_add_cc (d, a, cc, have))
+				continue;
+			if (cc->len < room) {
 				g_ptr_array_add (cc, g_strdup (a));
+				continue;
+			}
+			if (dropped->len < MAX_NAMED_DROPPED)
+				g_ptr_array_add (dropped, (gpointer) a);
+			total_dropped++;
 		}
+	warn_dropped (d, dropped, total_dropped);
 	g_ptr_array_add (cc, NULL);
 	return (char **) g_ptr_array_free (cc, FALSE);
 }
@@ -319,6 +448,7 @@ notify_staff (Delivery *d, TgStore *store, gint64 ticket_id, TgReplyFacts *f,
 {
 	g_auto (GStrv) rcpts = staff_recipients (d, d->sender);
 	g_autofree char *from = via_name (d);
+	g_autofree char *reply_to = NULL;
 	g_autoptr (TgReply) reply = NULL;
 
 	if (rcpts[0] == NULL)
@@ -332,9 +462,12 @@ notify_staff (Delivery *d, TgStore *store, gint64 ticket_id, TgReplyFacts *f,
 	f->to_more = (const char *const *) rcpts + 1;
 	f->from_name = from;
 	f->original = d->spool;
+	f->reply_to = reply_to =
+		reply_address_for (d, f->ticket_number, TG_TOKEN_STAFF, NULL);
 	reply = tg_replies_build (d->replies, f);
 	return queue_outgoing (d, store, ticket_id, TG_KIND_NOTICE, reply,
-			       (const char *const *) rcpts, "notify", error);
+			       (const char *const *) rcpts, "notify", NULL,
+			       error);
 }
 
 /* The facts of an existing ticket, for a notification about it. The
@@ -344,27 +477,11 @@ ticket_facts (const Delivery *d, const TgTicket *t, TgPlan *plan,
 	      GArray *scope)
 {
 	TgReplyFacts f = reply_facts (d, TG_REPLY_NOTIFY, t->subject);
+	const char *requester = f.requester;
 
-	*plan = (TgPlan){ .name = t->plan_name,
-			  .reaction_minutes = t->reaction_minutes,
-			  .email_support = !t->billable,
-			  .hourly_rate = t->hourly_rate,
-			  .currency = t->currency };
-	for (char **s = t->scope_flags; s && *s; s++) {
-		TgScopeMatch m = { *s, "" };
-
-		g_array_append_val (scope, m);
-	}
-	f.ticket_number = t->number;
-	f.plan = t->plan_name ? plan : NULL;
-	f.deadline = t->response_due_at;
-	f.customer = t->customer_name ? t->customer_name : f.requester;
-	f.requester_address = t->requester;
-	f.status = t->status;
-	f.assignee = t->assignee;
-	f.cc = (const char *const *) t->cc;
-	f.scope = scope;
-	f.follows_number = t->follows_number;
+	tg_reply_set_ticket (&f, t, plan, scope);
+	if (t->customer_name == NULL)
+		f.customer = requester;
 	return f;
 }
 
@@ -380,25 +497,43 @@ notify_about (Delivery *d, TgStore *store, const char *event, GError **error)
 	return notify_staff (d, store, d->ticket->id, &f, error);
 }
 
+/* Tells @rcpts (staff) something about this mail; a reply to it is
+ * signed for ticket @number and the first recipient, unless 0. */
+static gboolean
+notice_to (Delivery *d, TgStore *store, gint64 ticket_id, gint64 number,
+	   const char *const *rcpts, const char *subject, const char *text,
+	   GError **error)
+{
+	g_autoptr (TgReply) reply = NULL;
+	g_autofree char *reply_to = NULL;
+	TgReplyFacts f;
+
+	if (rcpts[0] == NULL)
+		return TRUE;
+	if (!load_calendar (d, error))
+		return FALSE;
+	f = reply_facts (d, TG_REPLY_STAFF_NOTICE, subject);
+	f.to_address = rcpts[0];
+	f.to_more = rcpts + 1;
+	f.to_name = NULL;
+	f.ticket_number = d->ticket_number;
+	f.notice = text;
+	f.reply_to = reply_to =
+		reply_address_for (d, number, TG_TOKEN_PERSON, rcpts[0]);
+	reply = tg_replies_build (d->replies, &f);
+	return queue_outgoing (d, store, ticket_id, TG_KIND_NOTICE, reply,
+			       rcpts, "notice", NULL, error);
+}
+
 /* Tells the staff member who wrote why nothing was sent. */
 static gboolean
 notice (Delivery *d, TgStore *store, gint64 ticket_id, const char *subject,
 	const char *text, GError **error)
 {
 	const char *rcpts[] = { d->sender, NULL };
-	g_autoptr (TgReply) reply = NULL;
-	TgReplyFacts f;
 
-	if (!load_calendar (d, error))
-		return FALSE;
-	f = reply_facts (d, TG_REPLY_STAFF_NOTICE, subject);
-	f.to_address = d->sender;
-	f.to_name = NULL;
-	f.ticket_number = d->ticket_number;
-	f.notice = text;
-	reply = tg_replies_build (d->replies, &f);
-	return queue_outgoing (d, store, ticket_id, TG_KIND_NOTICE, reply,
-			       rcpts, "notice", error);
+	return notice_to (d, store, ticket_id, d->ticket_number, rcpts,
+			  subject, text, error);
 }
 
 /* ---- customer mail ------------------------------------------------- */
@@ -436,6 +571,7 @@ answer_new_ticket (Delivery *d, TgStore *store, gint64 id, const char *subject,
 		   char **cc, GArray *flags, GError **error)
 {
 	g_autoptr (TgReply) reply = NULL;
+	g_autofree char *reply_to = NULL;
 	const char *rcpts[] = { d->reply_address, NULL };
 	TgReplyFacts f = reply_facts (d, d->plan->email_support
 						 ? TG_REPLY_ACK
@@ -449,9 +585,11 @@ answer_new_ticket (Delivery *d, TgStore *store, gint64 id, const char *subject,
 	f.cc = (const char *const *) cc;
 	f.follows_number = d->follows_number;
 	if (may_answer (d)) {
+		f.reply_to = reply_to = reply_address_for (
+			d, d->ticket_number, TG_TOKEN_PERSON, d->reply_address);
 		reply = tg_replies_build (d->replies, &f);
 		if (!queue_outgoing (d, store, id, TG_KIND_ACK, reply, rcpts,
-				     "ack", error))
+				     "ack", NULL, error))
 			return FALSE;
 	}
 	f.event = d->follows_number ? "New ticket, following a closed one"
@@ -464,7 +602,7 @@ open_ticket (Delivery *d, TgStore *store, GError **error)
 {
 	g_autoptr (GArray) flags = NULL;
 	g_autoptr (GPtrArray) topics = g_ptr_array_new ();
-	g_auto (GStrv) cc = cc_list (d);
+	g_auto (GStrv) cc = cc_list (d, NULL);
 	g_autofree char *subject =
 		tg_thread_clean_subject (d->msg->subject, d->config->subject_tag);
 	gint64 id = 0;
@@ -490,7 +628,14 @@ open_ticket (Delivery *d, TgStore *store, GError **error)
 		.received_at = d->received_at,
 		.response_due_at = d->deadline,
 		.follows_id = d->follows_id,
+		.refers_id = d->refers ? d->refers->id : 0,
 	};
+	if (d->refers != NULL)
+		tg_record_warn (d, "The sender wrote about ticket #%" G_GINT64_FORMAT
+				   " but is not one of its people, so this "
+				   "mail opened a ticket of its own and ticket "
+				   "#%" G_GINT64_FORMAT " was not changed.",
+				d->refers->number, d->refers->number);
 	if (!tg_store_create_ticket (store, &t, &id, &d->ticket_number, error) ||
 	    !tg_store_add_cc (store, id, (const char *const *) cc, error) ||
 	    !store_incoming (d, store, id, TG_KIND_CUSTOMER, NULL, error))
@@ -508,6 +653,7 @@ acknowledge_again (Delivery *d, TgStore *store, GError **error)
 	g_autoptr (GArray) scope = g_array_new (FALSE, TRUE,
 						sizeof (TgScopeMatch));
 	g_autoptr (TgReply) reply = NULL;
+	g_autofree char *reply_to = NULL;
 	TgPlan plan;
 	TgReplyFacts f;
 
@@ -517,9 +663,28 @@ acknowledge_again (Delivery *d, TgStore *store, GError **error)
 	f.kind = t->billable ? TG_REPLY_ACK_PAID : TG_REPLY_ACK;
 	f.received_at = t->received_at;
 	f.scope = NULL;
+	f.reply_to = reply_to = reply_address_for (d, t->number,
+						   TG_TOKEN_PERSON,
+						   d->reply_address);
 	reply = tg_replies_build (d->replies, &f);
 	return queue_outgoing (d, store, t->id, TG_KIND_ACK, reply, rcpts,
-			       "ack", error);
+			       "ack", NULL, error);
+}
+
+/* The requester may bring more people into the ticket, up to
+ * [limits] max_ccs in all. */
+static gboolean
+add_requester_ccs (Delivery *d, TgStore *store, GError **error)
+{
+	const TgTicket *t = d->ticket;
+	const char *delims = d->config->recipient_delimiter;
+	g_auto (GStrv) cc = NULL;
+
+	if (!tg_address_same_person (d->sender, t->requester, delims) &&
+	    !tg_address_same_person (d->sender, t->reply_address, delims))
+		return TRUE;
+	cc = cc_list (d, t->cc);
+	return tg_store_add_cc (store, t->id, (const char *const *) cc, error);
 }
 
 /* A customer writes again: stored on the ticket, shown to staff; a
@@ -534,7 +699,8 @@ follow_up (Delivery *d, TgStore *store, GError **error)
 			  g_strcmp0 (t->status, "pending") == 0;
 
 	if (!tg_store_lock_ticket (store, t->id, error) ||
-	    !store_incoming (d, store, t->id, TG_KIND_CUSTOMER, NULL, error))
+	    !store_incoming (d, store, t->id, TG_KIND_CUSTOMER, NULL, error) ||
+	    !add_requester_ccs (d, store, error))
 		return FALSE;
 	if (reopen) {
 		if (!tg_store_set_ticket_status (store, t->id, "open", error))
@@ -571,7 +737,7 @@ reject (Delivery *d, TgStore *store, GError **error)
 	f.plan = d->plan;
 	reply = tg_replies_build (d->replies, &f);
 	return queue_outgoing (d, store, 0, TG_KIND_ACK, reply, rcpts,
-			       "reject", error);
+			       "reject", NULL, error);
 }
 
 /* ---- staff mail ---------------------------------------------------- */
@@ -620,18 +786,42 @@ customer_recipients (const Delivery *d)
 	return (char **) g_ptr_array_free (list, FALSE);
 }
 
-/* "Alice Smith (Example Support)" */
+/* "Alice Smith (Example Support)": the name the desk keeps for the
+ * staff member, never one the mail brought along. */
 static char *
 staff_from_name (const Delivery *d)
 {
 	const char *who = d->who.staff_name;
 
-	if (who == NULL && d->msg->from != NULL)
-		who = d->msg->from->name;
-	if (who == NULL)
+	if (who == NULL || *who == '\0')
 		return g_strdup (d->config->from_name);
 	return g_strdup_printf ("%s (%s)", who, d->config->from_name);
 }
+
+/* Tells the staff member whose reply was relayed which recipients were
+ * over their caps (d->held from @first on): the requester got it all
+ * the same, the CCs did not. */
+static gboolean
+notice_relay_held (Delivery *d, TgStore *store, guint first, GError **error)
+{
+	g_autoptr (GString) text = g_string_new (
+		"Your reply was relayed, but not as usual:\n");
+	g_autofree char *subject = NULL;
+
+	if (first >= d->held->len)
+		return TRUE;
+	for (guint i = first; i < d->held->len; i++)
+		g_string_append_printf (text, "\n  %s",
+					(const char *) d->held->pdata[i]);
+	g_string_append (text,
+			 "\n\n\"over-cap-sent\": the customer got it, but "
+			 "has had more mail from the desk than [policy] "
+			 "cap_per_hour or cap_per_day allow; \"cap\" and "
+			 "\"bouncing\": this CC did not get it.");
+	subject = g_strdup_printf ("Relayed with limits: %s", d->msg->subject);
+	return notice (d, store, d->ticket->id, subject, text->str, error);
+}
+
 
 static gboolean
 relay (Delivery *d, TgStore *store, GError **error)
@@ -640,7 +830,9 @@ relay (Delivery *d, TgStore *store, GError **error)
 	g_auto (GStrv) rcpts = customer_recipients (d);
 	g_autofree char *from = staff_from_name (d);
 	g_autofree char *subject = g_strdup_printf ("Re: %s", t->subject);
+	g_autofree char *reply_to = NULL;
 	g_autoptr (TgReply) reply = NULL;
+	guint held;
 	TgReplyFacts f;
 
 	if (rcpts[0] == NULL)
@@ -658,11 +850,16 @@ relay (Delivery *d, TgStore *store, GError **error)
 	f.from_name = from;
 	f.in_reply_to = t->last_message_id;
 	f.references = t->references;
+	f.reply_to = reply_to = reply_address_for (d, t->number,
+						   TG_TOKEN_PERSON, rcpts[0]);
 	reply = tg_replies_build_relay (
 		&f, d->spool, (const char *const *) d->commands->lines->pdata,
 		subject);
+	held = d->held->len;
 	return queue_outgoing (d, store, t->id, TG_KIND_RELAY, reply,
-			       (const char *const *) rcpts, "relay", error);
+			       (const char *const *) rcpts, "relay",
+			       t->reply_address, error) &&
+	       notice_relay_held (d, store, held, error);
 }
 
 /* A staff answer: stored, commands applied, relayed to the customer; the
@@ -739,7 +936,57 @@ staff_alone (Delivery *d, TgStore *store, GError **error)
 	       notice (d, store, 0, subject, text, error);
 }
 
+/*
+ * Mail from a staff address that proved nothing (doc/SECURITY.md): kept
+ * on the ticket it named as held, with nothing relayed, applied or
+ * counted as a response. Staff hear of it once, at the staff list (or
+ * the address it claimed, without one): never its writer, who may be
+ * anyone. The notice is not signed: a reply to it proves nothing.
+ */
+static gboolean
+staff_held (Delivery *d, TgStore *store, GError **error)
+{
+	const TgTicket *t = d->ticket ? d->ticket : d->refers;
+	g_auto (GStrv) list = staff_recipients (d, NULL);
+	const char *self[] = { d->sender, NULL };
+	const char *const *rcpts =
+		list[0] != NULL ? (const char *const *) list : self;
+	g_autofree char *why = g_strdup_printf (
+		"From: names the staff address %s, but the mail was not sent "
+		"to a reply address the desk signed for this ticket and our "
+		"mail server did not vouch for it (Authentication-Results: "
+		"%s).",
+		d->sender,
+		d->auth.evidence && *d->auth.evidence ? d->auth.evidence
+		: tg_authres_verdict_to_string (d->auth.verdict));
+	g_autofree char *text = g_strdup_printf (
+		"A mail to ticket %s%" G_GINT64_FORMAT " was HELD: it was not "
+		"sent to the customer and changed nothing.\n\n  Subject: "
+		"%s\n  Envelope sender: %s\n\n%s\n\nIf you wrote it, "
+		"answer by replying to the ticket's notification, whose "
+		"Reply-To address is signed for it.",
+		t ? "#" : "(none) ", t ? t->number : 0, d->msg->subject,
+		d->envelope_sender ? d->envelope_sender : "(unknown)", why);
+	g_autofree char *subject = g_strdup_printf ("Held: %s",
+						    d->msg->subject);
+	gint64 id = t ? t->id : 0;
+
+	d->ticket_number = t ? t->number : 0;
+	return store_incoming (d, store, id, TG_KIND_HELD, why, error) &&
+	       notice_to (d, store, id, 0, rcpts, subject, text, error);
+}
+
 /* ---- machine mail -------------------------------------------------- */
+
+static gboolean
+was_sent_to (const Delivery *d, char **rcpts, const char *addr)
+{
+	for (char **r = rcpts; r != NULL && *r != NULL; r++)
+		if (tg_address_same_person (*r, addr,
+					    d->config->recipient_delimiter))
+			return TRUE;
+	return FALSE;
+}
 
 /*
  * A delivery status notification about a mail of ours stops automatic
@@ -762,10 +1009,12 @@ mark_bounces (Delivery *d, TgStore *store, GError **error)
 		return FALSE;
 	for (guint i = 0; found && i < dsn->final_recipients->len; i++) {
 		const char *addr = dsn->final_recipients->pdata[i];
+		g_autofree char *key = tg_address_canonical (
+			addr, d->config->recipient_delimiter);
 
-		if (!g_strv_contains ((const char *const *) rcpts, addr))
+		if (key == NULL || !was_sent_to (d, rcpts, addr))
 			continue;
-		if (!tg_store_mark_bouncing (store, addr, ticket_id,
+		if (!tg_store_mark_bouncing (store, key, ticket_id,
 					     dsn->status, error))
 			return FALSE;
 		g_ptr_array_add (d->held,
@@ -820,6 +1069,8 @@ tg_record_action (Delivery *d, TgStore *store, GError **error)
 		return refuse (d, store, error);
 	case ACTION_STAFF_ALONE:
 		return staff_alone (d, store, error);
+	case ACTION_STAFF_HELD:
+		return staff_held (d, store, error);
 	case ACTION_MACHINE:
 		return machine (d, store, error);
 	case ACTION_REJECTED:

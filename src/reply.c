@@ -23,7 +23,8 @@ const char *const tg_reply_placeholders[] = {
 	"received", "received_iso", "hourly_rate", "support_hours",
 	"support_address", "from_name", "scope_note", "event",
 	"requester_address", "status", "assignee", "cc", "scope_topics",
-	"follows", "notice", NULL,
+	"follows", "notice", "warnings", "time_left", "day", "queue",
+	"queue_count", "late", NULL,
 };
 
 static const char *const template_files[TG_REPLY_N_KINDS] = {
@@ -32,6 +33,9 @@ static const char *const template_files[TG_REPLY_N_KINDS] = {
 	[TG_REPLY_REJECT_UNKNOWN] = "reject-unknown.txt",
 	[TG_REPLY_NOTIFY] = "notify.txt",
 	[TG_REPLY_STAFF_NOTICE] = "staff-notice.txt",
+	[TG_REPLY_WARN] = "warn.txt",
+	[TG_REPLY_BREACH] = "breach.txt",
+	[TG_REPLY_DAILY] = "daily.txt",
 };
 
 struct _TgReplies {
@@ -126,6 +130,35 @@ tg_reply_format_time (const TgCalendar *calendar, GDateTime *t)
 				g_date_time_get_year (local),
 				g_date_time_get_hour (local),
 				g_date_time_get_minute (local), offset);
+}
+
+char *
+tg_reply_format_day (const GDate *day)
+{
+	g_return_val_if_fail (day != NULL && g_date_valid (day), NULL);
+	return g_strdup_printf ("%s, %d %s %d",
+				weekdays[g_date_get_weekday (day)],
+				g_date_get_day (day),
+				months[g_date_get_month (day)],
+				g_date_get_year (day));
+}
+
+char *
+tg_reply_format_short (const TgCalendar *calendar, GDateTime *t)
+{
+	g_autoptr (GDateTime) local = NULL;
+
+	g_return_val_if_fail (calendar != NULL, NULL);
+	if (t == NULL)
+		return g_strdup ("-");
+	local = g_date_time_to_timezone (
+		t, tg_calendar_get_timezone (calendar));
+	return g_strdup_printf ("%.3s %d %.3s %02d:%02d",
+				weekdays[g_date_time_get_day_of_week (local)],
+				g_date_time_get_day_of_month (local),
+				months[g_date_time_get_month (local)],
+				g_date_time_get_hour (local),
+				g_date_time_get_minute (local));
 }
 
 static GDateTime *
@@ -330,6 +363,22 @@ scope_topics (const GArray *scope)
 	return g_string_free (out, FALSE);
 }
 
+/* Each warning as a paragraph starting "Warning: ", wrapped. */
+static char *
+warnings_text (const TgReplyFacts *f)
+{
+	GString *out = g_string_new (NULL);
+
+	for (guint i = 0; f->warnings != NULL && i < f->n_warnings; i++) {
+		g_autofree char *para = wrap (
+			g_strdup_printf ("Warning: %s", f->warnings[i]));
+
+		g_string_append_printf (out, "%s%s", out->len ? "\n\n" : "",
+					para);
+	}
+	return g_string_free (out, FALSE);
+}
+
 /* What only staff see; "-" where a field has nothing, so the header
  * block keeps its shape. */
 static void
@@ -351,6 +400,12 @@ put_staff_values (GHashTable *values, const TgReplyFacts *f)
 						  f->follows_number)
 			       : g_strdup ("-"));
 	put (values, "notice", g_strdup (f->notice ? f->notice : ""));
+	put (values, "warnings", warnings_text (f));
+	put (values, "time_left", g_strdup (f->time_left));
+	put (values, "day", g_strdup (f->day));
+	put (values, "queue", g_strdup (f->queue));
+	put (values, "queue_count", g_strdup_printf ("%u", f->queue_count));
+	put (values, "late", g_strdup (f->late));
 }
 
 static GHashTable *
@@ -372,7 +427,9 @@ placeholder_values (const TgReplyFacts *f)
 	put (values, "customer", g_strdup (f->customer));
 	put (values, "requester", g_strdup (f->requester));
 	put (values, "plan", g_strdup (plan ? plan->name : "no support plan"));
-	put (values, "priority", g_strdup (tg_priority_to_string (f->priority)));
+	put (values, "priority",
+	     g_strdup (f->priority ? tg_priority_to_string (f->priority)
+				   : "-"));
 	put (values, "reaction_time",
 	     plan && plan->email_support && plan->reaction_minutes > 0
 		     ? format_minutes (plan->reaction_minutes)
@@ -401,6 +458,7 @@ mail_spec (const TgReplyFacts *f, const char *subject, const char *message_id,
 		.message_id = message_id,
 		.in_reply_to = f->in_reply_to,
 		.references = f->references,
+		.reply_to = f->reply_to,
 		.loop_value = f->config->support_address,
 		.ticket_number = f->ticket_number,
 		.date = now,
@@ -420,16 +478,54 @@ compose (const TgReplyFacts *f, const TgRendered *r, const char *subject,
 	spec.body = r->body;
 	spec.header_names = r->header_names;
 	spec.header_values = r->header_values;
+	if (f->kind == TG_REPLY_WARN || f->kind == TG_REPLY_BREACH ||
+	    f->kind == TG_REPLY_DAILY) {
+		/* Not an answer to anyone's mail: RFC 3834 auto-generated. */
+		spec.auto_generated = TRUE;
+		return tg_compose_text_mail (&spec);
+	}
 	if (f->kind != TG_REPLY_NOTIFY) {
 		spec.auto_replied = TRUE;
 		return tg_compose_text_mail (&spec);
 	}
 	/* Staff answer notifications with a plain Reply: it must come back
-	 * to the desk, not to the customer. */
-	spec.reply_to = f->config->support_address;
+	 * to the desk (to the address signed for the ticket), not to the
+	 * customer. */
+	if (spec.reply_to == NULL)
+		spec.reply_to = f->config->support_address;
 	spec.auto_generated = TRUE;
 	return tg_compose_notification (&spec, f->original,
 					f->attachment_limit);
+}
+
+void
+tg_reply_set_ticket (TgReplyFacts *f, const TgTicket *t, TgPlan *plan,
+		     GArray *scope)
+{
+	g_return_if_fail (f != NULL && t != NULL && plan != NULL);
+	*plan = (TgPlan){ .name = t->plan_name,
+			  .reaction_minutes = t->reaction_minutes,
+			  .email_support = !t->billable,
+			  .hourly_rate = t->hourly_rate,
+			  .currency = t->currency };
+	for (char **s = t->scope_flags; scope != NULL && s && *s; s++) {
+		TgScopeMatch m = { *s, "" };
+
+		g_array_append_val (scope, m);
+	}
+	f->subject = t->subject;
+	f->ticket_number = t->number;
+	f->plan = t->plan_name ? plan : NULL;
+	f->deadline = t->response_due_at;
+	f->customer = t->customer_name ? t->customer_name
+		    : t->requester_name ? t->requester_name
+					: t->requester;
+	f->requester_address = t->requester;
+	f->status = t->status;
+	f->assignee = t->assignee;
+	f->cc = (const char *const *) t->cc;
+	f->scope = scope;
+	f->follows_number = t->follows_number;
 }
 
 TgReply *

@@ -27,6 +27,9 @@ typedef enum {
 	TG_REPLY_REJECT_UNKNOWN, /* [policy] unknown_sender = reject */
 	TG_REPLY_NOTIFY,         /* customer mail or a comment, to staff */
 	TG_REPLY_STAFF_NOTICE,   /* ticketgate tells a staff member something */
+	TG_REPLY_WARN,           /* a deadline draws near, to staff */
+	TG_REPLY_BREACH,         /* a deadline passed unanswered, to staff */
+	TG_REPLY_DAILY,          /* the morning queue, to staff */
 	TG_REPLY_N_KINDS,
 } TgReplyKind;
 
@@ -37,8 +40,8 @@ extern const char *const tg_reply_placeholders[];
 
 /*
  * tg_replies_load: reads ack.txt, ack-paid.txt, reject-unknown.txt,
- * notify.txt and staff-notice.txt from @directory and checks every
- * placeholder and header.
+ * notify.txt, staff-notice.txt, warn.txt, breach.txt and daily.txt from
+ * @directory and checks every placeholder and header.
  * Returns: (transfer full): the set, or NULL with a TG_TEMPLATE_ERROR or
  * TG_REPLY_ERROR naming the file.
  */
@@ -59,7 +62,7 @@ typedef struct {
 	const char *customer;      /* customer name, or the sender's */
 	const char *requester;     /* the sender's name, else address */
 	const TgPlan *plan;        /* nullable */
-	TgPriority priority;
+	TgPriority priority;       /* 0: none ("-") */
 	GDateTime *received_at;
 	GDateTime *deadline;       /* nullable: none promised */
 	const GArray *scope;       /* nullable: TgScopeMatch */
@@ -67,6 +70,9 @@ typedef struct {
 	const char *to_address;
 	const char *in_reply_to;   /* nullable: the customer's Message-ID */
 	const GPtrArray *references; /* nullable */
+	const char *reply_to;      /* nullable: the (signed) address a
+				      reply goes to; else none, or the
+				      support address for staff */
 
 	/* For staff: notifications and notices. */
 	const char *const *to_more; /* nullable: further To addresses */
@@ -78,6 +84,16 @@ typedef struct {
 	const char *const *cc;     /* nullable: the ticket's CC list */
 	gint64 follows_number;     /* 0: none */
 	const char *notice;        /* TG_REPLY_STAFF_NOTICE: the message */
+	const char *const *warnings; /* nullable: what staff should know
+					about the mail (n_warnings) */
+	guint n_warnings;
+
+	/* For the deadline watch (doc/sla.md). */
+	const char *time_left;     /* "0h 15m", working hours */
+	const char *day;           /* the morning queue's day, in words */
+	const char *queue;         /* the open tickets, one line each */
+	guint queue_count;
+	const char *late;          /* what went late, one line each */
 	const TgSpool *original;   /* TG_REPLY_NOTIFY: the mail to forward */
 	guint64 attachment_limit;  /* larger attachments are described */
 } TgReplyFacts;
@@ -89,6 +105,17 @@ typedef struct {
 	char *body;
 	GBytes *content;  /* the complete mail */
 } TgReply;
+
+/*
+ * tg_reply_set_ticket: fills the facts of @f that come from an existing
+ * ticket @t (number, plan, deadline, customer, status, CCs, ...), for mail
+ * to staff about it. @plan and @scope (TgScopeMatch) are storage the
+ * caller keeps alive as long as @f; both borrow from @t.
+ */
+void tg_reply_set_ticket (TgReplyFacts *f,
+			  const TgTicket *t,
+			  TgPlan *plan,
+			  GArray *scope);
 
 /*
  * tg_replies_build: (transfer full): the answer for @facts.
@@ -117,6 +144,18 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgReply, tg_reply_free)
  * (UTC+02:00)".
  */
 char *tg_reply_format_time (const TgCalendar *calendar, GDateTime *t);
+
+/*
+ * tg_reply_format_day: (transfer full): @day in words that do not depend
+ * on the locale: "Monday, 30 November 2026".
+ */
+char *tg_reply_format_day (const GDate *day);
+
+/*
+ * tg_reply_format_short: (transfer full): @t in the desk's zone, short:
+ * "Mon 30 Nov 09:30"; "-" for NULL.
+ */
+char *tg_reply_format_short (const TgCalendar *calendar, GDateTime *t);
 
 /*
  * tg_reply_deadline_note: (transfer full): why the deadline is where it is,

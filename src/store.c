@@ -889,6 +889,14 @@ static const char SQL_DESK_IN_STEP[] =
 	" UNION ALL (SELECT * FROM desk_snapshot_rows ()"
 	"  EXCEPT ALL TABLE desk_snapshot))";
 static const char SQL_REFRESH_DESK[] = "SELECT desk_snapshot_refresh ()";
+/* A new secret from the server's strong random source (see
+ * schema/007-trust.sql), and how many there are now. */
+static const char SQL_ROTATE_SECRET[] =
+	"WITH k AS (INSERT INTO signing_keys (secret)"
+	" SELECT sha256(convert_to(gen_random_uuid()::text"
+	"  || gen_random_uuid()::text || gen_random_uuid()::text, 'UTF8'))"
+	" RETURNING 1)"
+	" SELECT count(*) + (SELECT count(*) FROM k) FROM signing_keys";
 
 gboolean
 tg_store_desk_in_step (TgStore *store, gboolean *in_step_out, GError **error)
@@ -900,6 +908,34 @@ tg_store_desk_in_step (TgStore *store, gboolean *in_step_out, GError **error)
 	if (res == NULL)
 		return FALSE;
 	*in_step_out = get_bool (res, 0, 0);
+	return TRUE;
+}
+
+gboolean
+tg_store_rotate_secret (TgStore *store, int *count_out, GError **error)
+{
+	g_autoptr (PGresult) res = NULL;
+
+	g_return_val_if_fail (store != NULL && count_out != NULL, FALSE);
+	res = run_query (store, SQL_ROTATE_SECRET, NULL, error);
+	if (res == NULL)
+		return FALSE;
+	*count_out = (int) get_int (res, 0, 0);
+	return TRUE;
+}
+
+static const char SQL_COUNT_SECRETS[] = "SELECT count(*) FROM signing_keys";
+
+gboolean
+tg_store_count_secrets (TgStore *store, int *count_out, GError **error)
+{
+	g_autoptr (PGresult) res = NULL;
+
+	g_return_val_if_fail (store != NULL && count_out != NULL, FALSE);
+	res = run_query (store, SQL_COUNT_SECRETS, NULL, error);
+	if (res == NULL)
+		return FALSE;
+	*count_out = (int) get_int (res, 0, 0);
 	return TRUE;
 }
 
@@ -1005,6 +1041,15 @@ rule_from_row (const PGresult *res, int row, int col)
 	return rule;
 }
 
+static void
+signing_key_free (TgSigningKey *key)
+{
+	if (key == NULL)
+		return;
+	g_bytes_unref (key->secret);
+	g_free (key);
+}
+
 static TgDesk *
 desk_new (void)
 {
@@ -1019,7 +1064,33 @@ desk_new (void)
 		(GDestroyNotify) tg_scope_rule_row_free);
 	desk->staff = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
 					     g_free);
+	desk->keys = g_ptr_array_new_with_free_func (
+		(GDestroyNotify) signing_key_free);
 	return desk;
+}
+
+/* A signing key from 2 columns (the secret in hex, when it was replaced)
+ * starting at @col; NULL when the hex is damaged. */
+static TgSigningKey *
+key_from_row (const PGresult *res, int row, int col)
+{
+	const char *hex = PQgetvalue (res, row, col);
+	gsize n = strlen (hex) / 2;
+	g_autofree guint8 *bytes = g_malloc (n + 1);
+	TgSigningKey *key;
+
+	for (gsize i = 0; i < n; i++) {
+		int hi = g_ascii_xdigit_value (hex[2 * i]);
+		int lo = g_ascii_xdigit_value (hex[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return NULL;
+		bytes[i] = (guint8) (hi << 4 | lo);
+	}
+	key = g_new0 (TgSigningKey, 1);
+	key->secret = g_bytes_new_take (g_steal_pointer (&bytes), n);
+	key->replaced_at = get_int (res, row, col + 1);
+	return key;
 }
 
 /* The desk from the rows of SQL_DESK; a kind it does not know is left
@@ -1043,6 +1114,11 @@ desk_from (const PGresult *res)
 		} else if (strcmp (kind, "staff") == 0) {
 			g_hash_table_insert (desk->staff, get_str (res, i, 1),
 					     get_str (res, i, 2));
+		} else if (strcmp (kind, "key") == 0) {
+			TgSigningKey *key = key_from_row (res, i, 1);
+
+			if (key != NULL)
+				g_ptr_array_add (desk->keys, key);
 		}
 	}
 	return desk;
@@ -1276,7 +1352,12 @@ tg_store_list_holidays (TgStore *store, const GDate *from, GError **error)
 	return res != NULL ? holidays_from (res) : NULL;
 }
 
-#define TICKET_COLUMNS                                                     \
+/* A ticket's columns (TICKET_N_COLUMNS of them, as ticket_from_row()
+ * reads them), then where they come from. */
+#define TICKET_N_COLUMNS 27
+#define TICKET_COLUMNS TICKET_FIELDS TICKET_FROM
+#define TICKET_FROM " FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id"
+#define TICKET_FIELDS                                                      \
 	"t.id, t.number, t.requester, t.requester_name, t.reply_address,"  \
 	" t.customer_id, c.name, t.subject, t.status, t.priority,"         \
 	" t.plan_name, t.plan_rank, t.reaction_minutes, t.billable,"       \
@@ -1287,18 +1368,26 @@ tg_store_list_holidays (TgStore *store, const GDate *from, GError **error)
 	" " US ("t.first_response_at") ", " US ("t.closed_at") ","        \
 	" " US ("t.updated_at") ", t.assignee,"                            \
 	" (SELECT f.number FROM tickets f WHERE f.id = t.follows_id),"     \
-	" t.deadline_met"                                                  \
-	" FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id"
+	" t.deadline_met,"                                                 \
+	" (SELECT r.number FROM tickets r WHERE r.id = t.refers_id)"
 
 static const char SQL_TICKET_BY_NUMBER[] =
 	"SELECT " TICKET_COLUMNS " WHERE t.number = $1";
-/* Later ids in $1 win: In-Reply-To is passed last, after References. */
-static const char SQL_TICKET_BY_MESSAGE_IDS[] =
-	"SELECT " TICKET_COLUMNS " WHERE t.id = ("
-	" SELECT m.ticket_id FROM messages m"
+/* Mail the sender wrote or was sent first, then later ids in $1 (In-
+ * Reply-To is passed last, after References); only mail of a ticket's
+ * people or of the desk. */
+static const char SQL_TICKETS_BY_MESSAGE_IDS[] =
+	"WITH hit AS (SELECT m.ticket_id,"
+	"  coalesce(bool_or(m.sender = $2 OR $2 = ANY (m.recipients)), false)"
+	"  AS own,"
+	"  max(array_position($1::text[], m.message_id)) AS pos"
+	" FROM messages m"
 	" WHERE m.message_id = ANY ($1::text[]) AND m.ticket_id IS NOT NULL"
-	" ORDER BY array_position($1::text[], m.message_id) DESC, m.id DESC"
-	" LIMIT 1)";
+	" AND (m.direction = 'out' OR m.kind IN ('customer', 'staff', 'comment'))"
+	" GROUP BY m.ticket_id"
+	" ORDER BY own DESC, pos DESC, m.ticket_id DESC LIMIT $3)"
+	" SELECT " TICKET_COLUMNS " JOIN hit h ON h.ticket_id = t.id"
+	" ORDER BY h.own DESC, h.pos DESC, t.id DESC";
 static const char SQL_QUEUE[] =
 	"SELECT " TICKET_COLUMNS " WHERE t.status IN ('new', 'open')"
 	" ORDER BY t.plan_rank, t.priority, t.response_due_at NULLS LAST,"
@@ -1342,6 +1431,7 @@ ticket_from_row (const PGresult *res, int row)
 	t->follows_number = get_int (res, row, 24);
 	t->deadline_met = PQgetisnull (res, row, 25) ? -1
 						      : get_bool (res, row, 25);
+	t->refers_number = get_int (res, row, 26);
 	t->references = g_ptr_array_new_with_free_func (g_free);
 	return t;
 }
@@ -1383,20 +1473,37 @@ query_ticket (TgStore *store, const char *sql, const Params *p,
 	return g_steal_pointer (&t);
 }
 
-TgTicket *
-tg_store_find_ticket_by_message_ids (TgStore *store,
-				     const char *const *ids,
-				     guint n_ids,
-				     GError **error)
+GPtrArray *
+tg_store_find_tickets_by_message_ids (TgStore *store,
+				      const char *const *ids,
+				      guint n_ids,
+				      const char *sender,
+				      guint max,
+				      GError **error)
 {
 	g_auto (Params) p = { 0 };
+	g_autoptr (PGresult) res = NULL;
+	g_autoptr (GPtrArray) tickets = g_ptr_array_new_with_free_func (
+		(GDestroyNotify) tg_ticket_free);
 
 	g_return_val_if_fail (store != NULL, NULL);
-	if (n_ids == 0)
-		return NULL;
+	if (n_ids == 0 || max == 0)
+		return g_steal_pointer (&tickets);
 	params_init (&p);
 	params_add_array (&p, ids, n_ids);
-	return query_ticket (store, SQL_TICKET_BY_MESSAGE_IDS, &p, error);
+	params_add (&p, sender);
+	params_add_int (&p, max);
+	res = run_query (store, SQL_TICKETS_BY_MESSAGE_IDS, &p, error);
+	if (res == NULL)
+		return NULL;
+	for (int i = 0; i < PQntuples (res); i++) {
+		TgTicket *t = ticket_from_row (res, i);
+
+		g_ptr_array_add (tickets, t);
+		if (!load_thread (store, t, error))
+			return NULL;
+	}
+	return g_steal_pointer (&tickets);
 }
 
 TgTicket *
@@ -1432,37 +1539,15 @@ tg_store_list_queue (TgStore *store, GError **error)
 			   (GDestroyNotify) tg_ticket_free, error);
 }
 
-static const char SQL_IS_CC[] =
-	"SELECT EXISTS (SELECT 1 FROM ticket_cc"
-	" WHERE ticket_id = $1 AND address = $2)";
-
-gboolean
-tg_store_is_cc (TgStore *store, gint64 ticket_id, const char *address,
-		gboolean *is_cc_out, GError **error)
-{
-	g_auto (Params) p = { 0 };
-	g_autoptr (PGresult) res = NULL;
-
-	g_return_val_if_fail (store != NULL && address != NULL, FALSE);
-	params_init (&p);
-	params_add_int (&p, ticket_id);
-	params_add (&p, address);
-	res = run_query (store, SQL_IS_CC, &p, error);
-	if (res == NULL)
-		return FALSE;
-	*is_cc_out = get_bool (res, 0, 0);
-	return TRUE;
-}
-
 /* ---- delivering: writing ------------------------------------------- */
 
 static const char SQL_CREATE_TICKET[] =
 	"INSERT INTO tickets (requester, requester_name, reply_address,"
 	" customer_id, subject, priority, plan_name, plan_rank,"
 	" reaction_minutes, billable, hourly_rate, currency, scope_flags,"
-	" received_at, response_due_at, follows_id)"
+	" received_at, response_due_at, follows_id, refers_id)"
 	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::numeric, $12,"
-	" $13::text[], $14, $15, $16) RETURNING id, number";
+	" $13::text[], $14, $15, $16, $17) RETURNING id, number";
 
 gboolean
 tg_store_create_ticket (TgStore *store,
@@ -1493,6 +1578,7 @@ tg_store_create_ticket (TgStore *store,
 	params_add_time (&p, t->received_at);
 	params_add_time (&p, t->response_due_at);
 	params_add_id (&p, t->follows_id);
+	params_add_id (&p, t->refers_id);
 	res = run_query (store, SQL_CREATE_TICKET, &p, error);
 	if (res == NULL)
 		return FALSE;
@@ -1596,6 +1682,7 @@ tg_message_kind_to_string (TgMessageKind kind)
 		[TG_KIND_COMMENT] = "comment",	 [TG_KIND_MACHINE] = "machine",
 		[TG_KIND_REJECTED] = "rejected", [TG_KIND_ACK] = "ack",
 		[TG_KIND_RELAY] = "relay",	 [TG_KIND_NOTICE] = "notice",
+		[TG_KIND_HELD] = "held",
 	};
 
 	g_return_val_if_fail ((guint) kind < G_N_ELEMENTS (names), "customer");
@@ -2100,7 +2187,7 @@ static const char SQL_LOCK_ADDRESS[] =
 /* Run after the lock, in a statement of its own, so that its snapshot
  * sees every mail counted by whoever held the lock before. */
 static const char SQL_RESERVE_SEND[] =
-	"WITH b AS (SELECT $3 AND EXISTS (SELECT 1 FROM bouncing_addresses"
+	"WITH b AS (SELECT EXISTS (SELECT 1 FROM bouncing_addresses"
 	"  WHERE address = $1) AS bouncing),"
 	" c AS (SELECT count(*) FILTER (WHERE at > now() - interval '1 hour')"
 	"  AS hour, count(*) AS day FROM sent_log"
@@ -2108,7 +2195,8 @@ static const char SQL_RESERVE_SEND[] =
 	" ins AS (INSERT INTO sent_log (address, kind)"
 	"  SELECT $1, $2 FROM b, c WHERE NOT $3"
 	"  OR (NOT b.bouncing AND c.hour < $4 AND c.day < $5) RETURNING 1)"
-	" SELECT EXISTS (SELECT 1 FROM ins), (SELECT bouncing FROM b)";
+	" SELECT EXISTS (SELECT 1 FROM ins), b.bouncing,"
+	"  c.hour >= $4 OR c.day >= $5 FROM b, c";
 static const char SQL_FIND_SENT[] =
 	"SELECT ticket_id, " JOINED ("recipients") " FROM messages"
 	" WHERE message_id = $1 AND direction = 'out' ORDER BY id LIMIT 1";
@@ -2165,9 +2253,13 @@ tg_store_reserve_send (TgStore *store, const char *address, const char *kind,
 	params_add_int (&p, per_day);
 	if (!run_pipeline (store, steps, G_N_ELEMENTS (steps), error))
 		return FALSE;
-	*verdict_out = get_bool (res, 0, 0)   ? TG_SEND_OK
-		       : get_bool (res, 0, 1) ? TG_SEND_BOUNCING
-					      : TG_SEND_CAPPED;
+	if (!get_bool (res, 0, 0))
+		*verdict_out = get_bool (res, 0, 1) ? TG_SEND_BOUNCING
+						    : TG_SEND_CAPPED;
+	else if (get_bool (res, 0, 1) || get_bool (res, 0, 2))
+		*verdict_out = TG_SEND_OVER;
+	else
+		*verdict_out = TG_SEND_OK;
 	return TRUE;
 }
 
@@ -2997,6 +3089,146 @@ tg_stored_message_free (TgStoredMessage *m)
 	g_free (m);
 }
 
+/* ---- the deadline watch -------------------------------------------- */
+
+TgDesk *
+tg_store_read_desk (TgStore *store, GError **error)
+{
+	g_autoptr (PGresult) res = NULL;
+
+	g_return_val_if_fail (store != NULL, NULL);
+	res = run_query (store, SQL_DESK, NULL, error);
+	return res != NULL ? desk_from (res) : NULL;
+}
+
+static const char SQL_WATCHED[] =
+	"SELECT " TICKET_FIELDS ","
+	" EXISTS (SELECT 1 FROM escalations e WHERE e.ticket_id = t.id"
+	"  AND e.kind = 'warn')" TICKET_FROM
+	" WHERE t.status IN ('new', 'open') AND t.response_due_at IS NOT NULL"
+	" AND t.first_response_at IS NULL"
+	" AND NOT EXISTS (SELECT 1 FROM escalations e WHERE e.ticket_id = t.id"
+	"  AND e.kind = 'breach')"
+	" ORDER BY t.plan_rank, t.priority, t.response_due_at, t.received_at,"
+	" t.number";
+static const char SQL_RECORD_ESCALATION[] =
+	"INSERT INTO escalations (ticket_id, kind, due_at, at)"
+	" VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1";
+static const char SQL_RECORD_DAILY[] =
+	"WITH ins AS (INSERT INTO daily_queues (day, at) VALUES ($1::date, $2)"
+	" ON CONFLICT DO NOTHING RETURNING 1)"
+	" SELECT EXISTS (SELECT 1 FROM ins),"
+	" (SELECT " US ("max(at)") " FROM daily_queues WHERE day < $1::date)";
+static const char SQL_LATE[] =
+	"SELECT " TICKET_COLUMNS
+	" WHERE t.response_due_at <= $2 AND ($1::timestamptz IS NULL"
+	" OR t.response_due_at > $1)"
+	" AND (t.first_response_at IS NULL OR t.first_response_at > t.response_due_at)"
+	" ORDER BY t.response_due_at, t.number";
+
+static gpointer
+watched_row (const PGresult *res, int row)
+{
+	TgWatched *w = g_new0 (TgWatched, 1);
+
+	w->ticket = ticket_from_row (res, row);
+	w->warned = get_bool (res, row, TICKET_N_COLUMNS);
+	return w;
+}
+
+GPtrArray *
+tg_store_list_watched (TgStore *store, GError **error)
+{
+	g_return_val_if_fail (store != NULL, NULL);
+	return query_list (store, SQL_WATCHED, NULL, watched_row,
+			   (GDestroyNotify) tg_watched_free, error);
+}
+
+gboolean
+tg_store_record_escalation (TgStore *store, gint64 ticket_id,
+			    const char *kind, GDateTime *due_at, GDateTime *at,
+			    gboolean *inserted_out, GError **error)
+{
+	g_auto (Params) p = { 0 };
+	g_autoptr (PGresult) res = NULL;
+
+	g_return_val_if_fail (store != NULL && kind != NULL, FALSE);
+	params_init (&p);
+	params_add_int (&p, ticket_id);
+	params_add (&p, kind);
+	params_add_time (&p, due_at);
+	params_add_time (&p, at);
+	res = run_query (store, SQL_RECORD_ESCALATION, &p, error);
+	if (res == NULL)
+		return FALSE;
+	*inserted_out = PQntuples (res) == 1;
+	return TRUE;
+}
+
+gboolean
+tg_store_record_daily (TgStore *store, const GDate *day, GDateTime *at,
+		       gboolean *inserted_out, GDateTime **previous_out,
+		       GError **error)
+{
+	g_auto (Params) p = { 0 };
+	g_autoptr (PGresult) res = NULL;
+
+	g_return_val_if_fail (store != NULL && day != NULL, FALSE);
+	params_init (&p);
+	params_add_date (&p, day);
+	params_add_time (&p, at);
+	res = run_query (store, SQL_RECORD_DAILY, &p, error);
+	if (res == NULL)
+		return FALSE;
+	*inserted_out = get_bool (res, 0, 0);
+	*previous_out = get_time (res, 0, 1);
+	return TRUE;
+}
+
+GPtrArray *
+tg_store_list_late (TgStore *store, GDateTime *since, GDateTime *until,
+		    GError **error)
+{
+	g_auto (Params) p = { 0 };
+
+	g_return_val_if_fail (store != NULL && until != NULL, NULL);
+	params_init (&p);
+	params_add_time (&p, since);
+	params_add_time (&p, until);
+	return query_list (store, SQL_LATE, &p, ticket_row,
+			   (GDestroyNotify) tg_ticket_free, error);
+}
+
+static const char SQL_RECEIVED[] =
+	"SELECT " TICKET_COLUMNS
+	" WHERE t.received_at >= $1 AND t.received_at < $2"
+	" AND ($3::bigint IS NULL OR t.customer_id = $3) ORDER BY t.number";
+
+GPtrArray *
+tg_store_list_received (TgStore *store, GDateTime *from, GDateTime *until,
+			gint64 customer_id, GError **error)
+{
+	g_auto (Params) p = { 0 };
+
+	g_return_val_if_fail (store != NULL && from != NULL && until != NULL,
+			      NULL);
+	params_init (&p);
+	params_add_time (&p, from);
+	params_add_time (&p, until);
+	params_add_id (&p, customer_id);
+	return query_list (store, SQL_RECEIVED, &p, ticket_row,
+			   (GDestroyNotify) tg_ticket_free, error);
+}
+
+void
+tg_watched_free (TgWatched *watched)
+{
+	if (watched == NULL)
+		return;
+	tg_ticket_free (watched->ticket);
+	g_free (watched);
+}
+
 void
 tg_desk_free (TgDesk *desk)
 {
@@ -3006,6 +3238,7 @@ tg_desk_free (TgDesk *desk)
 	g_array_unref (desk->holidays);
 	g_ptr_array_unref (desk->rules);
 	g_hash_table_unref (desk->staff);
+	g_ptr_array_unref (desk->keys);
 	g_free (desk);
 }
 

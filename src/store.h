@@ -81,6 +81,8 @@ typedef struct {
 	GDateTime *updated_at;
 	char *assignee;          /* staff address, NULL when unassigned */
 	gint64 follows_number;   /* the closed ticket this one follows, 0 */
+	gint64 refers_number;    /* the ticket its writer referred to
+				    without being one of its people, 0 */
 	int deadline_met;        /* 1 yes, 0 no, -1 not answered or none */
 	char *last_message_id;   /* Message-ID of the customer's last mail */
 	GPtrArray *references;   /* char *: Message-IDs of the whole thread */
@@ -100,6 +102,7 @@ typedef struct {
 	GDateTime *received_at;
 	GDateTime *response_due_at; /* NULL: no deadline */
 	gint64 follows_id;       /* 0, or the closed ticket it follows */
+	gint64 refers_id;        /* 0, or the ticket it referred to */
 } TgNewTicket;
 
 typedef enum {
@@ -111,6 +114,7 @@ typedef enum {
 	TG_KIND_ACK,
 	TG_KIND_RELAY,
 	TG_KIND_NOTICE,
+	TG_KIND_HELD,       /* claimed a staff address and proved nothing */
 } TgMessageKind;
 
 /* An incoming mail to record. */
@@ -198,10 +202,16 @@ typedef struct {
  * for it instead of four.
  */
 typedef struct {
+	GBytes *secret;
+	gint64 replaced_at; /* Unix time its successor was made; 0: newest */
+} TgSigningKey;
+
+typedef struct {
 	GPtrArray *plans;   /* TgPlan, by rank, then name */
 	GArray *holidays;   /* TgHoliday, in date order */
 	GPtrArray *rules;   /* TgScopeRuleRow, in order */
 	GHashTable *staff;  /* active staff: address -> name (NULL: none) */
+	GPtrArray *keys;    /* TgSigningKey, newest first */
 } TgDesk;
 
 /* tg_desk_find_plan: (transfer full) (nullable): a copy of the plan
@@ -320,8 +330,23 @@ gboolean tg_store_desk_in_step (TgStore *store,
 				gboolean *in_step_out,
 				GError **error);
 
-/* tg_store_refresh_desk: rewrites desk_snapshot from its four tables. */
+/* tg_store_refresh_desk: rewrites desk_snapshot from its tables. */
 gboolean tg_store_refresh_desk (TgStore *store, GError **error);
+
+/*
+ * tg_store_rotate_secret: makes a new secret for signing reply addresses,
+ * from the server's strong random source; the one it replaces keeps
+ * verifying for the grace period. *@count_out: how many secrets there
+ * are now.
+ */
+gboolean tg_store_rotate_secret (TgStore *store,
+				 int *count_out,
+				 GError **error);
+
+/* tg_store_count_secrets: how many signing secrets there are. */
+gboolean tg_store_count_secrets (TgStore *store,
+				 int *count_out,
+				 GError **error);
 
 /* Delivering mail. */
 
@@ -358,29 +383,26 @@ GArray *tg_store_list_holidays (TgStore *store,
 				GError **error);
 
 /*
- * tg_store_find_ticket_by_message_ids: (transfer full) (nullable): the
- * ticket of a stored mail (in or out) whose Message-ID is in @ids; later
- * entries of @ids win. NULL without an error when none matches.
+ * tg_store_find_tickets_by_message_ids: (transfer full): the tickets (at
+ * most @max, TgTicket) of stored mail whose Message-ID is in @ids and
+ * that a ticket's people wrote or the desk sent: held and machine mail
+ * never count, so that an id planted by someone else leads nowhere. First
+ * the tickets where that mail was written by, or sent to, @sender (the
+ * writer refers to their own thread), then by the place of the id in @ids
+ * (later entries win), newest ticket first. Empty when none matches.
  */
-TgTicket *tg_store_find_ticket_by_message_ids (TgStore *store,
-					       const char *const *ids,
-					       guint n_ids,
-					       GError **error);
+GPtrArray *tg_store_find_tickets_by_message_ids (TgStore *store,
+						 const char *const *ids,
+						 guint n_ids,
+						 const char *sender,
+						 guint max,
+						 GError **error);
 
 /*
  * tg_store_get_ticket: (transfer full): ticket @number, or NULL with
  * TG_STORE_ERROR_NOT_FOUND.
  */
 TgTicket *tg_store_get_ticket (TgStore *store, gint64 number, GError **error);
-
-/*
- * tg_store_is_cc: whether @address is on the CC list of @ticket_id.
- */
-gboolean tg_store_is_cc (TgStore *store,
-			 gint64 ticket_id,
-			 const char *address,
-			 gboolean *is_cc_out,
-			 GError **error);
 
 /*
  * tg_store_create_ticket: opens a ticket; sets its id and number.
@@ -423,14 +445,18 @@ typedef enum {
 	TG_SEND_OK,       /* counted; send it */
 	TG_SEND_CAPPED,   /* over a rolling cap: hold it back */
 	TG_SEND_BOUNCING, /* the address bounces: hold it back */
+	TG_SEND_OVER,     /* counted and allowed (not enforced), although
+			     over a cap or bouncing */
 } TgSendVerdict;
 
 /*
- * tg_store_reserve_send: counts one mail of @kind to @address against the
- * rolling caps, under a transaction lock on the address (one round trip).
- * With @enforce (automatic mail), a mail to a bouncing address, or over
- * @per_hour in the last hour or @per_day in the last day, is not counted
- * and is refused; without, it is always counted and allowed.
+ * tg_store_reserve_send: counts one mail of @kind to @address (its
+ * canonical form, address.h) against the rolling caps, under a
+ * transaction lock on the address (one round trip). With @enforce, a
+ * mail to a bouncing address, or over @per_hour in the last hour or
+ * @per_day in the last day, is not counted and is refused; without, it
+ * is always counted and allowed, and TG_SEND_OVER says it would not
+ * have been.
  */
 gboolean tg_store_reserve_send (TgStore *store,
 				const char *address,
@@ -672,6 +698,74 @@ GPtrArray *tg_store_list_messages (TgStore *store,
  */
 GPtrArray *tg_store_list_queue (TgStore *store, GError **error);
 
+/* The deadline watch (doc/sla.md). */
+
+/*
+ * tg_store_read_desk: (transfer full): the desk snapshot alone (plans,
+ * holidays, scope rules, staff, secrets), as tg_store_identify() reads it.
+ */
+TgDesk *tg_store_read_desk (TgStore *store, GError **error);
+
+/* An open ticket whose deadline is watched, and what staff were told. */
+typedef struct {
+	TgTicket *ticket;
+	gboolean warned;   /* the warning went out */
+} TgWatched;
+
+/*
+ * tg_store_list_watched: (transfer full): TgWatched rows: tickets new or
+ * open, with a deadline and no first response, whose breach notice has
+ * not gone out, in the order of work.
+ */
+GPtrArray *tg_store_list_watched (TgStore *store, GError **error);
+
+/*
+ * tg_store_record_escalation: records that the @kind ("warn", "breach")
+ * notice of @ticket_id about @due_at is being sent, judged at @at, inside
+ * the caller's transaction. *@inserted_out is FALSE when it was recorded
+ * already (another sweep sent it): the caller then sends nothing.
+ */
+gboolean tg_store_record_escalation (TgStore *store,
+				     gint64 ticket_id,
+				     const char *kind,
+				     GDateTime *due_at,
+				     GDateTime *at,
+				     gboolean *inserted_out,
+				     GError **error);
+
+/*
+ * tg_store_record_daily: records the morning queue of @day, judged at @at,
+ * inside the caller's transaction; *@inserted_out FALSE when it was sent
+ * already. @previous_out: (out) (transfer full) (nullable): when the one
+ * before it was judged, NULL for the first.
+ */
+gboolean tg_store_record_daily (TgStore *store,
+				const GDate *day,
+				GDateTime *at,
+				gboolean *inserted_out,
+				GDateTime **previous_out,
+				GError **error);
+
+/*
+ * tg_store_list_late: (transfer full): TgTicket rows whose deadline fell
+ * in (@since, @until] (@since NULL: any time before) and that were not
+ * answered by it, by deadline.
+ */
+GPtrArray *tg_store_list_late (TgStore *store,
+			       GDateTime *since,
+			       GDateTime *until,
+			       GError **error);
+
+/*
+ * tg_store_list_received: (transfer full): TgTicket rows received in
+ * [@from, @until), of customer @customer_id (0: any), by number.
+ */
+GPtrArray *tg_store_list_received (TgStore *store,
+				   GDateTime *from,
+				   GDateTime *until,
+				   gint64 customer_id,
+				   GError **error);
+
 /* Releasing results. */
 void tg_plan_free (TgPlan *plan);
 void tg_ticket_free (TgTicket *ticket);
@@ -683,6 +777,7 @@ void tg_customer_free (TgCustomer *customer);
 void tg_staff_free (TgStaff *staff);
 void tg_holiday_clear (TgHoliday *holiday);
 void tg_desk_free (TgDesk *desk);
+void tg_watched_free (TgWatched *watched);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgPlan, tg_plan_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgTicket, tg_ticket_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgOutboxItem, tg_outbox_item_free)

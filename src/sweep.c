@@ -8,7 +8,10 @@
 
 #include <sysexits.h>
 
+#include <stdio.h>
+
 #include "config.h"
+#include "escalate.h"
 #include "sender.h"
 #include "store.h"
 
@@ -163,18 +166,61 @@ sweep (const TgConfig *c, TgStore *store, const SweepOptions *o)
 	return EX_OK;
 }
 
+/* The deadline watch at @now: what it queues, sweep's pass sends; with
+ * @dry_run it only says what would be sent, on stdout. */
+static int
+escalate (const TgConfig *c, TgStore *store, GDateTime *now,
+	  gboolean dry_run)
+{
+	g_autoptr (GError) error = NULL;
+	g_auto (TgEscalateTally) tally = { 0 };
+
+	if (!tg_escalate_run (c, store, now, dry_run, &tally, &error)) {
+		g_warning ("sweep: the deadline watch: %s", error->message);
+		return g_error_matches (error, TG_STORE_ERROR,
+					TG_STORE_ERROR_TEMPORARY)
+			? EX_TEMPFAIL
+			: EX_CONFIG;
+	}
+	for (guint i = 0; i < tally.lines->len; i++)
+		printf ("would send %s\n", (char *) tally.lines->pdata[i]);
+	if (tally.warned + tally.breached + tally.daily > 0)
+		g_message ("sweep: warnings=%d breaches=%d daily=%d",
+			   tally.warned, tally.breached, tally.daily);
+	return EX_OK;
+}
+
+static GDateTime *
+parse_now (const char *text, const TgConfig *c)
+{
+	g_autoptr (GTimeZone) tz = g_time_zone_new_identifier (c->timezone);
+
+	if (text == NULL)
+		return g_date_time_new_now_utc ();
+	return g_date_time_new_from_iso8601 (text, tz);
+}
+
 int
 tg_sweep_main (const char *config_path, int argc, char **argv)
 {
 	SweepOptions o = { .limit = 100 };
+	g_autofree char *now_text = NULL;
+	gboolean dry_run = FALSE;
 	GOptionEntry entries[] = {
 		{ "limit", 'n', 0, G_OPTION_ARG_INT, &o.limit,
 		  "Mails claimed per batch (default 100)", "N" },
 		{ "flush", 0, 0, G_OPTION_ARG_NONE, &o.flush,
 		  "Try every unsent answer now, not only those due (after "
 		  "mending sendmail)", NULL },
+		{ "now", 0, 0, G_OPTION_ARG_STRING, &now_text,
+		  "Judge deadlines at TIME (ISO 8601), not now", "TIME" },
+		{ "dry-run", 0, 0, G_OPTION_ARG_NONE, &dry_run,
+		  "Print the notices that are due; send and record nothing",
+		  NULL },
 		G_OPTION_ENTRY_NULL
 	};
+	g_autoptr (GDateTime) now = NULL;
+	int code;
 	g_autoptr (GOptionContext) ctx =
 		g_option_context_new ("- send the outgoing mail that is due");
 	g_autoptr (GError) error = NULL;
@@ -193,6 +239,12 @@ tg_sweep_main (const char *config_path, int argc, char **argv)
 		g_printerr ("ticketgate: %s\n", error->message);
 		return EX_CONFIG;
 	}
+	now = parse_now (now_text, config);
+	if (now == NULL) {
+		g_printerr ("ticketgate sweep: --now: not an ISO 8601 time: %s\n",
+			    now_text);
+		return EX_USAGE;
+	}
 	store = tg_store_connect (config->conninfo, "ticketgate-sweep",
 				  config->connect_timeout,
 				  config->statement_timeout, &error);
@@ -200,5 +252,8 @@ tg_sweep_main (const char *config_path, int argc, char **argv)
 		g_warning ("sweep: %s", error->message);
 		return EX_TEMPFAIL;
 	}
+	code = escalate (config, store, now, dry_run);
+	if (code != EX_OK || dry_run)
+		return code;
 	return sweep (config, store, &o);
 }

@@ -172,11 +172,3 @@ tg_thread_candidate_ids (const char *in_reply_to,
 		g_ptr_array_add (ids, g_strdup (in_reply_to));
 	return ids;
 }
-
-gboolean
-tg_thread_may_write (const TgWriteRights *rights)
-{
-	g_return_val_if_fail (rights != NULL, FALSE);
-	return rights->is_staff || rights->is_requester ||
-	       rights->same_customer || rights->is_cc;
-}

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * thread: the pure rules of threading: the subject tag "[<tag> #<number>]",
- * reply prefixes, the order in which Message-IDs are tried, and who may
- * write to a ticket. Strings in, decisions out; the lookups are store's.
+ * reply prefixes and the order in which Message-IDs are tried. Strings
+ * in, decisions out; the lookups are store's, who may write to a ticket
+ * is trust's.
  */
 #pragma once
 
@@ -45,19 +46,3 @@ char *tg_thread_clean_subject (const char *subject, const char *tag);
 GPtrArray *tg_thread_candidate_ids (const char *in_reply_to,
 				    const GPtrArray *references,
 				    guint max);
-
-/* What is known about a sender in relation to one ticket. */
-typedef struct {
-	gboolean is_staff;        /* an active staff address */
-	gboolean is_requester;    /* the ticket's requester or reply address */
-	gboolean same_customer;   /* identified as the ticket's customer */
-	gboolean is_cc;           /* on the ticket's CC list */
-} TgWriteRights;
-
-/*
- * tg_thread_may_write: whether a mail carrying the ticket's tag may be
- * added to it: staff, the requester, any contact of the ticket's customer
- * and the addresses on its CC list. Anyone else starts a ticket of their
- * own, so a copied tag never opens a door into another customer's ticket.
- */
-gboolean tg_thread_may_write (const TgWriteRights *rights);

@@ -499,6 +499,28 @@ static const LoadErrorRow load_error_rows[] = {
 	{"plan-empty", "[policy]\nfallback_plan =\n",
 	 "FILE:2: [policy] fallback_plan: not a plan name (upper case, such "
 	 "as NONE)"},
+	{"delimiter-at", "[mail]\nrecipient_delimiter = @\n",
+	 "FILE:2: [mail] recipient_delimiter: must be 1 to 8 punctuation "
+	 "characters such as + or -, as Postfix's recipient_delimiter"},
+	{"delimiter-dot", "[mail]\nrecipient_delimiter = .\n",
+	 "FILE:2: [mail] recipient_delimiter: must be 1 to 8 punctuation "
+	 "characters such as + or -, as Postfix's recipient_delimiter"},
+	{"reply-to-word", "[security]\nreply_to = sometimes\n",
+	 "FILE:2: [security] reply_to: must be same-domain, never or always"},
+	{"warn-at-zero", "[escalation]\nwarn_at = 0\n",
+	 "FILE:2: [escalation] warn_at: not a percentage from 1 to 100 (such "
+	 "as 75 or 75%)"},
+	{"warn-at-over", "[escalation]\nwarn_at = 101%\n",
+	 "FILE:2: [escalation] warn_at: not a percentage from 1 to 100 (such "
+	 "as 75 or 75%)"},
+	{"warn-at-unit", "[escalation]\nwarn_at = 75m\n",
+	 "FILE:2: [escalation] warn_at: not a percentage from 1 to 100 (such "
+	 "as 75 or 75%)"},
+	{"escalation-plan-bad-address",
+	 "[escalation]\nwarn_at = 50\nPLATINUM = oncall\n",
+	 "FILE:3: [escalation] PLATINUM: \"oncall\" is not a mail address"},
+	{"escalation-lower-case-key", "[escalation]\nplatinum = a@x.example\n",
+	 "FILE:2: [escalation] platinum: unknown key"},
 };
 
 static void
@@ -928,7 +950,11 @@ static const DumpRow dump_rows[] = {
 	 "spool_directory = spool\ntime_limit = 90\nqueue_lifetime = 2d\n"
 	 "outbox_claim = 15m\nstate_directory = state\n"
 	 "[policy]\nunknown_sender = reject\nfallback_plan = FREE\n"
-	 "reopen_days = 30\nack_followups = true\n"},
+	 "reopen_days = 30\nack_followups = true\n"
+	 "[security]\nauthserv_id = mx.example.com\nreply_to = never\n"
+	 "secret_grace = 7d\n"
+	 "[escalation]\nwarn_at = 50%\ndaily_queue = false\n"
+	 "PLATINUM = a@example.com, b@example.com\nGOLD = c@example.com\n"},
 	/* Key-file escapes must survive the round trip: libpq conninfo
 	 * quotes with backslashes. */
 	{"backslash", "[database]\nconninfo = password='a\\\\'b'\n"
@@ -1145,6 +1171,25 @@ test_default_path (void)
 	g_unsetenv ("TICKETGATE_CONFIG");
 }
 
+/* [security] and [escalation], with a plan's own recipients. */
+static void
+test_load_escalation (void)
+{
+	g_autoptr (TgConfig) c = load_text (
+		"escalation", "[security]\nreply_to = always\n"
+			      "[escalation]\nwarn_at = 50%\n"
+			      "PLATINUM = On-Call@Example.com, b@example.com\n");
+	char **platinum = g_hash_table_lookup (c->escalation_to, "PLATINUM");
+
+	g_assert_cmpint (c->warn_at, ==, 50);
+	g_assert_cmpint (c->reply_to, ==, TG_REPLY_TO_ALWAYS);
+	g_assert_nonnull (platinum);
+	g_assert_cmpstr (platinum[0], ==, "on-call@example.com");
+	g_assert_cmpstr (platinum[1], ==, "b@example.com");
+	g_assert_null (platinum[2]);
+	g_assert_null (g_hash_table_lookup (c->escalation_to, "GOLD"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1176,6 +1221,7 @@ main (int argc, char **argv)
 			 test_load_relative_paths);
 	g_test_add_func ("/config/load/relative-config-path",
 			 test_load_relative_config_path);
+	g_test_add_func ("/config/load/escalation", test_load_escalation);
 	g_test_add_func ("/config/load/staff-addresses",
 			 test_load_staff_addresses);
 	g_test_add_func ("/config/staff/is-staff-address",

@@ -543,6 +543,89 @@ check_structure_below (const char *label, const TgMessage *msg)
 	g_assert_cmpstr (msg->body_text, ==, "tail text");
 }
 
+/* A header past Postfix's header_size_limit, then more headers. */
+static char *
+build_overlong_header (void)
+{
+	g_autofree char *value = g_strnfill (300000, 'b');
+
+	return g_strdup_printf ("From: a@example.com\nX-Long: %s\n"
+				"Subject: after the overlong one\n\nbody\n",
+				value);
+}
+
+static void
+check_overlong_header (const char *label, const TgMessage *msg)
+{
+	expect_size (label, "value length",
+		     strlen (tg_message_get_header (msg, "X-Long")),
+		     TG_MESSAGE_MAX_HEADER_VALUE);
+	g_assert_cmpstr (msg->subject, ==, "after the overlong one");
+	g_assert_cmpstr (msg->body_text, ==, "body");
+	g_assert_cmpuint (msg->parse_warnings, >=, 2);
+	/* The digest is of the raw body: offsets past the cut map back. */
+	g_assert_cmpstr (msg->body_digest, ==,
+			 "9e2ec912af5dff2a72300863864fc4da"
+			 "04e81999339d9fac5c7590ba8a3f4e11");
+}
+
+/* A subject of encoded words cycling through 22 charsets. */
+static char *
+build_charset_cycle (void)
+{
+	static const char *const charsets[] = {
+		"iso-8859-1",  "iso-8859-2",   "iso-8859-3",   "iso-8859-4",
+		"iso-8859-5",  "iso-8859-6",   "iso-8859-7",   "iso-8859-9",
+		"iso-8859-10", "iso-8859-13",  "iso-8859-14",  "iso-8859-15",
+		"koi8-r",      "koi8-u",       "windows-1250", "windows-1251",
+		"windows-1252", "windows-1253", "big5",	       "shift_jis",
+		"euc-jp",      "gb2312",
+	};
+	GString *s = g_string_new ("From: a@example.com\nSubject:");
+
+	for (int i = 0; i < 20000; i++)
+		g_string_append_printf (s, " =?%s?Q?w%d?=\n",
+					charsets[i % G_N_ELEMENTS (charsets)],
+					i);
+	g_string_append (s, "To: b@example.com\n\nbody\n");
+	return g_string_free (s, FALSE);
+}
+
+static void
+check_charset_cycle (const char *label, const TgMessage *msg)
+{
+	g_assert_true (g_str_has_prefix (msg->subject, "w0w1w2"));
+	g_assert_cmpuint (strlen (msg->subject), <=, TG_MESSAGE_MAX_DECODED);
+	g_assert_cmpuint (msg->to->len, ==, 1);
+	g_assert_cmpuint (msg->parse_warnings, >=, 2);
+}
+
+/* "x:x:x:..." made GMime's address parser recurse once per group until
+ * the stack overflowed (SIGSEGV: Postfix retried the mail for days). */
+static char *
+build_nested_groups (void)
+{
+	g_autofree char *groups = NULL;
+	GString *s = g_string_new (NULL);
+
+	for (int i = 0; i < 50000; i++)
+		g_string_append (s, "x:");
+	groups = g_string_free (s, FALSE);
+	return g_strdup_printf ("From: %s\nTo: %s\nSubject: groups\n\nbody\n",
+				groups, groups);
+}
+
+static void
+check_nested_groups (const char *label, const TgMessage *msg)
+{
+	g_autoptr (TgAddress) addr =
+		tg_message_parse_address (tg_message_get_header (msg, "From"));
+
+	g_assert_cmpstr (msg->subject, ==, "groups");
+	g_assert_cmpuint (msg->parse_warnings, >=, 2);
+	g_assert_null (addr);
+}
+
 static const LimitCase limit_cases[] = {
 	{"long-header", build_long_header, check_long_header},
 	{"huge-to", build_huge_to, check_huge_to},
@@ -553,6 +636,9 @@ static const LimitCase limit_cases[] = {
 	{"long-body", build_long_body, check_long_body},
 	{"structure-flood", build_structure_flood, check_structure_flood},
 	{"structure-below", build_structure_below, check_structure_below},
+	{"overlong-header", build_overlong_header, check_overlong_header},
+	{"charset-cycle", build_charset_cycle, check_charset_cycle},
+	{"nested-groups", build_nested_groups, check_nested_groups},
 };
 
 static void
@@ -694,6 +780,109 @@ test_empty_input (void)
 	g_assert_cmpstr (msg->body_digest, ==,
 			 "e3b0c44298fc1c149afbf4c8996fb924"
 			 "27ae41e4649b934ca495991b7852b855");
+}
+
+/*
+ * Every charset converter path with nothing to convert: a part with an
+ * empty body under each kind of label (none, UTF-8, ASCII, 8-bit
+ * charsets, an unknown one, the wide and the stateful 7-bit ones), as
+ * plain text, as HTML, under each transfer encoding, and empty encoded
+ * words in the subject, a display name and a file name. GLib criticals
+ * and warnings are fatal here (main), so a converter that trips over no
+ * input fails the row.
+ */
+static const char *const empty_charsets[] = {
+	NULL,	       "utf-8",	      "us-ascii",  "iso-8859-1", "windows-1252",
+	"koi8-r",      "big5",	      "shift_jis", "gb2312",	 "x-unknown",
+	"utf-16",      "utf-16le",    "utf-32",	   "ucs-2",	 "unicode-1-1",
+	"iso-2022-jp", "iso-2022-kr", "utf-7",	   "hz-gb-2312",
+};
+
+static const char *const empty_encodings[] = {
+	NULL, "7bit", "8bit", "base64", "quoted-printable", "x-uuencode",
+};
+
+static char *
+empty_part_mail (const char *subtype, const char *charset, const char *encoding)
+{
+	g_autofree char *cs =
+		charset != NULL ? g_strdup_printf ("; charset=%s", charset)
+				: g_strdup ("");
+	g_autofree char *cte =
+		encoding != NULL
+			? g_strdup_printf ("Content-Transfer-Encoding: %s\n",
+					   encoding)
+			: g_strdup ("");
+
+	return g_strdup_printf (
+		"From: =?%s?B?"
+		"?= <a@example.com>\n"
+		"Subject: =?%s?Q?"
+		"?=\n"
+		"MIME-Version: 1.0\n"
+		"Content-Type: multipart/mixed; boundary=b\n\n"
+		"--b\nContent-Type: text/%s%s\n%s\n"
+		"--b\nContent-Type: application/pdf\n"
+		"Content-Disposition: attachment; filename*=%s''\n%s\n"
+		"--b--\n",
+		charset ? charset : "utf-8", charset ? charset : "utf-8",
+		subtype, cs, cte, charset ? charset : "utf-8", cte);
+}
+
+static void
+test_empty_converters (void)
+{
+	const char *const subtypes[] = {"plain", "html"};
+
+	for (gsize s = 0; s < G_N_ELEMENTS (subtypes); s++)
+		for (gsize c = 0; c < G_N_ELEMENTS (empty_charsets); c++)
+			for (gsize e = 0; e < G_N_ELEMENTS (empty_encodings);
+			     e++) {
+				g_autofree char *text = empty_part_mail (
+					subtypes[s], empty_charsets[c],
+					empty_encodings[e]);
+				g_autoptr (TgMessage) msg =
+					parse_text (text, strlen (text));
+
+				if (strcmp (msg->body_text, "") != 0 ||
+				    strcmp (msg->subject, "") != 0)
+					tg_test_fail_row (
+						"text/%s, charset %s, %s: "
+						"got subject \"%s\" body "
+						"\"%s\", want both empty",
+						subtypes[s],
+						empty_charsets[c]
+							? empty_charsets[c]
+							: "(none)",
+						empty_encodings[e]
+							? empty_encodings[e]
+							: "(none)",
+						msg->subject, msg->body_text);
+			}
+}
+
+/* The same labels on a mail that is only a header block, and on one
+ * whose body is empty. */
+static void
+test_empty_bodies (void)
+{
+	for (gsize c = 0; c < G_N_ELEMENTS (empty_charsets); c++) {
+		const char *cs = empty_charsets[c] ? empty_charsets[c] : "";
+		g_autofree char *headers_only = g_strdup_printf (
+			"Subject: x\nContent-Type: text/plain; charset=%s", cs);
+		g_autofree char *empty_body = g_strdup_printf (
+			"Subject: x\nContent-Type: text/plain; charset=%s\n\n",
+			cs);
+		g_autoptr (TgMessage) a =
+			parse_text (headers_only, strlen (headers_only));
+		g_autoptr (TgMessage) b =
+			parse_text (empty_body, strlen (empty_body));
+
+		if (*a->body_text != '\0' || *b->body_text != '\0')
+			tg_test_fail_row ("charset \"%s\": got bodies \"%s\" "
+					  "and \"%s\", want empty",
+					  cs, a->body_text, b->body_text);
+	}
 }
 
 /*
@@ -886,6 +1075,10 @@ main (int argc, char **argv)
 
 	strip_regenerate (&argc, argv);
 	g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+	/* Parsing warns about nothing: a GLib warning is a bug here, like
+	 * a critical (G_DEBUG=fatal-criticals). */
+	g_log_set_always_fatal (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL |
+				G_LOG_LEVEL_WARNING);
 	tg_message_init ();
 
 	add_fixture_tests ();
@@ -900,6 +1093,9 @@ main (int argc, char **argv)
 	g_test_add_func ("/message/api/get-header", test_get_header);
 	g_test_add_func ("/message/api/free-null", test_free_null);
 	g_test_add_func ("/message/parse/empty-input", test_empty_input);
+	g_test_add_func ("/message/parse/empty-converters",
+			 test_empty_converters);
+	g_test_add_func ("/message/parse/empty-bodies", test_empty_bodies);
 	g_test_add_func ("/message/parse/unreadable-spool",
 			 test_unreadable_spool);
 	add_corpus_tests ();

@@ -738,21 +738,60 @@ test_copy_short_spool (Fixture *f, gconstpointer data)
 	g_assert_cmpstr (stored, ==, want);
 }
 
+/* Asserts that @ids lead a mail from @sender to tickets @want (numbers,
+ * in order, 0-terminated). */
+static void
+assert_lookup (Fixture *f, const char *const *ids, guint n, const char *sender,
+	       const gint64 *want)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (GPtrArray) found = tg_store_find_tickets_by_message_ids (
+		f->store, ids, n, sender, 5, &error);
+	guint k = 0;
+
+	g_assert_no_error (error);
+	for (; want[k] != 0; k++) {
+		g_assert_cmpuint (k, <, found->len);
+		g_assert_cmpint (((TgTicket *) found->pdata[k])->number, ==,
+				 want[k]);
+	}
+	g_assert_cmpuint (found->len, ==, k);
+}
+
+/* A held mail with @key and @spool's Message-ID on @ticket_id. */
+static void
+add_held (Fixture *f, gint64 ticket_id, const TgSpool *spool, const char *key)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (TgMessage) msg = tg_message_parse (spool, NULL);
+	g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+	gint64 row = 0;
+	TgIncoming in = { .ticket_id = ticket_id, .kind = TG_KIND_HELD,
+			  .msg = msg, .raw = spool, .dedup_key = key,
+			  .priority = 2, .received_at = now };
+
+	g_assert_true (tg_store_add_incoming (f->store, &in, &row, &error));
+	g_assert_no_error (error);
+}
+
 static void
 test_thread_lookup (Fixture *f, gconstpointer data)
 {
 	g_autoptr (GError) error = NULL;
 	g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
 	g_autoptr (TgTicket) t = NULL;
-	g_autoptr (TgTicket) none = NULL;
 	const char *ids[] = { "m1@acme.example", "ours-1@desk.example",
 			      "unknown@x" };
 	const char *rcpts[] = { "jane@acme.example", NULL };
 	g_autoptr (GBytes) content = g_bytes_new_static ("x\n", 2);
-	gint64 n1 = 0, n2 = 0, t1, t2, outbox = 0;
+	gint64 n1 = 0, n2 = 0, n3 = 0, n4 = 0, t1, t2, t3, t4, outbox = 0;
 	TgOutgoing out = { 0 };
 	g_autoptr (TgSpool) spool =
 		tg_spool_new_from_data (mail_text, sizeof mail_text - 1);
+	static const char planted_text[] =
+		"From: eve@evil.example\nMessage-ID: <m1@acme.example>\n\nx\n";
+	g_autoptr (TgSpool) planted =
+		tg_spool_new_from_data (planted_text, sizeof planted_text - 1);
 
 	seed (f);
 	t1 = new_ticket (f, "one", NULL, 2, now, NULL, &n1);
@@ -766,18 +805,24 @@ test_thread_lookup (Fixture *f, gconstpointer data)
 	g_assert_true (tg_store_add_outgoing (f->store, &out, 600, &outbox,
 					      &error));
 	g_assert_no_error (error);
-	/* Later ids win: the outgoing mail of ticket two. */
-	t = tg_store_find_ticket_by_message_ids (f->store, ids, 3, &error);
-	g_assert_no_error (error);
-	g_assert_cmpint (t->number, ==, n2);
-	g_clear_pointer (&t, tg_ticket_free);
-	t = tg_store_find_ticket_by_message_ids (f->store, ids, 1, &error);
-	g_assert_cmpint (t->number, ==, n1);
-	none = tg_store_find_ticket_by_message_ids (f->store, ids + 2, 1,
-						    &error);
-	g_assert_no_error (error);
-	g_assert_null (none);
-	g_clear_pointer (&t, tg_ticket_free);
+	/* Later ids win: the outgoing mail of ticket two, then one. */
+	assert_lookup (f, ids, 3, "someone@else.example",
+		       (gint64[]){ n2, n1, 0 });
+	assert_lookup (f, ids + 2, 1, "jane@acme.example", (gint64[]){ 0 });
+	/* A held mail never leads anywhere, whatever id it carried. */
+	t3 = new_ticket (f, "three", NULL, 2, now, NULL, &n3);
+	add_held (f, t3, planted, "k3");
+	assert_lookup (f, ids, 1, "jane@acme.example", (gint64[]){ n1, 0 });
+	/* The same id planted on a newer ticket by another writer: the
+	 * ticket where the sender wrote it comes first, for the sender; for
+	 * another writer the newer ticket does. */
+	t4 = new_ticket (f, "four", NULL, 2, now, NULL, &n4);
+	g_assert_true (add_mail (f, t4, planted, "k4", &error));
+	assert_lookup (f, ids, 1, "jane@acme.example",
+		       (gint64[]){ n1, n4, 0 });
+	assert_lookup (f, ids, 1, "eve@evil.example",
+		       (gint64[]){ n4, n1, 0 });
+	(void) t3;
 	t = tg_store_get_ticket (f->store, 999999, &error);
 	g_assert_null (t);
 	g_assert_error (error, TG_STORE_ERROR, TG_STORE_ERROR_NOT_FOUND);
@@ -1097,8 +1142,9 @@ sent_rows (Fixture *f, const char *address)
 }
 
 /* The rolling caps count what was sent in the last hour and day; a
- * refused mail is not counted; mail that is not automatic always goes
- * and is counted; a bouncing address gets nothing automatic. */
+ * refused mail is not counted; mail that is not enforced always goes
+ * and is counted, and says when it would have been held; a bouncing
+ * address gets nothing enforced. */
 static void
 test_caps (Fixture *f, gconstpointer data)
 {
@@ -1115,7 +1161,7 @@ test_caps (Fixture *f, gconstpointer data)
 			 TG_SEND_CAPPED);
 	g_assert_cmpint (sent_rows (f, "day@x.example"), ==, 3);
 	g_assert_cmpint (reserve (f, "day@x.example", FALSE, 100, 3), ==,
-			 TG_SEND_OK);
+			 TG_SEND_OVER);
 	g_assert_cmpint (sent_rows (f, "day@x.example"), ==, 4);
 	/* An hour's cap of 1: the mail two hours ago counts for the day
 	 * only, the one 25 hours ago not at all. */
@@ -1129,6 +1175,8 @@ test_caps (Fixture *f, gconstpointer data)
 			 TG_SEND_BOUNCING);
 	g_assert_cmpint (sent_rows (f, "gone@x.example"), ==, 0);
 	g_assert_cmpint (reserve (f, "gone@x.example", FALSE, 100, 100), ==,
+			 TG_SEND_OVER);
+	g_assert_cmpint (reserve (f, "free@x.example", FALSE, 100, 100), ==,
 			 TG_SEND_OK);
 	g_assert_cmpint (sent_rows (f, "gone@x.example"), ==, 1);
 }

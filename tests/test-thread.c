@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * test-thread: the subject tag, reply prefixes, the order of Message-IDs
- * tried for threading and who may write to a ticket. Pure functions, so
+ * test-thread: the subject tag, reply prefixes and the order of
+ * Message-IDs tried for threading. Pure functions, so
  * every row is exact.
  */
 #include "thread.h"
@@ -319,32 +319,6 @@ test_candidate_ids (void)
 	}
 }
 
-/* ---------------------------------------------------------------------- */
-/* Write rights                                                            */
-
-static void
-test_may_write (void)
-{
-	/* All sixteen combinations: any one right is enough. */
-	for (guint bits = 0; bits < 16; bits++) {
-		TgWriteRights rights = {
-			.is_staff = (bits & 1) != 0,
-			.is_requester = (bits & 2) != 0,
-			.same_customer = (bits & 4) != 0,
-			.is_cc = (bits & 8) != 0,
-		};
-		gboolean want = bits != 0;
-		gboolean got = tg_thread_may_write (&rights);
-
-		if (got != want)
-			tg_test_fail_row ("staff=%d requester=%d customer=%d "
-				  "cc=%d: got %d, want %d",
-				  rights.is_staff, rights.is_requester,
-				  rights.same_customer, rights.is_cc, got,
-				  want);
-	}
-}
-
 int
 main (int argc, char **argv)
 {
@@ -357,6 +331,5 @@ main (int argc, char **argv)
 	g_test_add_func ("/thread/subject/clean-without-tag",
 			 test_clean_subject_no_tag);
 	g_test_add_func ("/thread/candidates/order", test_candidate_ids);
-	g_test_add_func ("/thread/rights/may-write", test_may_write);
 	return g_test_run ();
 }

@@ -10,8 +10,8 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 PACKAGES="gcc make autoconf automake pkg-config libglib2.0-dev
 libgmime-3.0-dev libgpgme-dev libassuan-dev libidn2-dev libunistring-dev
 zlib1g-dev libpq-dev libssl-dev postgresql-server-dev-all postgresql
-postgresql-client tzdata python3
-util-linux ca-certificates"
+postgresql-client tzdata python3 opendkim opendkim-tools chromium poppler-utils
+util-linux ca-certificates clang libclang-rt-14-dev"
 
 installed() {
 	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'

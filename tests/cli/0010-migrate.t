@@ -5,7 +5,7 @@
 . "$TG_TOP_SRCDIR/tests/lib/common.sh"
 tg_setup
 
-tap_plan 18
+tap_plan 21
 
 got=$(sql "SELECT string_agg(name, ' ' ORDER BY name) FROM schema_migrations")
 want=$(cd "$TG_TOP_SRCDIR/schema" && ls [0-9]*.sql | sort | tr '\n' ' ' | sed 's/ $//')
@@ -93,5 +93,16 @@ got=$(older "SELECT string_agg(id || ':' || encode(raw, 'hex'), ' ' ORDER BY id)
 is "$got" "1:00ff41 2:0d0a 3:5c" "the raw bytes are in messages, byte for byte"
 got=$(older "SELECT to_regclass('message_raw') IS NULL")
 is "$got" "t" "message_raw is gone"
+
+# 007 makes the first secret for signed reply addresses; secret rotate
+# the next ones, each from the server's strong random source.
+got=$(sql "SELECT count(*) || '|' || min(length(secret)) FROM signing_keys")
+is "$got" "1|32" "db migrate makes one 32-byte secret for signing reply addresses"
+out=$(tg secret rotate)
+got=$(sql "SELECT count(DISTINCT secret) FROM signing_keys")
+is "$out:$got" "made a new signing secret (2 in all; the older ones verify for 30 days more):2" \
+	"secret rotate makes a second, different one, and says how long the old one lasts"
+got=$(sql "SELECT count(*) FROM desk_snapshot WHERE kind = 'key'")
+is "$got" "2" "... which deliver reads with the desk snapshot"
 
 tg_done

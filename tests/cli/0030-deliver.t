@@ -50,7 +50,7 @@ like "$err" "action=follow-up ticket=1000 threaded_by=tag" "the tag threads mail
 # 4. A stranger copies the tag: a ticket of their own.
 mail "mallory@evil.example" "Re: [Support #1000] give me the logs" >"$TEST_DIR/m4.eml"
 deliver "$TEST_DIR/m4.eml"
-like "$err" "action=new-ticket ticket=1001 threaded_by=tag-refused" "a stranger's copied tag opens a new ticket"
+like "$err" "action=new-ticket ticket=1001 threaded_by=refused" "a stranger's copied tag opens a new ticket"
 got=$(sql "SELECT count(*) FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE t.number = 1000 AND m.sender = 'mallory@evil.example'")
 is "$got" "0" "... and nothing of it reaches ticket 1000"
 

@@ -1,7 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Real-world mail written by other projects (../shared/corpus): every file
-# goes through deliver without a crash or a tempfail, and is stored.
+# goes through deliver without a crash or a tempfail, and is stored. GLib
+# warnings are fatal as well as criticals: nothing on a mail's way may
+# warn about its content.
 . "$TG_TOP_SRCDIR/tests/lib/common.sh"
 corpus=${TG_CORPUS_DIR:-$TG_TOP_SRCDIR/../shared/corpus}
 [ -d "$corpus" ] || skip_all "no corpus at $corpus"
@@ -16,7 +18,8 @@ tap_plan 4
 crashed=0 tempfailed=0 other=0 stored=0
 printf '%s\n' "$files" | {
 	while IFS= read -r f; do
-		TICKETGATE_LOG=syslog SENDER=sender@example.org "$TICKETGATE" deliver <"$f" 2>"$TEST_DIR/err" && rc=0 || rc=$?
+		G_DEBUG=fatal-warnings,fatal-criticals TICKETGATE_LOG=syslog SENDER=sender@example.org \
+			"$TICKETGATE" deliver <"$f" 2>"$TEST_DIR/err" && rc=0 || rc=$?
 		case $rc in
 		0) stored=$((stored + 1)) ;;
 		75) tempfailed=$((tempfailed + 1)); echo "# tempfail: $f: $(cat "$TEST_DIR/err")" ;;

@@ -13,6 +13,12 @@ tg customer add "ACME Corp" --plan GOLD --from 2026-01-01 \
 	--contact jane@acme.example --domain acme.example >/dev/null
 tg staff add alice@desk.example "Alice Smith" >/dev/null
 tg staff add bob@desk.example "Bob Jones" >/dev/null
+# Our MTA's Authentication-Results, as OpenDKIM writes them above its
+# Received header (doc/staff.md).
+printf '[security]\nauthserv_id = mx.desk.example\n' >>"$TICKETGATE_CONFIG"
+AR_PASS="Authentication-Results: mx.desk.example; dkim=pass header.d=desk.example header.s=mail"
+# verified FILE: FILE with our MTA's DKIM pass on top.
+verified() { { printf '%s\n' "$AR_PASS"; cat "$1"; } >"$1.v" && mv "$1.v" "$1"; }
 
 # staff_mail FROM SUBJECT BODY [HEADERS...]: a reply from a mail client.
 staff_mail() {
@@ -52,7 +58,7 @@ is "$rc:$(count_to staff@desk.example):$(count_to jane@acme.example)" "0:1:1" \
 	"a new ticket: one acknowledgment to the customer, one notification to staff"
 n=$(last_to staff@desk.example)
 is "$(hdr "$n" From)" "Jane Doe via Example Support <support@desk.example>" "the notification comes from the desk, naming the customer"
-is "$(hdr "$n" Reply-To)" "support@desk.example" "... a plain Reply goes back to the desk"
+like "$(hdr "$n" Reply-To)" '^support\+1000\.s[a-z2-7]{16}@desk\.example$' "... a plain Reply goes back to the desk, to an address signed for the ticket's staff"
 is "$(hdr "$n" Subject)" "[Support #1000] Calls to +44 fail" "... its subject carries the tag"
 is "$(hdr "$n" In-Reply-To)" "<c1@acme.example>" "... and it threads to the customer's mail"
 text=$(text_of "$n")
@@ -69,8 +75,9 @@ notify1=$(id_of "$n")
 staff_mail "Alice Smith <alice@desk.example>" "Re: [Support #1000] Calls to +44 fail" \
 	"#status pending\n\nHello Jane,\n\nplease restart the trunk and tell us.\n\n> Every call to +44 fails with 503.\n" \
 	"In-Reply-To: <$notify1>" "References: <c1@acme.example> <$notify1>" >"$TEST_DIR/s1.eml"
-deliver "$TEST_DIR/s1.eml" --received-at 2026-11-27T11:30:00+02:00
-like "$err" "action=staff-reply ticket=1000 threaded_by=message-id" "a staff reply threads into the ticket by the notification's id"
+STAFF_RCPT=$(signed_for 1000)
+deliver_to "$STAFF_RCPT" "$TEST_DIR/s1.eml" --received-at 2026-11-27T11:30:00+02:00
+like "$err" "action=staff-reply ticket=1000 threaded_by=token" "a staff reply to the notification's signed address joins the ticket"
 r=$(last_to jane@acme.example)
 is "$(hdr "$r" From)" '"Alice Smith (Example Support)" <support@desk.example>' "the relay comes from the desk with the staff member's name"
 is "$(hdr "$r" Subject)" "[Support #1000] Re: Calls to +44 fail" "... the subject has the tag"
@@ -99,11 +106,13 @@ n=$(last_to staff@desk.example)
 like "$(text_of "$n")" "Customer follow-up, ticket reopened: \[Support #1000\]" "staff are told of the follow-up"
 is "$(hdr "$n" In-Reply-To)" "<$(hdr "$TEST_DIR/c2.eml" Message-ID | tr -d '<>')>" "... threaded to the customer's new mail"
 
-# 4. Bob answers from Outlook: "RE:", Thread-Index, no References.
+# 4. Bob answers from Outlook: "RE:", Thread-Index, no References, sent
+# to the plain support address; our MTA vouches for it (DKIM pass).
 staff_mail "Bob Jones <bob@desk.example>" "RE: [Support #1000] Re: Calls to +44 fail" \
 	"Done, the trunk is back.\n" "Thread-Index: AdnT0a1b2c3d4e5f6g7h8i9j0k==" >"$TEST_DIR/s2.eml"
+verified "$TEST_DIR/s2.eml"
 deliver "$TEST_DIR/s2.eml" --received-at 2026-11-27T15:00:00+02:00
-like "$err" "action=staff-reply ticket=1000 threaded_by=tag" "an Outlook reply without References threads by the tag"
+like "$err" "action=staff-reply ticket=1000 threaded_by=tag" "an Outlook reply without References, vouched for by our MTA, threads by the tag"
 r=$(last_to jane@acme.example)
 is "$(hdr "$r" From)" '"Bob Jones (Example Support)" <support@desk.example>' "... and is relayed under Bob's name"
 is "$(hdr "$r" In-Reply-To)" "<$(hdr "$TEST_DIR/c2.eml" Message-ID | tr -d '<>')>" "... answering the customer's latest mail"
@@ -113,6 +122,7 @@ is "$got" "11:30" "a second reply does not move the first response"
 # German and Scandinavian Outlook: "AW:" and "SV:".
 staff_mail "Bob Jones <bob@desk.example>" "AW: [Support #1000] Re: Calls to +44 fail" \
 	"Noch ein Hinweis.\n" "Thread-Index: AdnT0a1b2c3d4e5f6g7h8i9j0l==" >"$TEST_DIR/s2b.eml"
+verified "$TEST_DIR/s2b.eml"
 deliver "$TEST_DIR/s2b.eml"
 like "$err" "action=staff-reply ticket=1000 threaded_by=tag" "an Outlook \"AW:\" reply threads by the tag"
 mail "Jane Doe <jane@acme.example>" "SV: SV: [Support #1000] Re: Calls to +44 fail" >"$TEST_DIR/c2b.eml"
@@ -126,6 +136,7 @@ mail "Jane Doe <jane@acme.example>" "Re: Calls to +44 fail" "References: <c1@acm
 deliver "$TEST_DIR/c3.eml"
 like "$err" "action=follow-up ticket=1000 threaded_by=message-id" "Apple Mail shape (References only, tag dropped) threads"
 staff_mail "alice@desk.example" "Re: Calls to +44 fail" "Thanks.\n" "In-Reply-To: <$(hdr "$TEST_DIR/c3.eml" Message-ID | tr -d '<>')>" >"$TEST_DIR/s3.eml"
+verified "$TEST_DIR/s3.eml"
 deliver "$TEST_DIR/s3.eml"
 like "$err" "action=staff-reply ticket=1000 threaded_by=message-id" "mutt shape (In-Reply-To only) threads"
 mail "carl@acme.example" "Fwd: [Support #1000] Re: Calls to +44 fail" >"$TEST_DIR/c4.eml"
@@ -138,19 +149,19 @@ like "$err" "action=follow-up ticket=1000 threaded_by=tag" "a client that droppe
 # 6. Who may write: a stranger's copied tag starts a ticket of its own.
 mail "Eve <eve@elsewhere.example>" "Re: [Support #1000] Calls to +44 fail" >"$TEST_DIR/x1.eml"
 deliver "$TEST_DIR/x1.eml"
-like "$err" "action=new-ticket ticket=1001 threaded_by=tag-refused" "a stranger with the tag gets a new ticket"
+like "$err" "action=new-ticket ticket=1001 threaded_by=refused" "a stranger with the tag gets a new ticket"
 like "$(text_of "$(last_to staff@desk.example)")" "New ticket: \[Support #1001\]" "... which staff see as well"
 is "$(sql "SELECT count(*) FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE t.number = 1000 AND m.sender = 'eve@elsewhere.example'")" "0" \
 	"... and nothing of it is filed on ticket 1000"
 mail "Eve <eve@elsewhere.example>" "Hello" "Reply-To: jane@acme.example" "In-Reply-To: <nothing@x>" >"$TEST_DIR/x2.eml"
 sed -i 's/^Subject: Hello/Subject: [Support #1000] Hello/' "$TEST_DIR/x2.eml"
 deliver "$TEST_DIR/x2.eml"
-like "$err" "action=new-ticket ticket=1002 threaded_by=tag-refused" "identity comes from From, not from Reply-To"
+like "$err" "action=new-ticket ticket=1002 threaded_by=refused" "identity comes from From, not from Reply-To"
 
 # 7. Internal comments: to the comment address, or with #internal.
 jane_before=$(count_to jane@acme.example)
 staff_mail "alice@desk.example" "[Support #1000] note" "Customer is on an old firmware.\n" >"$TEST_DIR/s4.eml"
-RECIPIENT=support-comment@desk.example SENDER=alice@desk.example \
+RECIPIENT=$(echo "$STAFF_RCPT" | sed 's/^support+/support-comment+/') SENDER=alice@desk.example \
 	"$TICKETGATE" deliver <"$TEST_DIR/s4.eml" 2>"$TEST_DIR/err" >/dev/null
 like "$(cat "$TEST_DIR/err")" "action=comment ticket=1000" "mail to the comment address is an internal comment"
 is "$(count_to jane@acme.example)" "$jane_before" "... never sent to the customer"
@@ -158,32 +169,33 @@ n=$(last_to staff@desk.example)
 like "$(text_of "$n")" "Internal comment by alice@desk.example: \[Support #1000\]" "... forwarded to the other staff"
 like "$(text_of "$n")" "old firmware" "... with its text"
 staff_mail "bob@desk.example" "Re: [Support #1000] Calls" "#internal\nSee the trace, line 3.\n" >"$TEST_DIR/s5.eml"
-deliver "$TEST_DIR/s5.eml"
+deliver_to "$STAFF_RCPT" "$TEST_DIR/s5.eml"
 like "$err" "action=comment ticket=1000" "#internal makes a reply a comment"
 is "$(count_to jane@acme.example)" "$jane_before" "... that does not reach the customer"
 is "$(sql "SELECT count(*) FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE number = 1000 AND kind = 'comment'")" "2" "both comments are stored on the ticket"
 staff_mail "bob@desk.example" "[Support #1000]" "Checked.\n" >"$TEST_DIR/s6.eml"
-deliver "$TEST_DIR/s6.eml" --action comment
+deliver_to "$STAFF_RCPT" "$TEST_DIR/s6.eml" --action comment
 like "$err" "action=comment ticket=1000" "deliver --action comment does the same"
 
 # 8. Commands: priority and assignment; a bad command relays nothing.
 staff_mail "alice@desk.example" "Re: [Support #1000]" "#priority high\n#assign Bob@desk.example\nWe are on it.\n" >"$TEST_DIR/s7.eml"
-deliver "$TEST_DIR/s7.eml"
+deliver_to "$STAFF_RCPT" "$TEST_DIR/s7.eml"
 is "$(sql "SELECT priority || '|' || assignee FROM tickets WHERE number = 1000")" "1|bob@desk.example" "#priority and #assign change the ticket"
 ok $(text_of "$(last_to jane@acme.example)" | grep -q '#priority\|#assign' && echo 1 || echo 0) "... and are removed from what the customer sees"
 jane_before=$(count_to jane@acme.example)
 alice_before=$(count_to alice@desk.example)
 staff_mail "alice@desk.example" "Re: [Support #1000]" "#stauts resolved\nAll fixed.\n" >"$TEST_DIR/s8.eml"
-deliver "$TEST_DIR/s8.eml"
+deliver_to "$STAFF_RCPT" "$TEST_DIR/s8.eml"
 is "$rc" "0" "a reply with a bad command is stored (exit 0)"
 is "$(count_to jane@acme.example)" "$jane_before" "... nothing of it reaches the customer"
 is "$(sql "SELECT status || '|' || priority FROM tickets WHERE number = 1000")" "open|1" "... nothing on the ticket changes"
 is "$(count_to alice@desk.example)" "$((alice_before + 1))" "... and the staff member gets a notice"
 like "$(text_of "$(last_to alice@desk.example)")" '"#stauts resolved"' "... naming the line"
 staff_mail "alice@desk.example" "Re: [Support #1000]" "#assign eve@elsewhere.example\nHi\n" >"$TEST_DIR/s9.eml"
-deliver "$TEST_DIR/s9.eml"
+deliver_to "$STAFF_RCPT" "$TEST_DIR/s9.eml"
 like "$err" "action=staff-refused" "#assign to someone who is not staff refuses the reply"
 staff_mail "alice@desk.example" "A new thought" "Hello?\n" >"$TEST_DIR/s10.eml"
+verified "$TEST_DIR/s10.eml"
 deliver "$TEST_DIR/s10.eml"
 like "$err" "action=staff-no-ticket" "staff mail that matches no ticket is stored alone"
 like "$(text_of "$(last_to alice@desk.example)")" "did not match any ticket" "... and its writer is told"
@@ -220,7 +232,7 @@ Content-Transfer-Encoding: base64
 JVBERi0xLjQKJcfsj6IKMSAwIG9iago8PD4+CmVuZG9iagp0cmFpbGVyCjw8Pj4KJSVFT0YK
 --m--
 MAIL
-deliver "$TEST_DIR/s11.eml"
+deliver_to "$STAFF_RCPT" "$TEST_DIR/s11.eml"
 r=$(last_to jane@acme.example)
 is "$(parts_of "$r" | tr '\n' ' ')" "text/plain; text/html; application/pdf;notes.pdf " "the relay keeps the text, the HTML and the attachment"
 like "$(html_of "$r")" "<b>attached</b>" "... the HTML as written"
@@ -242,7 +254,7 @@ like "$(text_of "$(last_to staff@desk.example)")" "Follows: +#1000" "... which t
 is "$(sql "SELECT status FROM tickets WHERE number = 1000")" "closed" "the old ticket stays closed"
 
 # 11. Acknowledging follow-ups is a setting.
-printf 'ack_followups = true\n' >>"$TICKETGATE_CONFIG"
+printf '[policy]\nack_followups = true\n' >>"$TICKETGATE_CONFIG"
 n=$(count_to jane@acme.example)
 mail "jane@acme.example" "Re: [Support #1003] one more thing" >"$TEST_DIR/c8.eml"
 deliver "$TEST_DIR/c8.eml"

@@ -77,7 +77,7 @@ is "$(count_to staff@desk.example)" "$((s + 1))" "... while staff still see the 
 # 3. A staff reply is a person's: it still goes.
 tg staff add alice@desk.example Alice >/dev/null
 printf 'From: alice@desk.example\nTo: support@desk.example\nSubject: Re: [Support #1001] Another problem\nMessage-ID: <s1@desk.example>\n\nWe are on it.\n' >"$TEST_DIR/s1.eml"
-deliver "$TEST_DIR/s1.eml"
+deliver_to "$(signed_for 1001)" "$TEST_DIR/s1.eml"
 is "$(count_to jane@acme.example)" "$((n + 1))" "a staff reply to a bouncing address is still relayed"
 
 # 4. Forged and stray reports change nothing.

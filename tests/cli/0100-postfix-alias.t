@@ -22,7 +22,8 @@ chown -R "$FILTER_USER" "$tgal"
 "$PF_SBIN"/postalias -c "$PF/etc" "$tgal/aliases"
 "$PF_SBIN"/postconf -c "$PF/etc" -e \
 	"alias_maps = hash:$PF/etc/aliases, hash:$tgal/aliases" \
-	"alias_database = hash:$PF/etc/aliases, hash:$tgal/aliases"
+	"alias_database = hash:$PF/etc/aliases, hash:$tgal/aliases" \
+	"recipient_delimiter = +"
 "$PF_LIB" settle "$PF"
 e2e_start
 
@@ -36,6 +37,7 @@ is "$(ls -n "$tgal/aliases.db" | awk '{ print $3 }')" "$(id -u "$FILTER_USER")" 
 e2e_new_ticket
 e2e_duplicate
 e2e_staff
+e2e_staff_dkim
 e2e_bounce
 e2e_database_down
 

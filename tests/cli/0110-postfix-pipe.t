@@ -38,6 +38,7 @@ like "$got" '^ticketgate +unix +- +n +n +- +10 +pipe flags=DRXhqu user='"$FILTER
 e2e_new_ticket
 e2e_duplicate
 e2e_staff
+e2e_staff_dkim
 e2e_bounce
 e2e_database_down
 

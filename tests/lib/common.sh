@@ -117,11 +117,13 @@ tg_setup() {
 
 tg() { "$TICKETGATE" "$@"; }
 
-# deliver FILE [deliver options...]: sets $rc and $err (stderr).
+# deliver FILE [deliver options...]: sets $rc and $err (stderr). The
+# envelope recipient is $RCPT, else support@desk.example.
 deliver() {
 	f=$1
 	shift
-	err=$(SENDER=${SENDER-customer@example.net} RECIPIENT=support@desk.example \
+	err=$(SENDER=${SENDER-customer@example.net} \
+		RECIPIENT=${RCPT:-support@desk.example} \
 		"$TICKETGATE" deliver "$@" <"$f" 2>&1 >/dev/null) && rc=0 || rc=$?
 }
 
@@ -166,6 +168,25 @@ at_least() { [ -f "$1" ] && [ "$(cat "$1")" -ge "$2" ]; }
 
 tg_done() {
 	[ "$tap_failed" -eq 0 ]
+}
+
+# deliver_to RCPT FILE [deliver options...]: deliver, to RCPT.
+deliver_to() {
+	RCPT=$1
+	shift
+	deliver "$@"
+	RCPT=
+}
+
+# signed_for N [ADDR]: the reply address (Reply-To) that the desk signed
+# for ticket N in the last mail it sent to ADDR (default: the staff
+# list, staff@desk.example); empty when there is none.
+signed_for() {
+	for f in $(ls -r "$TG_SENDMAIL_DIR"/*.eml 2>/dev/null); do
+		tail -n +5 "${f%.eml}.args" | grep -qx "${2:-staff@desk.example}" || continue
+		r=$(hdr "$f" Reply-To | sed 's/.*<\(.*\)>.*/\1/')
+		case $r in *"+$1."*) echo "$r"; return ;; esac
+	done
 }
 
 # Headers and parts of a recorded mail (tests/lib/mailinfo.py).

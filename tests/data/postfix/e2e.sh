@@ -15,7 +15,12 @@
 #   e2e_new_ticket     customer mail over SMTP -> ticket -> acknowledgment
 #   e2e_duplicate      the same mail sent again -> nothing new
 #   e2e_staff          notification in the staff Maildir; a staff reply
-#                      over SMTP relayed into the customer's Maildir
+#                      to its signed Reply-To over SMTP relayed into the
+#                      customer's Maildir
+#   e2e_staff_dkim     a staff mail to the plain support address, DKIM
+#                      signed: OpenDKIM (a milter of this Postfix) writes
+#                      Authentication-Results, and the reply is relayed;
+#                      unsigned, the same mail is held
 #   e2e_bounce         a null-sender mail -> stored, unanswered
 #   e2e_database_down  deferred while the database is down, then once
 #
@@ -30,7 +35,7 @@
 # line of a mail's delivery to ticketgate must match, with QID standing
 # for the Postfix queue id.
 
-E2E_TESTS=38
+E2E_TESTS=47
 FILTER_USER=nobody
 PF_LIB="$LIB/postfix-instance"
 PF_SBIN=${POSTFIX_SBIN:-/usr/sbin}
@@ -43,6 +48,10 @@ e2e_require() {
 e2e_cleanup() {
 	if [ -n "${PF:-}" ]; then
 		"$PF_LIB" stop "$PF" || true
+	fi
+	if [ -n "${DKIM_PID:-}" ]; then
+		kill "$DKIM_PID" 2>/dev/null || true
+		wait "$DKIM_PID" 2>/dev/null || true
 	fi
 	tg_cleanup
 }
@@ -146,6 +155,9 @@ directory = $PUB/templates
 [limits]
 time_limit = 60s
 state_directory = $PUB/state
+
+[security]
+authserv_id = mx.desk.example
 CONF
 	chmod 644 "$PUB/ticketgate.conf"
 }
@@ -196,7 +208,42 @@ e2e_setup() {
 	STAFF="$PF/mail/staff"
 }
 
+# OpenDKIM as a verifying milter of the instance, on a free loopback
+# port, with the public key of a test selector read from a file instead
+# of DNS (TestPublicKeys). It writes "Authentication-Results:
+# mx.desk.example; dkim=..." above Postfix's Received header.
+e2e_dkim() {
+	dk="$TEST_DIR/dkim"
+	mkdir -p "$dk"
+	opendkim-genkey -D "$dk" -d desk.example -s e2e >/dev/null 2>&1 ||
+		bail "opendkim-genkey failed"
+	# The TXT record, unquoted, on one line (the key is rsa-sha1 and
+	# rsa-sha256 alike, so no h= tag).
+	printf 'e2e._domainkey.desk.example %s\n' "$(tr -d '\n\t' <"$dk/e2e.txt" |
+		sed 's/.*( *//; s/ *) *;.*//; s/" *"//g; s/"//g; s/h=[^;]*; *//')" >"$dk/keys"
+	DKIM_PORT=$(python3 -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	cat >"$dk/opendkim.conf" <<CONF
+Mode v
+AuthservID mx.desk.example
+Socket inet:$DKIM_PORT@127.0.0.1
+TestPublicKeys $dk/keys
+Syslog no
+CONF
+	chmod -R go+rX "$dk"
+	opendkim -f -x "$dk/opendkim.conf" 2>"$dk/opendkim.log" &
+	DKIM_PID=$!
+	dkim_up() { python3 -c 'import socket, sys
+socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$DKIM_PORT" 2>/dev/null; }
+	poll $WAIT dkim_up || bail "OpenDKIM does not listen: $(cat "$dk/opendkim.log")"
+	"$PF_SBIN"/postconf -c "$PF/etc" -e \
+		"smtpd_milters = inet:127.0.0.1:$DKIM_PORT" \
+		"milter_default_action = tempfail"
+}
+
 e2e_start() {
+	e2e_dkim
+	"$PF_LIB" settle "$PF"
 	"$PF_LIB" start "$PF" >/dev/null || bail "cannot start Postfix"
 }
 
@@ -355,9 +402,10 @@ e2e_staff() {
 	poll $WAIT notified "$msgid"
 	ok $? "the staff notification arrives in the staff Maildir"
 	note=$(answers "$STAFF" "$msgid")
-	is "$(header "$note" Subject)|$(header "$note" Reply-To)" \
-		"[Support #1000] Printer on fire|support@desk.example" \
-		"... tagged, with Reply-To the desk"
+	reply_to=$(header "$note" Reply-To)
+	like "$(header "$note" Subject)|$reply_to" \
+		'^\[Support #1000\] Printer on fire\|support\+1000\.s[a-z2-7]{16}@desk\.example$' \
+		"... tagged, with Reply-To the desk's address signed for the ticket"
 	ok $(grep -q "New ticket: \[Support #1000\]" "$note" && grep -q "second floor is on fire" "$note" &&
 		echo 0 || echo 1) "... the ticket's facts on top, the customer's text below"
 	note_id=$(header "$note" Message-ID | tr -d '<>')
@@ -373,8 +421,8 @@ e2e_staff() {
 		printf '#status pending\n\nHello Jane,\n\nplease pull the plug first.\n'
 	} >"$TEST_DIR/staff.eml"
 	before=$(answer_count "$JANE" "$msgid")
-	send alice@desk.example support@desk.example "$TEST_DIR/staff.eml"
-	like "$qid" '^[0-9A-Za-z]+$' "alice's reply over SMTP is accepted"
+	send alice@desk.example "$reply_to" "$TEST_DIR/staff.eml"
+	like "$qid" '^[0-9A-Za-z]+$' "alice's reply to that address over SMTP is accepted"
 	relayed() { [ "$(answer_count "$JANE" "$msgid")" -gt "$before" ]; }
 	poll $WAIT relayed
 	ok $? "the reply is relayed into jane's Maildir"
@@ -388,4 +436,73 @@ e2e_staff() {
 	ok $(grep -q '#status' "$relay" && echo 1 || echo 0) "... without the command line"
 	got=$(sql "SELECT status || '|' || (first_response_at IS NOT NULL) FROM tickets WHERE number = 1000")
 	is "$got" "pending|true" "the reply is ticket 1000's first response; #status applied"
+	got=$(sql "SELECT envelope_recipient FROM messages WHERE message_id = 'e2e-staff.$$@desk.example'")
+	is "$got" "$reply_to" "Postfix passed the whole signed address, extension and all"
+
+	# Outlook's Reply: "RE:", Thread-Index, no References; Gmail's: the
+	# address in angle brackets with the desk's display name, CRLF.
+	{
+		printf 'From: "Alice" <alice@desk.example>\nTo: %s\n' "$reply_to"
+		printf 'Subject: RE: [Support #1000] Printer on fire\n'
+		printf 'Thread-Topic: [Support #1000] Printer on fire\n'
+		printf 'Thread-Index: AdnT0a1b2c3d4e5f6g7h8i9j0k==\n'
+		printf 'Date: %s\nMessage-ID: <e2e-outlook.%s@desk.example>\n' "$(LC_ALL=C date -R)" "$$"
+		printf 'MIME-Version: 1.0\nContent-Type: text/plain; charset="us-ascii"\n\n'
+		printf 'Outlook says: the fire is out.\n'
+	} >"$TEST_DIR/outlook.eml"
+	{
+		printf 'From: Alice <alice@desk.example>\r\nTo: Example Support <%s>\r\n' "$reply_to"
+		printf 'Subject: Re: [Support #1000] Printer on fire\r\n'
+		printf 'In-Reply-To: <%s>\r\nReferences: <%s>\r\n' "$note_id" "$note_id"
+		printf 'Date: %s\r\nMessage-ID: <e2e-gmail.%s@desk.example>\r\n' "$(LC_ALL=C date -R)" "$$"
+		printf 'Content-Type: multipart/alternative; boundary="000000000000a1b2"\r\n\r\n'
+		printf -- '--000000000000a1b2\r\nContent-Type: text/plain; charset="UTF-8"\r\n\r\n'
+		printf 'Gmail says: the smoke is gone.\r\n\r\n'
+		printf -- '--000000000000a1b2\r\nContent-Type: text/html; charset="UTF-8"\r\n\r\n'
+		printf '<div dir="ltr">Gmail says: the smoke is gone.</div>\r\n\r\n'
+		printf -- '--000000000000a1b2--\r\n'
+	} >"$TEST_DIR/gmail.eml"
+	for shape in outlook gmail; do
+		before=$(answer_count "$JANE" "$msgid")
+		send alice@desk.example "$reply_to" "$TEST_DIR/$shape.eml"
+		poll $WAIT relayed
+		ok $? "a plain Reply from $shape to the signed address is relayed to jane"
+	done
+}
+
+# ---- 6. The Authentication-Results path (6 tests) ------------------------
+# staff_mail ID TEXT: a new mail from alice to the plain support address.
+staff_mail() {
+	printf 'From: Alice <alice@desk.example>\nTo: support@desk.example\n'
+	printf 'Subject: Re: [Support #1000] Printer on fire\n'
+	printf 'Date: %s\nMessage-ID: <%s>\n' "$(LC_ALL=C date -R)" "$1"
+	printf 'MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n%s\n' "$2"
+}
+# stored_kind ID: the kind of the stored mail with Message-ID ID.
+stored_kind() { sql "SELECT kind FROM messages WHERE message_id = '$1'"; }
+has_kind() { [ -n "$(stored_kind "$1")" ]; }
+
+e2e_staff_dkim() {
+	signed_id="e2e-dkim.$$@desk.example"
+	staff_mail "$signed_id" "The fire brigade is on its way." |
+		opendkim-testmsg -d desk.example -s e2e -k "$TEST_DIR/dkim/e2e.private" \
+		>"$TEST_DIR/dkim.eml"
+	before=$(answer_count "$JANE" "$msgid")
+	send alice@desk.example support@desk.example "$TEST_DIR/dkim.eml"
+	like "$qid" '^[0-9A-Za-z]+$' "a DKIM-signed staff mail to the plain support address is accepted"
+	relayed() { [ "$(answer_count "$JANE" "$msgid")" -gt "$before" ]; }
+	poll $WAIT relayed
+	ok $? "... and relayed to jane: OpenDKIM's dkim=pass vouched for alice"
+	got=$(sql "SELECT position('dkim=pass' in convert_from(raw, 'UTF8')) > 0 FROM messages WHERE message_id = '$signed_id'")
+	is "$(stored_kind "$signed_id")|$got" "staff|t" "... stored as staff mail, with OpenDKIM's header"
+
+	unsigned_id="e2e-unsigned.$$@desk.example"
+	staff_mail "$unsigned_id" "Pay the invoice now." >"$TEST_DIR/unsigned.eml"
+	before=$(answer_count "$JANE" "$msgid")
+	send alice@desk.example support@desk.example "$TEST_DIR/unsigned.eml"
+	like "$qid" '^[0-9A-Za-z]+$' "the same mail without a signature is accepted"
+	poll $WAIT has_kind "$unsigned_id"
+	is "$(stored_kind "$unsigned_id")" "held" "... and held: nothing proves alice wrote it"
+	poll $WAIT queue_empty
+	is "$(answer_count "$JANE" "$msgid")" "$before" "... and nothing reaches jane"
 }
