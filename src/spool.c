@@ -24,6 +24,8 @@ struct _TgSpool {
 	GBytes *bytes;	 /* a view of mem handed to callers, else NULL */
 	int fd;		 /* the unlinked temporary file, else -1 */
 	gsize size;
+	gsize memory_limit; /* tg_spool_new(): while it is filled */
+	char *tmpdir;
 };
 
 /* clang-format would put spaces into the quark name. */
@@ -233,11 +235,41 @@ tg_spool_new_from_data (const void *data, gsize len)
 	return spool;
 }
 
+TgSpool *
+tg_spool_new (gsize memory_limit, const char *tmpdir)
+{
+	TgSpool *spool = spool_new ();
+
+	/* GByteArray lengths are guint. */
+	spool->memory_limit = MIN (memory_limit, (gsize)G_MAXUINT);
+	spool->tmpdir = g_strdup (tmpdir);
+	return spool;
+}
+
+gboolean
+tg_spool_append (TgSpool *spool, const void *data, gsize len, GError **error)
+{
+	g_return_val_if_fail (spool != NULL && spool->bytes == NULL, FALSE);
+	g_return_val_if_fail (data != NULL || len == 0, FALSE);
+
+	return store_chunk (spool, data, len, spool->memory_limit,
+			    spool->tmpdir, error);
+}
+
+void
+tg_spool_finish (TgSpool *spool)
+{
+	g_return_if_fail (spool != NULL && spool->bytes == NULL);
+
+	freeze_memory (spool);
+}
+
 void
 tg_spool_free (TgSpool *spool)
 {
 	if (spool == NULL)
 		return;
+	g_free (spool->tmpdir);
 	g_clear_pointer (&spool->bytes, g_bytes_unref);
 	g_clear_pointer (&spool->mem, g_byte_array_unref);
 	/* An unlinked file: close(2) errors lose nothing worth a report. */

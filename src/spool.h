@@ -37,6 +37,23 @@ TgSpool *tg_spool_read_fd (int fd, gsize max_size, gsize memory_limit,
 TgSpool *tg_spool_new_from_data (const void *data,
 				 gsize len) G_GNUC_WARN_UNUSED_RESULT;
 
+/*
+ * tg_spool_new: (transfer full): an empty spool to fill with
+ * tg_spool_append(), kept in memory up to @memory_limit bytes and in an
+ * unlinked temporary file in @tmpdir (nullable: g_get_tmp_dir()) beyond.
+ * Call tg_spool_finish() before reading it.
+ */
+TgSpool *tg_spool_new (gsize memory_limit,
+		       const char *tmpdir) G_GNUC_WARN_UNUSED_RESULT;
+
+/* tg_spool_append: adds @len bytes; FALSE with TG_SPOOL_ERROR_TEMPORARY
+ * when the temporary file cannot be written. */
+gboolean tg_spool_append (TgSpool *spool, const void *data, gsize len,
+			  GError **error);
+
+/* tg_spool_finish: ends the filling: tg_spool_get_bytes() works from now. */
+void tg_spool_finish (TgSpool *spool);
+
 /* tg_spool_free: releases the spool and its file; NULL is allowed. */
 void tg_spool_free (TgSpool *spool);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgSpool, tg_spool_free)

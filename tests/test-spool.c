@@ -494,6 +494,51 @@ test_new_from_data (void)
 	tg_spool_free (NULL);
 }
 
+/* Filled piece by piece: in memory up to the limit, then in a file,
+ * the same bytes either way. */
+static void
+test_append (void)
+{
+	static const struct {
+		const char *label;
+		gsize memory_limit;
+		gsize piece;
+		gboolean in_file;
+	} rows[] = {
+		{ "all in memory", 10000, 1000, FALSE },
+		{ "exactly the limit", 5000, 1000, FALSE },
+		{ "over the limit", 4999, 1000, TRUE },
+		{ "one big piece", 0, 5000, TRUE },
+		{ "odd pieces", 1024, 333, TRUE },
+	};
+	g_autoptr (GBytes) content = pattern (5000);
+	const guint8 *data = g_bytes_get_data (content, NULL);
+
+	for (gsize i = 0; i < G_N_ELEMENTS (rows); i++) {
+		g_autoptr (TgSpool) spool =
+			tg_spool_new (rows[i].memory_limit, NULL);
+		g_autoptr (GError) error = NULL;
+
+		for (gsize off = 0; off < 5000; off += rows[i].piece)
+			g_assert_true (tg_spool_append (
+				spool, data + off,
+				MIN (rows[i].piece, 5000 - off), &error));
+		g_assert_no_error (error);
+		tg_spool_finish (spool);
+		if ((tg_spool_get_fd (spool) >= 0) != rows[i].in_file) {
+			g_test_message ("%s: got in_file %d, want %d",
+					rows[i].label,
+					tg_spool_get_fd (spool) >= 0,
+					rows[i].in_file);
+			g_test_fail ();
+		}
+		g_assert_cmpuint (tg_spool_get_size (spool), ==, 5000);
+		g_assert_true ((tg_spool_get_bytes (spool) == NULL) ==
+			       rows[i].in_file);
+		check_read_at (rows[i].label, spool, content);
+	}
+}
+
 int
 main (int argc, char **argv)
 {
@@ -510,5 +555,6 @@ main (int argc, char **argv)
 	g_test_add_func ("/spool/read/tmpdir-unlinked", test_tmpdir_unlinked);
 	g_test_add_func ("/spool/read-at/offsets", test_read_at);
 	g_test_add_func ("/spool/new/from-data", test_new_from_data);
+	g_test_add_func ("/spool/new/append", test_append);
 	return g_test_run ();
 }
