@@ -354,28 +354,62 @@ source_message (TgMimeSource **source_out, const TgSpool *spool)
 }
 
 GBytes *
-tg_compose_notification (const TgMailSpec *spec, const TgSpool *original,
-			 guint64 attachment_limit)
+tg_compose_notification (const TgMailSpec *spec)
 {
-	g_autoptr (TgMimeSource) source = NULL;
 	g_autoptr (GMimeMessage) msg = g_mime_message_new (TRUE);
-	GMimeMessage *orig = NULL;
 	g_autoptr (GMimeMultipart) mixed =
 		g_mime_multipart_new_with_subtype ("mixed");
-	g_autoptr (GMimeObject) head = text_body (spec->body);
-	GMimeObject *content = NULL;
+	g_autoptr (GMimeObject) head = NULL;
 
-	g_return_val_if_fail (spec != NULL && original != NULL, NULL);
+	g_return_val_if_fail (spec != NULL && spec->to_address != NULL, NULL);
+	g_return_val_if_fail (spec->from_address != NULL, NULL);
+	g_return_val_if_fail (spec->message_id != NULL, NULL);
+	head = text_body (spec->body);
 	set_headers (msg, spec);
 	g_mime_multipart_add (mixed, head);
+	g_mime_message_set_mime_part (msg, GMIME_OBJECT (mixed));
+	return serialize (msg);
+}
+
+/* @skeleton as a GMime message; its parts are copies, not views. */
+static GMimeMessage *
+parse_bytes (GBytes *skeleton)
+{
+	gsize len = 0;
+	const guint8 *data = g_bytes_get_data (skeleton, &len);
+	g_autoptr (GMimeStream) stream =
+		g_mime_stream_mem_new_with_buffer ((const char *) data, len);
+	g_autoptr (GMimeParser) parser =
+		g_mime_parser_new_with_stream (stream);
+
+	g_mime_parser_set_format (parser, GMIME_FORMAT_MESSAGE);
+	return g_mime_parser_construct_message (parser, NULL);
+}
+
+GBytes *
+tg_compose_enclose (GBytes *skeleton, const TgSpool *original,
+		    guint64 attachment_limit)
+{
+	g_autoptr (TgMimeSource) source = NULL;
+	g_autoptr (GMimeMessage) msg = NULL;
+	GMimeMessage *orig = NULL;
+	GMimeObject *top = NULL;
+	GMimeObject *content = NULL;
+
+	g_return_val_if_fail (skeleton != NULL && original != NULL, NULL);
+	msg = parse_bytes (skeleton);
+	if (msg != NULL)
+		top = g_mime_message_get_mime_part (msg);
+	/* Not a skeleton of ours: sent as it is rather than not at all. */
+	if (top == NULL || !GMIME_IS_MULTIPART (top))
+		return g_bytes_ref (skeleton);
 	orig = source_message (&source, original);
 	if (orig != NULL)
 		content = g_mime_message_get_mime_part (orig);
 	if (content != NULL) {
 		trim_attachments (content, attachment_limit);
-		g_mime_multipart_add (mixed, content);
+		g_mime_multipart_add (GMIME_MULTIPART (top), content);
 	}
-	g_mime_message_set_mime_part (msg, GMIME_OBJECT (mixed));
 	return serialize (msg);
 }
 

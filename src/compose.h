@@ -47,15 +47,27 @@ extern const char *const tg_compose_reserved_headers[];
 GBytes *tg_compose_text_mail (const TgMailSpec *spec);
 
 /*
- * tg_compose_notification: (transfer full): a mail for staff: @spec's
- * body as a text part in front of the original mail's own content (text,
- * HTML and attachments as the customer sent them) taken from @original.
- * Attachments larger than @attachment_limit bytes (0: no limit) are
- * replaced by a line that names them, so memory stays bounded.
+ * tg_compose_notification: (transfer full): a mail for staff without the
+ * mail it is about: @spec's body as the first part of a multipart/mixed.
+ * It is what the desk stores; tg_compose_enclose() makes it whole when
+ * it is sent, so that the customer's mail is stored once.
  */
-GBytes *tg_compose_notification (const TgMailSpec *spec,
-				 const TgSpool *original,
-				 guint64 attachment_limit);
+GBytes *tg_compose_notification (const TgMailSpec *spec);
+
+/*
+ * tg_compose_enclose: (transfer full): @skeleton (from
+ * tg_compose_notification()) with the content of @original (text, HTML
+ * and attachments as the customer sent them) after its own text.
+ * Attachments larger than @attachment_limit bytes (0: no limit) are
+ * replaced by a line that names them. @original's parts are read from
+ * the spool while the result is written, not held beside it. The same
+ * @skeleton and @original give the same mail every time: the headers and
+ * the boundary are the skeleton's. A @skeleton that is not a multipart
+ * comes back as it is.
+ */
+GBytes *tg_compose_enclose (GBytes *skeleton,
+			    const TgSpool *original,
+			    guint64 attachment_limit);
 
 /*
  * tg_compose_relay: (transfer full): a staff member's reply as it goes to

@@ -565,6 +565,7 @@ queue_earlier (Delivery *d, TgOutboxItem *item)
 		.envelope_from = g_steal_pointer (&item->envelope_from),
 		.recipients = g_steal_pointer (&item->recipients),
 		.content = g_steal_pointer (&item->content),
+		.encloses = item->encloses,
 	};
 
 	g_array_append_val (d->queued, q);
@@ -641,6 +642,13 @@ send_queued (Delivery *d, TgStore *store)
 							  : c->bounce_address,
 			.recipients = (const char *const *) q->recipients,
 			.content = q->content,
+			.encloses = q->encloses,
+			/* This mail's own answers forward it from the
+			 * spool; one taken over reads what is stored. */
+			.original = q->encloses != 0 &&
+					    q->encloses == d->message_row
+				? d->spool
+				: NULL,
 		};
 
 		/* Sent before, and only the journal knew. */

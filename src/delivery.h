@@ -46,6 +46,7 @@ typedef struct {
 	char *envelope_from; /* NULL: [mail] bounce_address */
 	char **recipients;
 	GBytes *content;
+	gint64 encloses;     /* 0, or the stored mail @content leaves out */
 	gboolean sent;
 } Queued;
 
@@ -64,6 +65,7 @@ typedef struct {
 	GDateTime *received_at;
 	const char *received_from; /* "header", "option", "clock" */
 	char *dedup_key;
+	gint64 message_row;    /* the mail's row, once stored */
 	char *sender;          /* identity: From, else the envelope sender */
 	char *reply_address;   /* where answers go: Reply-To, else sender */
 	const char *reply_to_ignored; /* a Reply-To not taken (in msg) */

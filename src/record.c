@@ -252,9 +252,15 @@ queue_outgoing (Delivery *d, TgStore *store, gint64 ticket_id,
 		.content = reply->content,
 		.note = d->action == ACTION_MACHINE ? "machine" : NULL,
 		.cause_key = d->dedup_key,
+		.encloses = reply->encloses ? d->message_row : 0,
 	};
 	Queued q = { 0 };
 
+	if (reply->encloses && d->message_row == 0) {
+		g_set_error (error, TG_STORE_ERROR, TG_STORE_ERROR_FAILED,
+			     "%s: the mail it forwards is not stored", what);
+		return FALSE;
+	}
 	if (!admit_recipients (d, store, kind, rcpts, what, always, admitted,
 			       error))
 		return FALSE;
@@ -268,6 +274,7 @@ queue_outgoing (Delivery *d, TgStore *store, gint64 ticket_id,
 	q.message_id = g_strdup (reply->message_id);
 	q.recipients = g_strdupv ((char **) admitted->pdata);
 	q.content = g_bytes_ref (reply->content);
+	q.encloses = out.encloses;
 	g_array_append_val (d->queued, q);
 	return TRUE;
 }
@@ -308,7 +315,6 @@ static gboolean
 store_incoming (Delivery *d, TgStore *store, gint64 ticket_id,
 		TgMessageKind kind, const char *note, GError **error)
 {
-	gint64 row = 0;
 	TgIncoming in = {
 		.ticket_id = ticket_id,
 		.kind = kind,
@@ -322,7 +328,7 @@ store_incoming (Delivery *d, TgStore *store, gint64 ticket_id,
 		.note = note,
 	};
 
-	return tg_store_add_incoming (store, &in, &row, error);
+	return tg_store_add_incoming (store, &in, &d->message_row, error);
 }
 
 static gboolean
@@ -461,7 +467,6 @@ notify_staff (Delivery *d, TgStore *store, gint64 ticket_id, TgReplyFacts *f,
 	f->to_address = rcpts[0];
 	f->to_more = (const char *const *) rcpts + 1;
 	f->from_name = from;
-	f->original = d->spool;
 	f->reply_to = reply_to =
 		reply_address_for (d, f->ticket_number, TG_TOKEN_STAFF, NULL);
 	reply = tg_replies_build (d->replies, f);

@@ -494,8 +494,7 @@ compose (const TgReplyFacts *f, const TgRendered *r, const char *subject,
 	if (spec.reply_to == NULL)
 		spec.reply_to = f->config->support_address;
 	spec.auto_generated = TRUE;
-	return tg_compose_notification (&spec, f->original,
-					f->attachment_limit);
+	return tg_compose_notification (&spec);
 }
 
 void
@@ -550,6 +549,7 @@ tg_replies_build (const TgReplies *replies, const TgReplyFacts *f)
 		: g_strdup (subject);
 	reply->body = g_strdup (r->body);
 	reply->content = compose (f, r, reply->subject, reply->message_id);
+	reply->encloses = f->kind == TG_REPLY_NOTIFY;
 	return reply;
 }
 

@@ -94,8 +94,8 @@ typedef struct {
 	const char *queue;         /* the open tickets, one line each */
 	guint queue_count;
 	const char *late;          /* what went late, one line each */
-	const TgSpool *original;   /* TG_REPLY_NOTIFY: the mail to forward */
-	guint64 attachment_limit;  /* larger attachments are described */
+	guint64 attachment_limit;  /* relays: larger attachments are
+				      described */
 } TgReplyFacts;
 
 /* A finished answer. */
@@ -103,7 +103,10 @@ typedef struct {
 	char *message_id; /* ours, without <> */
 	char *subject;
 	char *body;
-	GBytes *content;  /* the complete mail */
+	GBytes *content;  /* the complete mail, but see @encloses */
+	gboolean encloses; /* TG_REPLY_NOTIFY: @content leaves out the mail
+			      it is about, which the sender puts in
+			      (tg_compose_enclose) */
 } TgReply;
 
 /*

@@ -9,6 +9,7 @@
 
 #include <signal.h>
 
+#include "compose.h"
 #include "journal.h"
 #include "mailer.h"
 
@@ -145,9 +146,42 @@ record (TgSender *s, gint64 outbox_id, GError **error)
 					       MIN (until, s->deadline), error);
 }
 
+/*
+ * (transfer full): the mail to hand to sendmail: @mail's content, with
+ * the stored mail it encloses put in. That mail is read from the
+ * database into a spool (a file beyond [limits] spool_memory), so that
+ * only the finished mail is held in memory.
+ */
+static GBytes *
+whole_mail (TgSender *s, const TgSenderMail *mail, GError **error)
+{
+	const TgConfig *c = s->config;
+	g_autoptr (TgSpool) read = NULL;
+	const TgSpool *original = mail->original;
+
+	if (mail->encloses == 0)
+		return g_bytes_ref (mail->content);
+	if (original == NULL) {
+		read = tg_store_read_raw (s->store, mail->encloses,
+					  c->spool_memory,
+					  *c->spool_directory
+						  ? c->spool_directory
+						  : NULL,
+					  error);
+		if (read == NULL) {
+			g_prefix_error (error, "reading the mail it forwards: ");
+			return NULL;
+		}
+		original = read;
+	}
+	return tg_compose_enclose (mail->content, original,
+				   c->attachment_limit);
+}
+
 TgSenderResult
 tg_sender_send (TgSender *s, const TgSenderMail *mail, GError **error)
 {
+	g_autoptr (GBytes) content = NULL;
 	const TgConfig *c;
 	g_autoptr (GError) noting = NULL;
 	g_autoptr (GError) db = NULL;
@@ -157,6 +191,9 @@ tg_sender_send (TgSender *s, const TgSenderMail *mail, GError **error)
 
 	g_return_val_if_fail (s != NULL && mail != NULL, TG_SENDER_REFUSED);
 	c = s->config;
+	content = whole_mail (s, mail, error);
+	if (content == NULL)
+		return TG_SENDER_REFUSED;
 	/* Everything the line needs is ready before sendmail runs. */
 	j = journal (s, &noting);
 	if (j != NULL && !tg_journal_prepare (j, &noting))
@@ -169,7 +206,7 @@ tg_sender_send (TgSender *s, const TgSenderMail *mail, GError **error)
 	sigaddset (&alarm_only, SIGALRM);
 	sigprocmask (SIG_BLOCK, &alarm_only, &before);
 	taken = tg_mailer_send (c->sendmail, mail->envelope_from,
-				mail->recipients, mail->content,
+				mail->recipients, content,
 				c->sendmail_timeout, error);
 	/* Taken: from here until the line is written, a death of this
 	 * process would have the answer sent again. */

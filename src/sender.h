@@ -14,6 +14,7 @@
 #include <glib.h>
 
 #include "config.h"
+#include "spool.h"
 #include "store.h"
 
 typedef struct _TgSender TgSender;
@@ -35,6 +36,11 @@ typedef struct {
 	const char *envelope_from;
 	const char *const *recipients;
 	GBytes *content;
+	gint64 encloses;          /* 0, or the stored mail @content leaves
+				     out (a staff notification) */
+	const TgSpool *original;  /* nullable: that mail's bytes, when the
+				     caller holds them; else they are read
+				     from the database */
 } TgSenderMail;
 
 /*
@@ -62,8 +68,11 @@ gboolean tg_sender_is_named (const TgSender *sender, gint64 outbox_id);
 
 /*
  * tg_sender_send: hands @mail to sendmail, within [mail]
- * sendmail_timeout, and records it as above. @error is set for
- * TG_SENDER_REFUSED only (sendmail's reason).
+ * sendmail_timeout, and records it as above. A mail that encloses a
+ * stored one is made whole first (tg_compose_enclose); when that mail
+ * cannot be read, nothing is sent and the result is TG_SENDER_REFUSED
+ * as well, to be retried. @error is set for TG_SENDER_REFUSED only
+ * (sendmail's reason, or why the mail could not be made).
  */
 TgSenderResult tg_sender_send (TgSender *sender, const TgSenderMail *mail,
 			       GError **error);

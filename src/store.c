@@ -2128,9 +2128,9 @@ tg_store_add_incoming (TgStore *store,
 static const char SQL_ADD_OUTGOING[] =
 	"WITH m AS (INSERT INTO messages (ticket_id, direction, kind,"
 	"  message_id, sender, recipients, subject, body_text, size,"
-	"  received_at, note, raw)"
+	"  received_at, note, raw, encloses)"
 	"  VALUES ($1, 'out', $2, $3, $4, $5::text[], $6, $7, $8, now(), $11,"
-	"  $9) RETURNING id),"
+	"  $9, $14) RETURNING id),"
 	" o AS (INSERT INTO outbox (message_id, envelope_from, recipients,"
 	"  claimed_until, claimed_by, caused_by)"
 	"  SELECT id, $4, $5::text[], now() + make_interval(secs => $10), $12,"
@@ -2167,6 +2167,7 @@ tg_store_add_outgoing (TgStore *store,
 	params_add (&p, out->note);
 	params_add (&p, tg_owner_self ());
 	params_add (&p, out->cause_key);
+	params_add_id (&p, out->encloses);
 	res = run_query (store, SQL_ADD_OUTGOING, &p, error);
 	if (res == NULL)
 		return FALSE;
@@ -2174,6 +2175,73 @@ tg_store_add_outgoing (TgStore *store,
 	if (store->database_id == NULL)
 		store->database_id = get_str (res, 0, 1);
 	return TRUE;
+}
+
+/* A slice of a message's raw bytes, binary: a value stored out of line
+ * and uncompressed is read from its TOAST table only as far as asked. */
+static const char SQL_READ_RAW[] =
+	"SELECT substring(raw FROM $2 FOR $3) FROM messages WHERE id = $1";
+
+/* Bytes of raw read by one statement of tg_store_read_raw(). */
+#define RAW_SLICE (4 * 1024 * 1024)
+
+/* One slice from @offset (0-based) of row @id, or NULL with an error. */
+static PGresult *
+read_raw_slice (TgStore *store, gint64 id, gint64 offset, GError **error)
+{
+	g_auto (Params) p = { 0 };
+	PGresult *res;
+
+	params_init (&p);
+	params_add_int (&p, id);
+	params_add_int (&p, offset + 1);
+	params_add_int (&p, RAW_SLICE);
+	res = PQexecParams (store->conn, SQL_READ_RAW, p.n, NULL, p.values,
+			    p.lengths, p.formats, 1);
+	if (res == NULL || PQresultStatus (res) != PGRES_TUPLES_OK) {
+		set_result_error (store, res, error);
+		PQclear (res);
+		return NULL;
+	}
+	if (PQntuples (res) != 1) {
+		g_set_error (error, TG_STORE_ERROR, TG_STORE_ERROR_NOT_FOUND,
+			     "message(%" G_GINT64_FORMAT "): no such row", id);
+		PQclear (res);
+		return NULL;
+	}
+	return res;
+}
+
+TgSpool *
+tg_store_read_raw (TgStore *store, gint64 id, gsize memory_limit,
+		   const char *tmpdir, GError **error)
+{
+	g_autoptr (TgSpool) spool = NULL;
+	gint64 offset = 0;
+	int len;
+
+	g_return_val_if_fail (store != NULL && id > 0, NULL);
+	spool = tg_spool_new (memory_limit, tmpdir);
+	do {
+		g_autoptr (PGresult) res =
+			read_raw_slice (store, id, offset, error);
+		g_autoptr (GError) local = NULL;
+
+		if (res == NULL)
+			return NULL;
+		len = PQgetlength (res, 0, 0);
+		if (!tg_spool_append (spool, PQgetvalue (res, 0, 0),
+				      (gsize) len, &local)) {
+			g_set_error (error, TG_STORE_ERROR,
+				     TG_STORE_ERROR_TEMPORARY,
+				     "message(%" G_GINT64_FORMAT "): %s", id,
+				     local->message);
+			return NULL;
+		}
+		offset += len;
+	} while (len == RAW_SLICE);
+	tg_spool_finish (spool);
+	return g_steal_pointer (&spool);
 }
 
 /* ---- robots, loops and caps ---------------------------------------- */
@@ -2372,7 +2440,7 @@ tg_bouncing_free (TgBouncing *b)
 /* What outbox_row() reads: an outbox row with its mail. */
 #define OUTBOX_ITEM_COLUMNS                                                  \
 	"o.id, o.envelope_from, " JOINED ("o.recipients") ", m.raw,"        \
-	" o.attempts, " US ("o.created_at") ", m.message_id"
+	" o.attempts, " US ("o.created_at") ", m.message_id, m.encloses"
 
 /* Every claim below is held in the name of the calling process
  * (owner.h); releasing one clears the name. */
@@ -2461,6 +2529,7 @@ outbox_row (const PGresult *res, int i)
 	item->attempts = (int) get_int (res, i, 4);
 	item->created_at = get_time (res, i, 5);
 	item->message_id = get_str (res, i, 6);
+	item->encloses = get_int (res, i, 7);
 	return item;
 }
 

@@ -146,6 +146,9 @@ typedef struct {
 	const char *cause_key;   /* nullable: dedup key of the incoming mail
 				    it answers, stored earlier in the same
 				    transaction */
+	gint64 encloses;         /* 0, or the message row whose content
+				    @content leaves out and the sender puts
+				    in (tg_compose_enclose) */
 } TgOutgoing;
 
 typedef struct {
@@ -156,6 +159,7 @@ typedef struct {
 	int attempts;
 	GDateTime *created_at;
 	char *message_id;        /* of the mail, without <> */
+	gint64 encloses;         /* 0, or as TgOutgoing's */
 } TgOutboxItem;
 
 /* Who holds an unsent answer (tg_store_answers_of). */
@@ -532,6 +536,19 @@ gboolean tg_store_add_outgoing (TgStore *store,
 				int claim_seconds,
 				gint64 *outbox_id_out,
 				GError **error);
+
+/*
+ * tg_store_read_raw: (transfer full): the raw bytes of message row @id,
+ * read a few MiB at a time into a new spool (tg_spool_new() with
+ * @memory_limit and @tmpdir), so that memory does not grow with the
+ * mail. TG_STORE_ERROR_NOT_FOUND when there is no such row;
+ * TG_STORE_ERROR_TEMPORARY when the spool cannot be written.
+ */
+TgSpool *tg_store_read_raw (TgStore *store,
+			    gint64 id,
+			    gsize memory_limit,
+			    const char *tmpdir,
+			    GError **error);
 
 /* Sending. Every claim is held in the name of the calling process
  * (tg_owner_self()), so that another process can tell when its holder

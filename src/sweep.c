@@ -79,6 +79,7 @@ send_one (const TgConfig *c, TgStore *store, TgSender *sender,
 		.envelope_from = item->envelope_from,
 		.recipients = (const char *const *) item->recipients,
 		.content = item->content,
+		.encloses = item->encloses,
 	};
 
 	switch (tg_sender_send (sender, &mail, &error)) {

@@ -1154,6 +1154,111 @@ test_body_long_line (void)
 	check_body (&row, body);
 }
 
+/* ---------------------------------------------------------------------- */
+/* The staff notification: stored without the mail, made whole to send    */
+
+typedef struct {
+	const char *label;
+	const char *original;
+	guint64 limit;
+	const char *want_attachments; /* "name:size,..." as forwarded */
+	const char *want_text;	      /* in the whole mail's text */
+} EncloseRow;
+
+#define SMALL_B64 "aGVsbG8gd29ybGQK" /* "hello world\n", 12 bytes */
+#define ATTACHED                                                              \
+	"From: ann@customer.example\nSubject: logs\nMIME-Version: 1.0\n"     \
+	"Content-Type: multipart/mixed; boundary=b\n\n--b\n"                \
+	"Content-Type: text/plain\n\nThe logs.\n--b\n"                      \
+	"Content-Type: application/octet-stream\n"                           \
+	"Content-Disposition: attachment; filename=small.bin\n"              \
+	"Content-Transfer-Encoding: base64\n\n" SMALL_B64 "\n--b--\n"
+
+static const EncloseRow enclose_rows[] = {
+	{ "attachments", ATTACHED, 0, "small.bin:12", "The logs." },
+	{ "over-the-limit", ATTACHED, 10, "", "is not forwarded" },
+	{ "plain-text", "From: ann@customer.example\nSubject: hi\n\nHello.\n",
+	  0, "", "Hello." },
+	{ "no-header", "just bytes", 0, "", "Staff, look." },
+};
+
+static char *
+attachment_list (const TgMessage *msg)
+{
+	GString *out = g_string_new (NULL);
+
+	for (guint i = 0; i < msg->attachments->len; i++) {
+		const TgAttachment *a = msg->attachments->pdata[i];
+
+		g_string_append_printf (out, "%s%s:%" G_GUINT64_FORMAT,
+					i ? "," : "",
+					a->filename ? a->filename : "",
+					a->size);
+	}
+	return g_string_free (out, FALSE);
+}
+
+/* The skeleton holds the staff text only; enclosing puts the mail in
+ * after it, under the skeleton's own headers, the same bytes each time. */
+static void
+test_enclose_row (gconstpointer data)
+{
+	const EncloseRow *row = data;
+	g_autoptr (GDateTime) date = fixed_date ();
+	g_autoptr (TgSpool) original =
+		tg_spool_new_from_data (row->original, strlen (row->original));
+	g_autoptr (GBytes) skeleton = NULL;
+	g_autoptr (GBytes) whole = NULL;
+	g_autoptr (GBytes) again = NULL;
+	g_autoptr (TgMessage) bare = NULL;
+	g_autoptr (TgMessage) msg = NULL;
+	g_autofree char *got = NULL;
+	TgMailSpec spec;
+
+	base_spec (&spec, date);
+	spec.body = "Staff, look.\n";
+	spec.auto_replied = FALSE;
+	spec.auto_generated = TRUE;
+	skeleton = tg_compose_notification (&spec);
+	bare = tg_test_parse_mail (skeleton);
+	g_assert_cmpuint (bare->attachments->len, ==, 0);
+	g_assert_null (g_strstr_len (g_bytes_get_data (skeleton, NULL),
+				     g_bytes_get_size (skeleton), "Hello."));
+	whole = tg_compose_enclose (skeleton, original, row->limit);
+	again = tg_compose_enclose (skeleton, original, row->limit);
+	if (!g_bytes_equal (whole, again))
+		tg_test_fail_row ("%s: got two different mails from one "
+				  "skeleton", row->label);
+	msg = tg_test_parse_mail (whole);
+	g_assert_cmpstr (msg->message_id, ==, OWN_ID);
+	got = attachment_list (msg);
+	if (strcmp (got, row->want_attachments) != 0)
+		tg_test_fail_row ("%s: got attachments \"%s\", want \"%s\"",
+				  row->label, got, row->want_attachments);
+	if (g_strstr_len (g_bytes_get_data (whole, NULL),
+			  g_bytes_get_size (whole), row->want_text) == NULL)
+		tg_test_fail_row ("%s: got no \"%s\" in the mail", row->label,
+				  row->want_text);
+}
+
+/* What is not a skeleton of ours is sent as it is. */
+static void
+test_enclose_text_mail (void)
+{
+	g_autoptr (GDateTime) date = fixed_date ();
+	static const char text[] = "From: a@b.example\n\nHello.\n";
+	g_autoptr (TgSpool) original =
+		tg_spool_new_from_data (text, sizeof text - 1);
+	g_autoptr (GBytes) mail = NULL;
+	g_autoptr (GBytes) whole = NULL;
+	TgMailSpec spec;
+
+	base_spec (&spec, date);
+	mail = tg_compose_text_mail (&spec);
+	whole = tg_compose_enclose (mail, original, 0);
+	g_assert_true (g_bytes_equal (mail, whole));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1193,6 +1298,15 @@ main (int argc, char **argv)
 		g_test_add_data_func (path, &body_rows[i], test_body_row);
 	}
 	g_test_add_func ("/compose/body/long-line", test_body_long_line);
+	for (gsize i = 0; i < G_N_ELEMENTS (enclose_rows); i++) {
+		g_autofree char *path = g_strdup_printf (
+			"/compose/notification/%s", enclose_rows[i].label);
+
+		g_test_add_data_func (path, &enclose_rows[i],
+				      test_enclose_row);
+	}
+	g_test_add_func ("/compose/notification/not-a-skeleton",
+			 test_enclose_text_mail);
 	status = g_test_run ();
 	tg_message_shutdown ();
 	return status;

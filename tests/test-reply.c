@@ -490,19 +490,6 @@ world_facts (const World *w, TgReplyKind kind)
 	};
 }
 
-static TgMessage *
-parse_content (GBytes *content)
-{
-	gsize len = 0;
-	const char *data = g_bytes_get_data (content, &len);
-	g_autoptr (TgSpool) spool = tg_spool_new_from_data (data, len);
-	g_autoptr (GError) error = NULL;
-	TgMessage *msg = tg_message_parse (spool, &error);
-
-	g_assert_no_error (error);
-	return msg;
-}
-
 /* What every answer shares: our headers, no template syntax left. */
 static void
 check_common (const char *label, const World *w, const TgReply *reply,
@@ -608,7 +595,7 @@ test_build_ack (void)
 	f.deadline = deadline;
 	f.scope = matches;
 	reply = tg_replies_build (w.replies, &f);
-	msg = parse_content (reply->content);
+	msg = tg_test_parse_mail (reply->content);
 	g_test_message ("ack:\n%s", reply->body);
 	check_common ("ack", &w, reply, "[Support #1234] Re: Printer broken",
 		      msg);
@@ -652,7 +639,7 @@ test_build_ack_plain (void)
 	f.received_at = received;
 	f.deadline = deadline;
 	reply = tg_replies_build (w.replies, &f);
-	msg = parse_content (reply->content);
+	msg = tg_test_parse_mail (reply->content);
 	check_common ("ack-plain", &w, reply,
 		      "[Support #1234] Re: Printer broken", msg);
 	check_contains ("ack-plain", reply->body, NULL, unwanted);
@@ -687,7 +674,7 @@ test_build_ack_paid (void)
 	f.plan = &w.none;
 	f.deadline = NULL;
 	reply = tg_replies_build (w.replies, &f);
-	msg = parse_content (reply->content);
+	msg = tg_test_parse_mail (reply->content);
 	check_common ("ack-paid", &w, reply,
 		      "[Support #1234] Re: Printer broken", msg);
 	check_contains ("ack-paid", reply->body, want, unwanted);
@@ -715,7 +702,7 @@ test_build_reject (void)
 	/* deliver's reject() must pass the fallback plan for the rate. */
 	f.plan = &w.none;
 	reply = tg_replies_build (w.replies, &f);
-	msg = parse_content (reply->content);
+	msg = tg_test_parse_mail (reply->content);
 	check_common ("reject", &w, reply, "Re: Printer broken", msg);
 	check_contains ("reject", reply->body, want, unwanted);
 	g_assert_null (tg_message_get_header (msg, "X-Ticketgate-Ticket"));

@@ -774,6 +774,82 @@ add_held (Fixture *f, gint64 ticket_id, const TgSpool *spool, const char *key)
 	g_assert_no_error (error);
 }
 
+/* The bytes of a spool, for comparing. */
+static GByteArray *
+spool_bytes (const TgSpool *spool)
+{
+	GByteArray *out = g_byte_array_sized_new (tg_spool_get_size (spool));
+	guint8 buf[65536];
+	gssize n;
+
+	for (goffset off = 0;
+	     (n = tg_spool_read_at (spool, off, buf, sizeof buf, NULL)) > 0;
+	     off += n)
+		g_byte_array_append (out, buf, (guint) n);
+	g_assert_cmpint (n, ==, 0);
+	return out;
+}
+
+/* A stored mail read back, a slice (4 MiB) at a time, into a spool that
+ * goes to a file beyond its memory bound: the same bytes whatever the
+ * size, on either side of a slice's end; a row that is not there is
+ * NOT_FOUND. */
+static void
+test_read_raw (Fixture *f, gconstpointer data)
+{
+	static const struct {
+		const char *label;
+		gsize size;
+	} rows[] = {
+		{ "small", 0 },
+		{ "one slice", 4 * 1024 * 1024 },
+		{ "one slice and a byte", 4 * 1024 * 1024 + 1 },
+		{ "two slices and more", 9 * 1024 * 1024 + 17 },
+	};
+	g_autoptr (GError) error = NULL;
+	g_autoptr (TgSpool) none = NULL;
+
+	seed (f);
+	for (gsize i = 0; i < G_N_ELEMENTS (rows); i++) {
+		g_autoptr (GByteArray) mail = g_byte_array_new ();
+		g_autoptr (TgSpool) spool = NULL;
+		g_autoptr (TgSpool) back = NULL;
+		g_autoptr (GByteArray) got = NULL;
+		g_autofree char *key = g_strdup_printf ("raw-%zu", i);
+		g_autofree char *sql = g_strdup_printf (
+			"SELECT id FROM messages WHERE dedup_key = '%s'", key);
+		g_autofree char *id = NULL;
+
+		g_byte_array_append (mail, (const guint8 *) mail_text,
+				     sizeof mail_text - 1);
+		while (mail->len < rows[i].size) {
+			guint8 b = (guint8) (mail->len * 31 + i);
+
+			g_byte_array_append (mail, &b, 1);
+		}
+		spool = tg_spool_new_from_data (mail->data, mail->len);
+		g_assert_true (add_mail (f, 0, spool, key, &error));
+		g_assert_no_error (error);
+		id = query (f, sql);
+		back = tg_store_read_raw (f->store,
+					  g_ascii_strtoll (id, NULL, 10),
+					  64 * 1024, NULL, &error);
+		g_assert_no_error (error);
+		got = spool_bytes (back);
+		if (got->len != mail->len ||
+		    memcmp (got->data, mail->data, mail->len) != 0) {
+			g_test_message ("%s: got %u bytes, want %u, or others",
+					rows[i].label, got->len, mail->len);
+			g_test_fail ();
+		}
+		g_assert_true ((tg_spool_get_fd (back) >= 0) ==
+			       (mail->len > 64 * 1024));
+	}
+	none = tg_store_read_raw (f->store, 999999, 4096, NULL, &error);
+	g_assert_null (none);
+	g_assert_error (error, TG_STORE_ERROR, TG_STORE_ERROR_NOT_FOUND);
+}
+
 static void
 test_thread_lookup (Fixture *f, gconstpointer data)
 {
@@ -1236,6 +1312,7 @@ main (int argc, char **argv)
 	ADD ("deliver/duplicate", test_duplicate);
 	ADD ("deliver/copy-raw", test_copy_raw);
 	ADD ("deliver/copy-short-spool", test_copy_short_spool);
+	ADD ("deliver/read-raw", test_read_raw);
 	ADD ("thread/message-ids", test_thread_lookup);
 	ADD ("outbox/claims-and-retries", test_outbox);
 	ADD ("outbox/take-over", test_take_over);

@@ -385,10 +385,16 @@ decide (const Mail *m)
 /* An answer must parse again, come from us and name its ticket. */
 static void
 check_answer (const TgPipeline *p, const TgReply *reply, gint64 number,
-	      TgPipelineResult *result)
+	      const TgSpool *original, TgPipelineResult *result)
 {
 	gsize len = 0;
-	const void *data = g_bytes_get_data (reply->content, &len);
+	/* As the sender makes it whole from the stored mail. */
+	g_autoptr (GBytes) whole =
+		reply->encloses
+			? tg_compose_enclose (reply->content, original,
+					      p->config->attachment_limit)
+			: g_bytes_ref (reply->content);
+	const void *data = g_bytes_get_data (whole, &len);
 	g_autoptr (TgSpool) spool = tg_spool_new_from_data (data, len);
 	g_autoptr (GError) error = NULL;
 	g_autoptr (TgMessage) again = tg_message_parse (spool, &error);
@@ -442,11 +448,12 @@ base_facts (const TgPipeline *p, const Mail *m, TgReplyKind kind,
 }
 
 static void
-build (const TgPipeline *p, TgReplyFacts *f, TgPipelineResult *result)
+build (const TgPipeline *p, const Mail *m, TgReplyFacts *f,
+       TgPipelineResult *result)
 {
 	g_autoptr (TgReply) reply = tg_replies_build (p->replies, f);
 
-	check_answer (p, reply, f->ticket_number, result);
+	check_answer (p, reply, f->ticket_number, m->spool, result);
 }
 
 /* Every mail but a staff reply reaches the staff address, as it came. */
@@ -461,9 +468,8 @@ notify (const TgPipeline *p, const Mail *m, TgReplyFacts *f, const char *event,
 	f->to_address = STAFF;
 	f->to_more = more;
 	f->from_name = "Someone via Example Support";
-	f->original = m->spool;
 	f->event = event;
-	build (p, f, result);
+	build (p, m, f, result);
 }
 
 static void
@@ -488,7 +494,7 @@ new_ticket (const TgPipeline *p, const Mail *m, TgPipelineResult *result)
 	f.deadline = deadline;
 	f.scope = flags;
 	if (m->reply_address != NULL && strcmp (m->reply_address, SUPPORT) != 0)
-		build (p, &f, result);
+		build (p, m, &f, result);
 	notify (p, m, &f, "New ticket", result);
 	result->ticket_number = f.ticket_number;
 }
@@ -525,7 +531,7 @@ relay (const TgPipeline *p, const Mail *m, TgPipelineResult *result)
 	reply = tg_replies_build_relay (
 		&f, m->spool, (const char *const *)m->commands->lines->pdata,
 		subject);
-	check_answer (p, reply, t->number, result);
+	check_answer (p, reply, t->number, m->spool, result);
 }
 
 static void
@@ -558,7 +564,7 @@ answer (const TgPipeline *p, const Mail *m, Action action,
 		f.ticket_number = m->ticket != NULL ? m->ticket->number : 0;
 		f.notice = "A mail from a staff address was held: our mail "
 			   "server did not vouch for it.";
-		build (p, &f, result);
+		build (p, m, &f, result);
 		return;
 	case DO_MACHINE:
 		f = base_facts (p, m, TG_REPLY_NOTIFY, m->msg->subject);
@@ -568,7 +574,7 @@ answer (const TgPipeline *p, const Mail *m, Action action,
 		if (m->reply_address == NULL || m->staff_claimed)
 			return;
 		f = base_facts (p, m, TG_REPLY_REJECT_UNKNOWN, m->msg->subject);
-		build (p, &f, result);
+		build (p, m, &f, result);
 		return;
 	}
 }

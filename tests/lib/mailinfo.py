@@ -7,7 +7,10 @@
   mailinfo.py text FILE          every inline text/plain part, decoded
   mailinfo.py html FILE          every inline text/html part, decoded
   mailinfo.py parts FILE         one line per leaf: type;filename
+  mailinfo.py digests FILE       one line per named leaf: filename SHA-256
+                                 of its decoded content
 """
+import hashlib
 import sys
 from email import policy
 from email.parser import BytesParser
@@ -44,6 +47,11 @@ def main(argv):
     elif cmd == 'parts':
         for part in leaves(msg):
             print('%s;%s' % (part.get_content_type(), part.get_filename() or ''))
+    elif cmd == 'digests':
+        for part in leaves(msg):
+            if part.get_filename():
+                data = part.get_payload(decode=True) or b''
+                print(part.get_filename(), hashlib.sha256(data).hexdigest())
     else:
         sys.exit('unknown command ' + cmd)
 

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "spool.h"
+
 void
 tg_test_fail_row (const char *format, ...)
 {
@@ -23,6 +25,19 @@ tg_test_fail_row (const char *format, ...)
 	va_end (args);
 	g_test_message ("FAIL: %s", text);
 	g_test_fail_printf ("%s", text);
+}
+
+TgMessage *
+tg_test_parse_mail (GBytes *mail)
+{
+	gsize len = 0;
+	const char *data = g_bytes_get_data (mail, &len);
+	g_autoptr (TgSpool) spool = tg_spool_new_from_data (data, len);
+	g_autoptr (GError) error = NULL;
+	TgMessage *msg = tg_message_parse (spool, &error);
+
+	g_assert_no_error (error);
+	return msg;
 }
 
 GBytes *

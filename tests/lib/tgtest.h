@@ -7,6 +7,8 @@
 
 #include <glib.h>
 
+#include "message.h"
+
 /*
  * tg_test_read_fixture: (transfer full): the content of
  * tests/data/<area>/<name>; fails the test when it cannot be read.
@@ -48,3 +50,9 @@ char *tg_test_db_fresh (void);
  * of a table is reported, not just the first.
  */
 void tg_test_fail_row (const char *format, ...) G_GNUC_PRINTF (1, 2);
+
+/*
+ * tg_test_parse_mail: (transfer full): @mail parsed as deliver parses
+ * mail; fails the test when it does not parse.
+ */
+TgMessage *tg_test_parse_mail (GBytes *mail);

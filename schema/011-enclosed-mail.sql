@@ -1,0 +1,13 @@
+-- SPDX-License-Identifier: GPL-3.0-or-later
+-- A mail's bytes are stored once. The staff notification forwards the
+-- customer's mail (its text, HTML and attachments) to staff; it used to
+-- be stored whole, so that a 40 MB mail cost the database 80 MB. Now its
+-- raw bytes are the notification without the forwarded mail, and this
+-- column names the stored mail whose content goes into it. The sender
+-- puts the two together when it hands the notification to sendmail
+-- (src/sender.c); the Message-ID is in the stored bytes, so every attempt
+-- sends the same mail.
+--
+-- NULL for every other message, and for notifications stored whole by
+-- an earlier version, which are sent as they are.
+ALTER TABLE messages ADD COLUMN encloses bigint REFERENCES messages;
