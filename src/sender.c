@@ -162,14 +162,12 @@ whole_mail (TgSender *s, const TgSenderMail *mail, GError **error)
 	if (mail->encloses == 0)
 		return g_bytes_ref (mail->content);
 	if (original == NULL) {
-		read = tg_store_read_raw (s->store, mail->encloses,
-					  c->spool_memory,
-					  *c->spool_directory
-						  ? c->spool_directory
-						  : NULL,
-					  error);
+		read = tg_store_read_raw (
+			s->store, mail->encloses, c->spool_memory,
+			*c->spool_directory ? c->spool_directory : NULL, error);
 		if (read == NULL) {
-			g_prefix_error (error, "reading the mail it forwards: ");
+			g_prefix_error (error,
+					"reading the mail it forwards: ");
 			return NULL;
 		}
 		original = read;
@@ -206,8 +204,8 @@ tg_sender_send (TgSender *s, const TgSenderMail *mail, GError **error)
 	sigaddset (&alarm_only, SIGALRM);
 	sigprocmask (SIG_BLOCK, &alarm_only, &before);
 	taken = tg_mailer_send (c->sendmail, mail->envelope_from,
-				mail->recipients, content,
-				c->sendmail_timeout, error);
+				mail->recipients, content, c->sendmail_timeout,
+				error);
 	/* Taken: from here until the line is written, a death of this
 	 * process would have the answer sent again. */
 	noted = taken && j != NULL &&

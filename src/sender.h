@@ -36,11 +36,11 @@ typedef struct {
 	const char *envelope_from;
 	const char *const *recipients;
 	GBytes *content;
-	gint64 encloses;          /* 0, or the stored mail @content leaves
-				     out (a staff notification) */
-	const TgSpool *original;  /* nullable: that mail's bytes, when the
-				     caller holds them; else they are read
-				     from the database */
+	gint64 encloses;	 /* 0, or the stored mail @content leaves
+				    out (a staff notification) */
+	const TgSpool *original; /* nullable: that mail's bytes, when the
+				    caller holds them; else they are read
+				    from the database */
 } TgSenderMail;
 
 /*

@@ -505,11 +505,11 @@ test_append (void)
 		gsize piece;
 		gboolean in_file;
 	} rows[] = {
-		{ "all in memory", 10000, 1000, FALSE },
-		{ "exactly the limit", 5000, 1000, FALSE },
-		{ "over the limit", 4999, 1000, TRUE },
-		{ "one big piece", 0, 5000, TRUE },
-		{ "odd pieces", 1024, 333, TRUE },
+		{"all in memory", 10000, 1000, FALSE},
+		{"exactly the limit", 5000, 1000, FALSE},
+		{"over the limit", 4999, 1000, TRUE},
+		{"one big piece", 0, 5000, TRUE},
+		{"odd pieces", 1024, 333, TRUE},
 	};
 	g_autoptr (GBytes) content = pattern (5000);
 	const guint8 *data = g_bytes_get_data (content, NULL);
@@ -526,10 +526,9 @@ test_append (void)
 		g_assert_no_error (error);
 		tg_spool_finish (spool);
 		if ((tg_spool_get_fd (spool) >= 0) != rows[i].in_file) {
-			g_test_message ("%s: got in_file %d, want %d",
-					rows[i].label,
-					tg_spool_get_fd (spool) >= 0,
-					rows[i].in_file);
+			g_test_message (
+				"%s: got in_file %d, want %d", rows[i].label,
+				tg_spool_get_fd (spool) >= 0, rows[i].in_file);
 			g_test_fail ();
 		}
 		g_assert_cmpuint (tg_spool_get_size (spool), ==, 5000);
