@@ -31,10 +31,6 @@
 #define RETRY_SECONDS 60
 /* Received dates up to this far ahead of our clock count as now. */
 #define CLOCK_SKEW_SECONDS 300
-/* References taken into account when threading. */
-#define MAX_THREAD_IDS 50
-/* Tickets that the Message-IDs of one mail may lead to. */
-#define MAX_THREAD_TICKETS 5
 
 /* ---- input --------------------------------------------------------- */
 
@@ -143,16 +139,9 @@ choose_received_at (Delivery *d, GDateTime *option)
 static void
 choose_addresses (Delivery *d)
 {
-	const TgMessage *msg = d->msg;
-	const char *reply_to = msg->reply_to ? msg->reply_to->addr : NULL;
-
-	if (msg->from != NULL && tg_address_is_deliverable (msg->from->addr))
-		d->sender = g_strdup (msg->from->addr);
-	else if (d->envelope_sender != NULL && tg_address_is_deliverable (d->envelope_sender))
-		d->sender = g_ascii_strdown (d->envelope_sender, -1);
-	d->reply_address = g_strdup (tg_trust_reply_address (
-		d->config->reply_to, d->sender, reply_to,
-		&d->reply_to_ignored));
+	tg_decide_addresses (d->msg, d->envelope_sender, d->config->reply_to,
+			     &d->sender, &d->reply_address,
+			     &d->reply_to_ignored);
 }
 
 static gboolean
@@ -189,18 +178,22 @@ is_own_id (const char *id, gpointer data)
 	return tg_compose_is_own_message_id (id, data);
 }
 
-/* Whether this mail may join @t: through a token issued for it, from
- * proven staff, or from one of its people (doc/SECURITY.md). */
-static gboolean
-may_write (const Delivery *d, const TgTicket *t)
+/* What threading and the action need to know of the writer. */
+static TgWriter
+writer_of (const Delivery *d)
 {
-	if (d->has_token && d->token.ticket == t->number &&
-	    d->token_match != TG_TOKEN_MATCH_NONE)
-		return TRUE;
-	if (d->staff_claimed)
-		return d->staff_proof != TG_STAFF_UNPROVEN;
-	return tg_trust_is_ticket_person (t, d->sender, d->who.customer_id,
-					  d->config->recipient_delimiter);
+	TgWriter w = {
+		.sender = d->sender,
+		.customer_id = d->who.customer_id,
+		.delimiters = d->config->recipient_delimiter,
+		.staff_claimed = d->staff_claimed,
+		.staff_proof = d->staff_proof,
+		.token_ticket = d->has_token ? d->token.ticket : 0,
+		.token_match = d->token_match,
+		.machine = d->machine,
+	};
+
+	return w;
 }
 
 /* The ticket the envelope recipient's token names, and what the token
@@ -239,16 +232,12 @@ token_ticket (Delivery *d, TgStore *store, GPtrArray *found, GError **error)
 static gboolean
 id_tickets (Delivery *d, TgStore *store, GPtrArray *found, GError **error)
 {
-	g_autoptr (GPtrArray) ids = tg_thread_candidate_ids (
-		d->msg->in_reply_to, d->msg->references, MAX_THREAD_IDS);
+	g_autoptr (GPtrArray) ids = tg_decide_thread_ids (d->msg);
 	g_autoptr (GPtrArray) tickets = NULL;
-	const TgDsn *dsn = d->msg->dsn;
 
-	if (dsn != NULL && dsn->original_message_id != NULL)
-		g_ptr_array_add (ids, g_strdup (dsn->original_message_id));
 	tickets = tg_store_find_tickets_by_message_ids (
 		store, (const char *const *) ids->pdata, ids->len, d->sender,
-		MAX_THREAD_TICKETS, error);
+		TG_DECIDE_MAX_THREAD_TICKETS, error);
 	if (tickets == NULL)
 		return FALSE;
 	while (tickets->len > 0)
@@ -281,13 +270,6 @@ tag_ticket (Delivery *d, TgStore *store, GPtrArray *found, GError **error)
 	return FALSE;
 }
 
-static const char *
-how_found (guint n_token, guint n_ids, guint i)
-{
-	return i < n_token ? "token" : i < n_token + n_ids ? "message-id"
-							   : "tag";
-}
-
 /* A mail from a staff address acts as staff only with a proof. */
 static void
 prove_staff (Delivery *d)
@@ -311,6 +293,9 @@ find_ticket (Delivery *d, TgStore *store, GError **error)
 	g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func (
 		(GDestroyNotify) tg_ticket_free);
 	guint n_token, n_ids;
+	TgThreadedBy how = TG_THREAD_NONE;
+	TgWriter w;
+	int i;
 
 	if (!token_ticket (d, store, found, error))
 		return FALSE;
@@ -321,21 +306,14 @@ find_ticket (Delivery *d, TgStore *store, GError **error)
 	n_ids = found->len - n_token;
 	if (!tag_ticket (d, store, found, error))
 		return FALSE;
-	for (guint i = 0; i < found->len; i++) {
-		TgTicket *t = found->pdata[i];
-		gboolean machine_by_id = d->machine != TG_MACHINE_NONE &&
-					 i < n_token + n_ids;
-
-		if (machine_by_id || may_write (d, t)) {
-			d->threaded_by = how_found (n_token, n_ids, i);
-			d->ticket = g_ptr_array_steal_index (found, i);
-			return TRUE;
-		}
-	}
-	if (found->len > 0) {
-		d->threaded_by = "refused";
+	w = writer_of (d);
+	i = tg_decide_thread (&w, (const TgTicket *const *) found->pdata,
+			      found->len, n_token, n_ids, &how);
+	d->threaded_by = tg_threaded_by_name (how);
+	if (i >= 0)
+		d->ticket = g_ptr_array_steal_index (found, i);
+	else if (found->len > 0)
 		d->refers = g_ptr_array_steal_index (found, 0);
-	}
 	return TRUE;
 }
 
@@ -362,53 +340,31 @@ read_commands (Delivery *d)
 					      d->commands->assign);
 }
 
-/* Whether a follow-up to @t is so late that it starts a new ticket. */
-static gboolean
-is_long_closed (const Delivery *d, const TgTicket *t)
-{
-	return g_strcmp0 (t->status, "closed") == 0 && t->closed_at != NULL &&
-	       g_date_time_difference (d->received_at, t->closed_at) >
-		       (GTimeSpan) d->config->reopen_days * G_TIME_SPAN_DAY;
-}
-
-static Action
-decide_staff (Delivery *d)
-{
-	if (d->staff_proof == TG_STAFF_UNPROVEN)
-		return ACTION_STAFF_HELD;
-	if (d->ticket == NULL)
-		return ACTION_STAFF_ALONE;
-	if (d->refusal != NULL)
-		return ACTION_STAFF_REFUSED;
-	if (d->to_comment || d->commands->internal)
-		return ACTION_COMMENT;
-	return ACTION_STAFF_REPLY;
-}
-
-static Action
+/* The action (decide.h); a ticket closed too long ago is not joined but
+ * named by the new one. */
+static void
 decide (Delivery *d)
 {
-	if (d->who.is_duplicate)
-		return ACTION_DUPLICATE;
-	if (d->machine != TG_MACHINE_NONE)
-		return ACTION_MACHINE;
-	if (d->staff_claimed)
-		return decide_staff (d);
-	if (d->sender == NULL)
-		return ACTION_REJECTED;
-	if (d->ticket != NULL && !is_long_closed (d, d->ticket))
-		return ACTION_FOLLOW_UP;
-	if (d->ticket != NULL) {
-		/* Too late to reopen: a new ticket that names the old one,
-		 * under the plan in force now. */
+	TgWriter w = writer_of (d);
+	TgActionFacts f = {
+		.is_duplicate = d->who.is_duplicate,
+		.ticket = d->ticket,
+		.refused = d->refusal != NULL,
+		.internal = d->to_comment ||
+			    (d->commands != NULL && d->commands->internal),
+		.received_at = d->received_at,
+		.reopen_days = d->config->reopen_days,
+		.reject_unknown = d->config->unknown_sender ==
+				  TG_UNKNOWN_SENDER_REJECT,
+	};
+	TgDecision decision = tg_decide_action (&w, &f);
+
+	d->action = decision.action;
+	if (decision.follows) {
 		d->follows_id = d->ticket->id;
 		d->follows_number = d->ticket->number;
 		g_clear_pointer (&d->ticket, tg_ticket_free);
 	}
-	if (d->who.customer_id == 0 &&
-	    d->config->unknown_sender == TG_UNKNOWN_SENDER_REJECT)
-		return ACTION_REJECTED;
-	return ACTION_NEW_TICKET;
 }
 
 /* Who wrote it, the plan in force on the day it arrived, whether it is
@@ -477,7 +433,7 @@ lookup (Delivery *d, TgStore *store, GError **error)
 	if (d->staff_proof != TG_STAFF_UNPROVEN &&
 	    d->machine == TG_MACHINE_NONE)
 		read_commands (d);
-	d->action = decide (d);
+	decide (d);
 	return TRUE;
 }
 
@@ -488,7 +444,7 @@ attempt (Delivery *d, TgStore *store, GError **error)
 	delivery_reset_outcome (d);
 	if (!lookup (d, store, error))
 		return FALSE;
-	if (d->action == ACTION_DUPLICATE)
+	if (d->action == TG_ACTION_DUPLICATE)
 		return TRUE;
 	if (!tg_store_begin (store, error))
 		return FALSE;
@@ -514,7 +470,7 @@ settle_refused (Delivery *d, TgStore *store, GError *refused, GError **error)
 	if (!identify (d, store, error))
 		return FALSE;
 	if (d->who.is_duplicate) {
-		d->action = ACTION_DUPLICATE;
+		d->action = TG_ACTION_DUPLICATE;
 		return TRUE;
 	}
 	g_propagate_error (error, g_steal_pointer (&own));
@@ -717,7 +673,7 @@ log_summary (const Delivery *d)
 	tg_log_kv (line, "queue_id", d->queue_id);
 	tg_log_kv (line, "message_id", d->msg->message_id);
 	tg_log_kv (line, "from", d->sender);
-	tg_log_kv (line, "action", tg_delivery_action_name (d->action));
+	tg_log_kv (line, "action", tg_action_name (d->action));
 	tg_log_kv (line, "ticket", number);
 	tg_log_kv (line, "threaded_by", d->threaded_by);
 	tg_log_kv (line, "customer", d->who.customer_name);
@@ -1013,7 +969,7 @@ run (Delivery *d, const Options *o, const char *config_path,
 	d->t_connect = g_get_monotonic_time ();
 	if (store == NULL || !store_mail (d, store, &error))
 		return fail_store (error);
-	if (d->action == ACTION_DUPLICATE)
+	if (d->action == TG_ACTION_DUPLICATE)
 		take_over (d, store);
 	d->t_stored = g_get_monotonic_time ();
 	send_queued (d, store);

@@ -14,6 +14,7 @@
 #include "classify.h"
 #include "command.h"
 #include "config.h"
+#include "decide.h"
 #include "message.h"
 #include "priority.h"
 #include "reply.h"
@@ -22,21 +23,6 @@
 #include "token.h"
 #include "trust.h"
 
-typedef enum {
-	ACTION_NEW_TICKET,   /* a customer (or anyone) opens a ticket */
-	ACTION_FOLLOW_UP,    /* a customer writes to an open ticket */
-	ACTION_STAFF_REPLY,  /* staff answer: relayed to the customer */
-	ACTION_COMMENT,      /* staff note: to other staff only */
-	ACTION_STAFF_REFUSED,/* staff mail with a bad command block */
-	ACTION_STAFF_ALONE,  /* staff mail that matches no ticket */
-	ACTION_STAFF_HELD,   /* from a staff address, proving nothing */
-	ACTION_MACHINE,      /* stored, never answered */
-	ACTION_REJECTED,     /* unknown sender under "reject", or no sender */
-	ACTION_DUPLICATE,    /* stored already */
-} Action;
-
-/* The action's name in the log line. */
-const char *tg_delivery_action_name (Action action);
 
 typedef struct {
 	gint64 outbox_id;
@@ -80,7 +66,7 @@ typedef struct {
 	TgAuthResult auth;     /* our MTA's word on the From domain */
 	gboolean staff_claimed;/* From is a staff address ... */
 	TgStaffProof staff_proof; /* ... and how it proved it */
-	TgTokenMatch token_match; /* what the token proves for d->ticket */
+	TgTokenMatch token_match; /* what the token proves for its ticket */
 	TgTicket *refers;      /* a ticket referred to but not joined */
 	GPtrArray *warnings;   /* char *: what staff should know */
 	TgMachineReason machine;
@@ -89,7 +75,7 @@ typedef struct {
 	TgPriority priority;
 	TgCommands *commands;  /* staff mail: the command block */
 	char *refusal;         /* staff mail: why it is not relayed */
-	Action action;
+	TgAction action;
 
 	/* what we did */
 	gint64 ticket_number;
@@ -114,8 +100,6 @@ gboolean tg_record_action (Delivery *d, TgStore *store, GError **error);
 /* tg_record_arrival_day: the desk's local date of d->received_at. */
 void tg_record_arrival_day (const Delivery *d, GDate *day);
 
-/* tg_record_is_own_address: one of our addresses (never answered). */
-gboolean tg_record_is_own_address (const TgConfig *c, const char *addr);
 
 /* tg_record_is_staff: whether @addr is staff (the desk's list or the
  * configured staff addresses); says nothing about proof. */

@@ -17,27 +17,6 @@
 #include "thread.h"
 
 
-static const char *const action_names[] = {
-	[ACTION_NEW_TICKET] = "new-ticket",
-	[ACTION_FOLLOW_UP] = "follow-up",
-	[ACTION_STAFF_REPLY] = "staff-reply",
-	[ACTION_COMMENT] = "comment",
-	[ACTION_STAFF_REFUSED] = "staff-refused",
-	[ACTION_STAFF_ALONE] = "staff-no-ticket",
-	[ACTION_STAFF_HELD] = "staff-held",
-	[ACTION_MACHINE] = "machine",
-	[ACTION_REJECTED] = "rejected",
-	[ACTION_DUPLICATE] = "duplicate",
-};
-
-const char *
-tg_delivery_action_name (Action action)
-{
-	g_return_val_if_fail ((guint) action < G_N_ELEMENTS (action_names),
-			      "unknown");
-	return action_names[action];
-}
-
 void
 tg_queued_clear (Queued *q)
 {
@@ -45,24 +24,6 @@ tg_queued_clear (Queued *q)
 	g_free (q->envelope_from);
 	g_strfreev (q->recipients);
 	g_clear_pointer (&q->content, g_bytes_unref);
-}
-
-/* Our addresses, with or without an extension (a signed reply address
- * is one of them). */
-gboolean
-tg_record_is_own_address (const TgConfig *c, const char *addr)
-{
-	const char *ours[] = { c->support_address, c->comment_address,
-			       c->bounce_address };
-	const char *delims = c->recipient_delimiter;
-
-	if (addr == NULL)
-		return FALSE;
-	for (gsize i = 0; i < G_N_ELEMENTS (ours); i++)
-		if (g_strcmp0 (addr, ours[i]) == 0 ||
-		    tg_address_same_person (addr, ours[i], delims))
-			return TRUE;
-	return tg_config_is_staff_address (c, addr);
 }
 
 gboolean
@@ -155,7 +116,24 @@ static gboolean
 may_answer (const Delivery *d)
 {
 	return d->reply_address != NULL &&
-	       !tg_record_is_own_address (d->config, d->reply_address);
+	       !tg_decide_is_own_address (d->config, d->reply_address);
+}
+
+/* Whether d->action causes @answer (decide.h); @noticed: machine mail
+ * whose ticket staff heard of within the interval. */
+static gboolean
+causes (const Delivery *d, TgAnswers answer, gboolean noticed)
+{
+	TgAnswerFacts f = {
+		.may_answer = may_answer (d),
+		.ack_followups = d->config->ack_followups,
+		.has_sender = d->sender != NULL,
+		.has_ticket = d->ticket != NULL,
+		.machine_own = d->machine == TG_MACHINE_OWN,
+		.machine_noticed = noticed,
+	};
+
+	return (tg_decide_answers (d->action, &f) & answer) != 0;
 }
 
 /* The signed reply address of mail about ticket @number (trust.h). */
@@ -250,7 +228,7 @@ queue_outgoing (Delivery *d, TgStore *store, gint64 ticket_id,
 		.subject = reply->subject,
 		.body_text = reply->body,
 		.content = reply->content,
-		.note = d->action == ACTION_MACHINE ? "machine" : NULL,
+		.note = d->action == TG_ACTION_MACHINE ? "machine" : NULL,
 		.cause_key = d->dedup_key,
 		.encloses = reply->encloses ? d->message_row : 0,
 	};
@@ -283,31 +261,19 @@ queue_outgoing (Delivery *d, TgStore *store, gint64 ticket_id,
 static TgReplyFacts
 reply_facts (const Delivery *d, TgReplyKind kind, const char *subject)
 {
-	const TgMessage *msg = d->msg;
-	TgReplyFacts f = {
-		.kind = kind,
-		.config = d->config,
-		.calendar = d->calendar,
-		.subject = subject,
+	TgReplyMail mail = {
+		.msg = d->msg,
+		.sender = d->sender,
+		.reply_address = d->reply_address,
 		.customer = d->who.customer_name,
 		.priority = d->priority,
 		.received_at = d->received_at,
-		.to_address = d->reply_address,
-		.in_reply_to = msg->message_id,
-		.references = msg->references,
-		.requester_address = d->sender,
-		.attachment_limit = d->config->attachment_limit,
-		.warnings = (const char *const *) d->warnings->pdata,
-		.n_warnings = d->warnings->len,
 	};
+	TgReplyFacts f = tg_reply_facts_for (d->config, kind, subject, &mail);
 
-	if (msg->from != NULL && g_strcmp0 (d->reply_address, d->sender) == 0)
-		f.to_name = msg->from->name;
-	f.requester = msg->from != NULL && msg->from->name != NULL
-		? msg->from->name
-		: d->sender;
-	if (f.customer == NULL)
-		f.customer = f.requester;
+	f.calendar = d->calendar;
+	f.warnings = (const char *const *) d->warnings->pdata;
+	f.n_warnings = d->warnings->len;
 	return f;
 }
 
@@ -348,7 +314,7 @@ may_add_cc (const Delivery *d, const char *a, const GPtrArray *list,
 {
 	const char *delims = d->config->recipient_delimiter;
 
-	if (tg_record_is_own_address (d->config, a) || tg_record_is_staff (d, a) ||
+	if (tg_decide_is_own_address (d->config, a) || tg_record_is_staff (d, a) ||
 	    !tg_address_is_deliverable (a) || tg_address_same_person (a, d->sender, delims) ||
 	    tg_address_same_person (a, d->reply_address, delims))
 		return FALSE;
@@ -589,7 +555,7 @@ answer_new_ticket (Delivery *d, TgStore *store, gint64 id, const char *subject,
 	f.scope = flags;
 	f.cc = (const char *const *) cc;
 	f.follows_number = d->follows_number;
-	if (may_answer (d)) {
+	if (causes (d, TG_ANSWER_ACK, FALSE)) {
 		f.reply_to = reply_to = reply_address_for (
 			d, d->ticket_number, TG_TOKEN_PERSON, d->reply_address);
 		reply = tg_replies_build (d->replies, &f);
@@ -713,7 +679,7 @@ follow_up (Delivery *d, TgStore *store, GError **error)
 		g_free (t->status);
 		t->status = g_strdup ("open");
 	}
-	if (d->config->ack_followups && may_answer (d) &&
+	if (causes (d, TG_ANSWER_ACK, FALSE) &&
 	    !acknowledge_again (d, store, error))
 		return FALSE;
 	return notify_about (d, store,
@@ -733,7 +699,7 @@ reject (Delivery *d, TgStore *store, GError **error)
 
 	if (!store_incoming (d, store, 0, TG_KIND_REJECTED, NULL, error))
 		return FALSE;
-	if (d->sender == NULL || !may_answer (d))
+	if (!causes (d, TG_ANSWER_REJECT, FALSE))
 		return TRUE;
 	/* The answer quotes the fallback plan's rate for paid support. */
 	if (!choose_plan (d, error) || !load_calendar (d, error))
@@ -781,10 +747,10 @@ customer_recipients (const Delivery *d)
 	const TgTicket *t = d->ticket;
 	GPtrArray *list = g_ptr_array_new ();
 
-	if (!tg_record_is_own_address (d->config, t->reply_address))
+	if (!tg_decide_is_own_address (d->config, t->reply_address))
 		g_ptr_array_add (list, g_strdup (t->reply_address));
 	for (char **c = t->cc; c && *c; c++)
-		if (!tg_record_is_own_address (d->config, *c) &&
+		if (!tg_decide_is_own_address (d->config, *c) &&
 		    !has_address (list, *c))
 			g_ptr_array_add (list, g_strdup (*c));
 	g_ptr_array_add (list, NULL);
@@ -1041,13 +1007,13 @@ machine (Delivery *d, TgStore *store, GError **error)
 	if (!store_incoming (d, store, id, TG_KIND_MACHINE, NULL, error) ||
 	    !mark_bounces (d, store, error))
 		return FALSE;
-	if (id == 0 || d->machine == TG_MACHINE_OWN)
+	if (!causes (d, TG_ANSWER_NOTIFY, FALSE))
 		return TRUE;
 	if (!tg_store_machine_noticed (store, id,
 				       d->config->machine_notify_interval,
 				       &noticed, error))
 		return FALSE;
-	if (noticed)
+	if (!causes (d, TG_ANSWER_NOTIFY, noticed))
 		return TRUE;
 	return notify_about (d, store,
 			     d->msg->dsn != NULL
@@ -1062,25 +1028,25 @@ tg_record_action (Delivery *d, TgStore *store, GError **error)
 	if (d->ticket != NULL)
 		d->ticket_number = d->ticket->number;
 	switch (d->action) {
-	case ACTION_NEW_TICKET:
+	case TG_ACTION_NEW_TICKET:
 		return open_ticket (d, store, error);
-	case ACTION_FOLLOW_UP:
+	case TG_ACTION_FOLLOW_UP:
 		return follow_up (d, store, error);
-	case ACTION_STAFF_REPLY:
+	case TG_ACTION_STAFF_REPLY:
 		return staff_reply (d, store, error);
-	case ACTION_COMMENT:
+	case TG_ACTION_COMMENT:
 		return comment (d, store, error);
-	case ACTION_STAFF_REFUSED:
+	case TG_ACTION_STAFF_REFUSED:
 		return refuse (d, store, error);
-	case ACTION_STAFF_ALONE:
+	case TG_ACTION_STAFF_ALONE:
 		return staff_alone (d, store, error);
-	case ACTION_STAFF_HELD:
+	case TG_ACTION_STAFF_HELD:
 		return staff_held (d, store, error);
-	case ACTION_MACHINE:
+	case TG_ACTION_MACHINE:
 		return machine (d, store, error);
-	case ACTION_REJECTED:
+	case TG_ACTION_REJECTED:
 		return reject (d, store, error);
-	case ACTION_DUPLICATE:
+	case TG_ACTION_DUPLICATE:
 		break;
 	}
 	return TRUE;

@@ -497,6 +497,36 @@ compose (const TgReplyFacts *f, const TgRendered *r, const char *subject,
 	return tg_compose_notification (&spec);
 }
 
+TgReplyFacts
+tg_reply_facts_for (const TgConfig *config, TgReplyKind kind,
+		    const char *subject, const TgReplyMail *mail)
+{
+	const TgMessage *msg = mail->msg;
+	TgReplyFacts f = {
+		.kind = kind,
+		.config = config,
+		.subject = subject,
+		.customer = mail->customer,
+		.priority = mail->priority,
+		.received_at = mail->received_at,
+		.to_address = mail->reply_address,
+		.in_reply_to = msg->message_id,
+		.references = msg->references,
+		.requester_address = mail->sender,
+		.attachment_limit = config->attachment_limit,
+	};
+
+	if (msg->from != NULL &&
+	    g_strcmp0 (mail->reply_address, mail->sender) == 0)
+		f.to_name = msg->from->name;
+	f.requester = msg->from != NULL && msg->from->name != NULL
+			      ? msg->from->name
+			      : mail->sender;
+	if (f.customer == NULL)
+		f.customer = f.requester;
+	return f;
+}
+
 void
 tg_reply_set_ticket (TgReplyFacts *f, const TgTicket *t, TgPlan *plan,
 		     GArray *scope)

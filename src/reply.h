@@ -11,6 +11,7 @@
 
 #include "calendar.h"
 #include "config.h"
+#include "message.h"
 #include "priority.h"
 #include "store.h"
 
@@ -108,6 +109,29 @@ typedef struct {
 			      it is about, which the sender puts in
 			      (tg_compose_enclose) */
 } TgReply;
+
+/* The incoming mail an answer is about (tg_reply_facts_for). Borrowed. */
+typedef struct {
+	const TgMessage *msg;
+	const char *sender;	   /* nullable: who wrote */
+	const char *reply_address; /* nullable: where answers go */
+	const char *customer;	   /* nullable: else the writer's name */
+	TgPriority priority;
+	GDateTime *received_at;
+} TgReplyMail;
+
+/*
+ * tg_reply_facts_for: the facts every answer to @mail shares: to its
+ * reply address (by the writer's name when that is From), in reply to
+ * its Message-ID and References, the writer as requester, the customer
+ * (else the writer). The caller adds the calendar and what is particular
+ * to one answer. Everything is borrowed from @config, @subject and
+ * @mail.
+ */
+TgReplyFacts tg_reply_facts_for (const TgConfig *config,
+				 TgReplyKind kind,
+				 const char *subject,
+				 const TgReplyMail *mail);
 
 /*
  * tg_reply_set_ticket: fills the facts of @f that come from an existing
