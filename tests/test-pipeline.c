@@ -31,7 +31,9 @@ static const SeedRow seed_rows[] = {
 	{"corpus/staff-forged.eml", "staff-held", 0, 1},
 	{"corpus/follow-up.eml", "follow-up", 1001, 1},
 	{"corpus/new-gold.eml", "new-ticket", 1003, 2},
-	{"corpus/bounce.eml", "machine", 0, 1},
+	{"corpus/staff-refused.eml", "staff-refused", 1001, 1},
+	{"corpus/staff-no-ticket.eml", "staff-no-ticket", 0, 1},
+	{"corpus/bounce.eml", "machine", 1001, 1},
 	{"corpus/hostile-headers.eml", "new-ticket", 1003, 2},
 	{"regress/iso-2022-jp-empty-body.eml", "new-ticket", 1003, 2},
 };

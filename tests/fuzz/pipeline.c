@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * pipeline: one mail through parse, classify, the threading rules, a
- * decision and the composed answers, all in memory. The fixtures stand
- * where the database's rows would; nothing imitates PostgreSQL itself.
- * decide() is the one place that chooses the ticket and the action.
+ * pipeline: one mail through parse, classify, deliver's own decisions
+ * (decide.h: who wrote, the ticket, the action, the answers) and the
+ * composed answers, all in memory. The fixtures stand where the
+ * database's rows would; nothing imitates PostgreSQL itself, and nothing
+ * here decides: that is the code deliver runs.
  */
 #include "pipeline.h"
 
@@ -16,6 +17,7 @@
 #include "command.h"
 #include "compose.h"
 #include "config.h"
+#include "decide.h"
 #include "message.h"
 #include "priority.h"
 #include "reply.h"
@@ -28,8 +30,6 @@
 #define SUPPORT "support@desk.example"
 #define STAFF "alice@desk.example"
 #define COMMENT "support-comment@desk.example"
-/* As deliver.c: the References taken into account when threading. */
-#define MAX_THREAD_IDS 50
 
 /* A customer as the database would identify it. */
 typedef struct {
@@ -98,33 +98,16 @@ struct _TgPipeline {
 typedef struct {
 	const TgMessage *msg;
 	const TgSpool *spool;
-	char *envelope_sender;	/* NULL: unknown; "": the null sender */
-	char *sender;		/* NULL: nobody to answer */
-	char *reply_address;	/* nullable */
-	gboolean staff_claimed; /* from a staff address */
-	TgAuthResult auth;	/* what our MTA says of the From domain */
-	TgStaffProof staff_proof;
+	char *envelope_sender;	  /* NULL: unknown; "": the null sender */
+	char *sender;		  /* NULL: nobody to answer */
+	char *reply_address;	  /* nullable */
+	TgAuthResult auth;	  /* what our MTA says of the From domain */
 	const Customer *customer; /* nullable */
-	TgMachineReason machine;
+	TgWriter writer;
 	const TgTicket *ticket; /* nullable: the one it threads into */
-	TgCommands *commands;	/* staff mail only */
+	TgCommands *commands;	/* proven staff mail only */
 	gboolean refused;	/* a bad command block */
 } Mail;
-
-typedef enum {
-	DO_NEW_TICKET,
-	DO_FOLLOW_UP,
-	DO_STAFF_REPLY,
-	DO_COMMENT,
-	DO_STAFF_HELD,
-	DO_MACHINE,
-	DO_REJECTED,
-} Action;
-
-static const char *const action_names[] = {
-	"new-ticket", "follow-up", "staff-reply", "comment",
-	"staff-held", "machine",   "rejected",
-};
 
 /* ---- fixtures ------------------------------------------------------ */
 
@@ -276,34 +259,19 @@ is_own_id (const char *id, gpointer data)
 	return tg_compose_is_own_message_id (id, data);
 }
 
-/* Whether the mail may join @t: from proven staff, or from one of its
- * people (deliver's may_write, without reply-address tokens). */
-static gboolean
-may_write (const TgPipeline *p, const Mail *m, const TgTicket *t)
+/* The candidates as deliver's lookups give them, strongest first: the
+ * tickets the Message-IDs lead to (the most important id first), then
+ * the subject tag's. Returns how many came from the ids. */
+static guint
+candidates (const TgPipeline *p, const Mail *m, GPtrArray *found)
 {
-	if (m->staff_claimed)
-		return m->staff_proof != TG_STAFF_UNPROVEN;
-	return tg_trust_is_ticket_person (
-		t, m->sender, m->customer != NULL ? m->customer->id : 0,
-		p->config->recipient_delimiter);
-}
-
-/* The candidates, strongest first: the tickets its Message-IDs lead to
- * (the last id first), then the subject tag's; the first it may write
- * to wins, and machine mail joins the ticket of its ids. */
-static const TgTicket *
-thread_mail (const TgPipeline *p, const Mail *m)
-{
-	g_autoptr (GPtrArray) ids = tg_thread_candidate_ids (
-		m->msg->in_reply_to, m->msg->references, MAX_THREAD_IDS);
-	g_autoptr (GPtrArray) found = g_ptr_array_new ();
-	guint n_ids = 0;
+	g_autoptr (GPtrArray) ids = tg_decide_thread_ids (m->msg);
+	guint n_ids;
 	gint64 number = 0;
+	const TgTicket *tagged = NULL;
 
-	if (m->msg->dsn != NULL && m->msg->dsn->original_message_id != NULL)
-		g_ptr_array_add (ids,
-				 g_strdup (m->msg->dsn->original_message_id));
-	for (guint i = ids->len; i > 0; i--) {
+	for (guint i = ids->len;
+	     i > 0 && found->len < TG_DECIDE_MAX_THREAD_TICKETS; i--) {
 		const TgTicket *t = ticket_by_message_id (ids->pdata[i - 1]);
 
 		if (t != NULL && !g_ptr_array_find (found, t, NULL))
@@ -311,73 +279,88 @@ thread_mail (const TgPipeline *p, const Mail *m)
 	}
 	n_ids = found->len;
 	if (tg_thread_find_tag (m->msg->subject, p->config->subject_tag,
-				&number) &&
-	    ticket_by_number (number) != NULL &&
-	    !g_ptr_array_find (found, ticket_by_number (number), NULL))
-		g_ptr_array_add (found, (gpointer)ticket_by_number (number));
-	for (guint i = 0; i < found->len; i++)
-		if ((m->machine != TG_MACHINE_NONE && i < n_ids) ||
-		    may_write (p, m, found->pdata[i]))
-			return found->pdata[i];
-	return NULL;
+				&number))
+		tagged = ticket_by_number (number);
+	if (tagged != NULL && !g_ptr_array_find (found, tagged, NULL))
+		g_ptr_array_add (found, (gpointer)tagged);
+	return n_ids;
 }
 
-/* Who wrote: From, else the envelope sender; answers go where [security]
- * reply_to allows; a staff address proves itself through our MTA. */
+/* A proven staff member's command block, as deliver reads it: a bad
+ * line, or #assign to someone who is not staff, refuses the mail. */
+static void
+read_commands (const TgPipeline *p, Mail *m)
+{
+	g_autoptr (GError) bad = NULL;
+
+	m->commands = tg_commands_parse (m->msg->body_text, &bad);
+	m->refused =
+		m->commands == NULL ||
+		(m->commands->assign != NULL &&
+		 !tg_config_is_staff_address (p->config, m->commands->assign));
+}
+
+/* Who wrote, where answers go, what our MTA says, the ticket. */
 static void
 identify (const TgPipeline *p, Mail *m)
 {
 	const TgMessage *msg = m->msg;
-	const char *ignored = NULL;
+	g_autoptr (GPtrArray) found = g_ptr_array_new ();
 	g_autofree char *domain =
 		msg->from != NULL ? tg_address_domain (msg->from->addr) : NULL;
+	TgThreadedBy how = TG_THREAD_NONE;
+	guint n_ids;
+	int i;
 
-	if (msg->from != NULL && tg_address_is_deliverable (msg->from->addr))
-		m->sender = g_strdup (msg->from->addr);
-	else if (m->envelope_sender != NULL &&
-		 tg_address_is_deliverable (m->envelope_sender))
-		m->sender = g_ascii_strdown (m->envelope_sender, -1);
-	m->reply_address = g_strdup (tg_trust_reply_address (
-		p->config->reply_to, m->sender,
-		msg->reply_to != NULL ? msg->reply_to->addr : NULL, &ignored));
+	tg_decide_addresses (msg, m->envelope_sender, p->config->reply_to,
+			     &m->sender, &m->reply_address, NULL);
 	m->customer = find_customer (m->sender);
 	tg_authres_judge (msg->headers, p->config->authserv_id, domain,
 			  &m->auth);
-	m->staff_claimed = tg_config_is_staff_address (p->config, m->sender);
-	m->staff_proof = tg_trust_staff_proof (TG_TOKEN_MATCH_NONE, &m->auth);
-	m->machine = tg_classify_machine (msg, m->envelope_sender, SUPPORT,
-					  is_own_id, SUPPORT);
-	m->ticket = thread_mail (p, m);
-	if (m->staff_claimed && m->machine == TG_MACHINE_NONE) {
-		g_autoptr (GError) bad = NULL;
-
-		m->commands = tg_commands_parse (msg->body_text, &bad);
-		m->refused = m->commands == NULL;
-	}
+	/* A failed check makes the sender unknown, as in deliver. */
+	if (m->auth.verdict == TG_AUTH_FAIL)
+		m->customer = NULL;
+	m->writer = (TgWriter){
+		.sender = m->sender,
+		.customer_id = m->customer != NULL ? m->customer->id : 0,
+		.delimiters = p->config->recipient_delimiter,
+		.staff_claimed =
+			m->sender != NULL &&
+			tg_config_is_staff_address (p->config, m->sender),
+		.staff_proof = TG_STAFF_UNPROVEN,
+		.machine = tg_classify_machine (msg, m->envelope_sender,
+						SUPPORT, is_own_id, SUPPORT),
+	};
+	if (m->writer.staff_claimed)
+		m->writer.staff_proof =
+			tg_trust_staff_proof (TG_TOKEN_MATCH_NONE, &m->auth);
+	n_ids = candidates (p, m, found);
+	i = tg_decide_thread (&m->writer, (const TgTicket *const *)found->pdata,
+			      found->len, 0, n_ids, &how);
+	m->ticket = i >= 0 ? found->pdata[i] : NULL;
+	if (m->writer.staff_proof != TG_STAFF_UNPROVEN &&
+	    m->writer.machine == TG_MACHINE_NONE)
+		read_commands (p, m);
 }
 
-/*
- * decide: which action the mail causes. The one decision step of the
- * pipeline: when deliver's decision is a pure function of plain structs,
- * it is called here in place of this body.
- */
-static Action
-decide (const Mail *m)
+/* deliver's decision, on the facts the fixtures gave. */
+static TgAction
+decide (const TgPipeline *p, Mail *m)
 {
-	if (m->machine != TG_MACHINE_NONE)
-		return DO_MACHINE;
-	if (m->staff_claimed) {
-		if (m->staff_proof == TG_STAFF_UNPROVEN)
-			return DO_STAFF_HELD;
-		if (m->ticket == NULL || m->refused)
-			return DO_REJECTED;
-		return m->commands->internal ? DO_COMMENT : DO_STAFF_REPLY;
-	}
-	if (m->sender == NULL)
-		return DO_REJECTED;
-	if (m->ticket != NULL && strcmp (m->ticket->status, "closed") != 0)
-		return DO_FOLLOW_UP;
-	return DO_NEW_TICKET;
+	TgActionFacts f = {
+		.ticket = m->ticket,
+		.refused = m->refused,
+		.internal = m->commands != NULL && m->commands->internal,
+		.received_at = p->now,
+		.reopen_days = p->config->reopen_days,
+		.reject_unknown =
+			p->config->unknown_sender == TG_UNKNOWN_SENDER_REJECT,
+	};
+	TgDecision d = tg_decide_action (&m->writer, &f);
+
+	if (d.follows)
+		m->ticket = NULL;
+	return d.action;
 }
 
 /* ---- the answers --------------------------------------------------- */
@@ -420,30 +403,21 @@ base_facts (const TgPipeline *p, const Mail *m, TgReplyKind kind,
 	    const char *subject)
 {
 	const TgMessage *msg = m->msg;
-	TgReplyFacts f = {
-		.kind = kind,
-		.config = p->config,
-		.calendar = p->calendar,
-		.subject = subject,
+	TgReplyMail mail = {
+		.msg = msg,
+		.sender = m->sender,
+		.reply_address = m->reply_address,
 		.customer = m->customer != NULL ? m->customer->name : NULL,
 		.priority = tg_priority_from_headers (
 			tg_message_get_header (msg, "X-Priority"),
 			tg_message_get_header (msg, "Importance"),
 			tg_message_get_header (msg, "Priority")),
 		.received_at = p->now,
-		.to_address = m->reply_address,
-		.in_reply_to = msg->message_id,
-		.references = msg->references,
-		.requester_address = m->sender,
-		.attachment_limit = p->config->attachment_limit,
-		.status = "new",
 	};
+	TgReplyFacts f = tg_reply_facts_for (p->config, kind, subject, &mail);
 
-	f.requester = msg->from != NULL && msg->from->name != NULL
-			      ? msg->from->name
-			      : m->sender;
-	if (f.customer == NULL)
-		f.customer = f.requester;
+	f.calendar = p->calendar;
+	f.status = "new";
 	return f;
 }
 
@@ -473,7 +447,8 @@ notify (const TgPipeline *p, const Mail *m, TgReplyFacts *f, const char *event,
 }
 
 static void
-new_ticket (const TgPipeline *p, const Mail *m, TgPipelineResult *result)
+new_ticket (const TgPipeline *p, const Mail *m, guint answers,
+	    TgPipelineResult *result)
 {
 	const TgPlan *plan =
 		find_plan (p, m->customer != NULL ? m->customer->plan : "NONE");
@@ -493,9 +468,10 @@ new_ticket (const TgPipeline *p, const Mail *m, TgPipelineResult *result)
 	f.plan = plan;
 	f.deadline = deadline;
 	f.scope = flags;
-	if (m->reply_address != NULL && strcmp (m->reply_address, SUPPORT) != 0)
+	if (answers & TG_ANSWER_ACK)
 		build (p, m, &f, result);
-	notify (p, m, &f, "New ticket", result);
+	if (answers & TG_ANSWER_NOTIFY)
+		notify (p, m, &f, "New ticket", result);
 	result->ticket_number = f.ticket_number;
 }
 
@@ -534,48 +510,75 @@ relay (const TgPipeline *p, const Mail *m, TgPipelineResult *result)
 	check_answer (p, reply, t->number, m->spool, result);
 }
 
+/* The notice that tells staff why a staff mail went nowhere. */
 static void
-answer (const TgPipeline *p, const Mail *m, Action action,
+notice (const TgPipeline *p, const Mail *m, TgAction action,
 	TgPipelineResult *result)
 {
+	TgReplyFacts f =
+		base_facts (p, m, TG_REPLY_STAFF_NOTICE, m->msg->subject);
+
+	f.to_address = action == TG_ACTION_STAFF_HELD ? STAFF : m->sender;
+	f.to_name = NULL;
+	f.ticket_number = m->ticket != NULL ? m->ticket->number : 0;
+	f.notice = tg_action_name (action);
+	build (p, m, &f, result);
+}
+
+static const char *
+event_of (TgAction action)
+{
+	switch (action) {
+	case TG_ACTION_COMMENT:
+		return "Internal comment";
+	case TG_ACTION_MACHINE:
+		return "Automatic mail (not answered)";
+	default:
+		return "Customer follow-up";
+	}
+}
+
+/* The answers deliver's decision gives, composed from the templates. */
+static void
+answer (const TgPipeline *p, const Mail *m, TgAction action,
+	TgPipelineResult *result)
+{
+	TgAnswerFacts facts = {
+		.may_answer =
+			m->reply_address != NULL &&
+			!tg_decide_is_own_address (p->config, m->reply_address),
+		.ack_followups = p->config->ack_followups,
+		.has_sender = m->sender != NULL,
+		.has_ticket = m->ticket != NULL,
+		.machine_own = m->writer.machine == TG_MACHINE_OWN,
+		/* The fixtures hold no earlier notice about a ticket. */
+		.machine_noticed = FALSE,
+	};
+	guint answers = tg_decide_answers (action, &facts);
 	TgReplyFacts f;
 
-	switch (action) {
-	case DO_NEW_TICKET:
-		new_ticket (p, m, result);
+	if (action == TG_ACTION_NEW_TICKET) {
+		new_ticket (p, m, answers, result);
 		return;
-	case DO_FOLLOW_UP:
-	case DO_COMMENT:
+	}
+	result->ticket_number = m->ticket != NULL ? m->ticket->number : 0;
+	if (answers & TG_ANSWER_ACK) {
 		f = ticket_facts (p, m, m->ticket->subject);
-		notify (p, m, &f,
-			action == DO_COMMENT ? "Internal comment"
-					     : "Customer follow-up",
-			result);
-		result->ticket_number = m->ticket->number;
-		return;
-	case DO_STAFF_REPLY:
+		f.kind = m->ticket->billable ? TG_REPLY_ACK_PAID : TG_REPLY_ACK;
+		build (p, m, &f, result);
+	}
+	if (answers & TG_ANSWER_NOTIFY) {
+		f = ticket_facts (p, m, m->ticket->subject);
+		notify (p, m, &f, event_of (action), result);
+	}
+	if (answers & TG_ANSWER_RELAY)
 		relay (p, m, result);
-		result->ticket_number = m->ticket->number;
-		return;
-	case DO_STAFF_HELD:
-		f = base_facts (p, m, TG_REPLY_STAFF_NOTICE, m->msg->subject);
-		f.to_address = STAFF;
-		f.to_name = NULL;
-		f.ticket_number = m->ticket != NULL ? m->ticket->number : 0;
-		f.notice = "A mail from a staff address was held: our mail "
-			   "server did not vouch for it.";
-		build (p, m, &f, result);
-		return;
-	case DO_MACHINE:
-		f = base_facts (p, m, TG_REPLY_NOTIFY, m->msg->subject);
-		notify (p, m, &f, "Machine mail", result);
-		return;
-	case DO_REJECTED:
-		if (m->reply_address == NULL || m->staff_claimed)
-			return;
+	if (answers & (TG_ANSWER_NOTICE_WRITER | TG_ANSWER_NOTICE_STAFF))
+		notice (p, m, action, result);
+	if (answers & TG_ANSWER_REJECT) {
 		f = base_facts (p, m, TG_REPLY_REJECT_UNKNOWN, m->msg->subject);
+		f.plan = find_plan (p, p->config->fallback_plan);
 		build (p, m, &f, result);
-		return;
 	}
 }
 
@@ -607,15 +610,15 @@ tg_pipeline_run (TgPipeline *p, const guint8 *data, gsize len,
 	g_autoptr (TgMessage) msg = tg_message_parse (spool, &error);
 	Mail m = {.spool = spool};
 	TgPipelineResult result = {0};
-	Action action;
+	TgAction action;
 
 	if (msg == NULL)
 		g_error ("a mail in memory does not parse: %s", error->message);
 	m.msg = msg;
 	m.envelope_sender = envelope_for (msg);
 	identify (p, &m);
-	action = decide (&m);
-	result.action = action_names[action];
+	action = decide (p, &m);
+	result.action = tg_action_name (action);
 	answer (p, &m, action, &result);
 	tg_authres_clear (&m.auth);
 	g_free (m.envelope_sender);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * pipeline: the in-memory path of one mail through deliver, without the
- * database: parse, classify, the threading rules, a decision, and the
- * answers composed from the real templates. What the database would say
+ * database: parse, classify, deliver's own decisions (decide.h: the
+ * ticket, the action, the answers), and the answers composed from the
+ * real templates. What the database would say
  * (customers, plans, tickets) comes from fixed fixtures; the code that
  * parses, classifies, threads and composes is the code that ships. Used
  * by the fuzzer (fuzz-mail.c) and by its replay test (test-pipeline.c).
@@ -15,8 +16,7 @@ typedef struct _TgPipeline TgPipeline;
 
 /* What one mail came to, for the replay test to look at. */
 typedef struct {
-	const char *action;   /* "new-ticket", "follow-up", "staff-reply",
-				 "comment", "machine", "rejected" */
+	const char *action;   /* tg_action_name(): "new-ticket", ... */
 	gint64 ticket_number; /* 0: none */
 	guint answers;	      /* mails composed */
 	gsize answer_bytes;   /* their size in all */
