@@ -146,19 +146,18 @@ record (TgSender *s, gint64 outbox_id, GError **error)
 					       MIN (until, s->deadline), error);
 }
 
-/*
- * (transfer full): the mail to hand to sendmail: @mail's content, with
- * the stored mail it encloses put in. That mail is read from the
- * database into a spool (a file beyond [limits] spool_memory), so that
- * only the finished mail is held in memory.
- */
-static GBytes *
-whole_mail (TgSender *s, const TgSenderMail *mail, GError **error)
+/* That mail is read from the database into a spool (a file beyond
+ * [limits] spool_memory), so that only the finished mail is held in
+ * memory. */
+GBytes *
+tg_sender_make_whole (TgSender *s, const TgSenderMail *mail, GError **error)
 {
-	const TgConfig *c = s->config;
+	const TgConfig *c;
 	g_autoptr (TgSpool) read = NULL;
 	const TgSpool *original = mail->original;
 
+	g_return_val_if_fail (s != NULL && mail != NULL, NULL);
+	c = s->config;
 	if (mail->encloses == 0)
 		return g_bytes_ref (mail->content);
 	if (original == NULL) {
@@ -189,7 +188,7 @@ tg_sender_send (TgSender *s, const TgSenderMail *mail, GError **error)
 
 	g_return_val_if_fail (s != NULL && mail != NULL, TG_SENDER_REFUSED);
 	c = s->config;
-	content = whole_mail (s, mail, error);
+	content = tg_sender_make_whole (s, mail, error);
 	if (content == NULL)
 		return TG_SENDER_REFUSED;
 	/* Everything the line needs is ready before sendmail runs. */

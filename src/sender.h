@@ -67,6 +67,19 @@ gboolean tg_sender_fold (TgSender *sender);
 gboolean tg_sender_is_named (const TgSender *sender, gint64 outbox_id);
 
 /*
+ * tg_sender_make_whole: (transfer full): the mail sendmail is given for
+ * @mail: its content, or, when it encloses a stored mail, the content
+ * with that mail put in (tg_compose_enclose), read from @mail->original
+ * or else from the database. NULL with a TG_STORE_ERROR when the stored
+ * mail cannot be read. tg_sender_send() calls it; a caller that must
+ * know how long a send takes before it starts (sweep, inside its claim)
+ * calls it first and passes the result as a content that encloses
+ * nothing.
+ */
+GBytes *tg_sender_make_whole (TgSender *sender, const TgSenderMail *mail,
+			      GError **error);
+
+/*
  * tg_sender_send: hands @mail to sendmail, within [mail]
  * sendmail_timeout, and records it as above. A mail that encloses a
  * stored one is made whole first (tg_compose_enclose); when that mail
