@@ -517,6 +517,7 @@ tg_reply_set_ticket (TgReplyFacts *f, const TgTicket *t, TgPlan *plan,
 	f->ticket_number = t->number;
 	f->plan = t->plan_name ? plan : NULL;
 	f->deadline = t->response_due_at;
+	f->priority = t->priority;
 	f->customer = t->customer_name ? t->customer_name
 		    : t->requester_name ? t->requester_name
 					: t->requester;

@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 
+#include "calendar.h"
 #include "config.h"
 #include "escalate.h"
 #include "sender.h"
@@ -191,13 +192,13 @@ escalate (const TgConfig *c, TgStore *store, GDateTime *now,
 }
 
 static GDateTime *
-parse_now (const char *text, const TgConfig *c)
+parse_now (const char *text, const TgConfig *c, GError **error)
 {
 	g_autoptr (GTimeZone) tz = g_time_zone_new_identifier (c->timezone);
 
 	if (text == NULL)
 		return g_date_time_new_now_utc ();
-	return g_date_time_new_from_iso8601 (text, tz);
+	return tg_calendar_parse_instant (text, tz, error);
 }
 
 int
@@ -239,10 +240,9 @@ tg_sweep_main (const char *config_path, int argc, char **argv)
 		g_printerr ("ticketgate: %s\n", error->message);
 		return EX_CONFIG;
 	}
-	now = parse_now (now_text, config);
+	now = parse_now (now_text, config, &error);
 	if (now == NULL) {
-		g_printerr ("ticketgate sweep: --now: not an ISO 8601 time: %s\n",
-			    now_text);
+		g_printerr ("ticketgate sweep: --now: %s\n", error->message);
 		return EX_USAGE;
 	}
 	store = tg_store_connect (config->conninfo, "ticketgate-sweep",

@@ -1,0 +1,52 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# What staff and the log are told is the ticket's: a follow-up's notice
+# and log line carry the ticket's plan, priority and deadline, not the
+# follow-up's own headers; --received-at takes ISO 8601 with or without
+# seconds and offset, and names the form it wants; the log writes every
+# time the same way, in the desk's zone, in whole seconds.
+. "$TG_TOP_SRCDIR/tests/lib/common.sh"
+TG_STAFF_ADDRESS=staff@desk.example
+tg_setup
+
+tap_plan 12
+
+tg customer add "ACME Corp" --plan GOLD --from 2026-01-01 \
+	--contact jane@acme.example --domain acme.example >/dev/null
+
+# 1. A High ticket; the follow-up has no priority header (Medium).
+mail "Jane Doe <jane@acme.example>" "Server down" "X-Priority: 1 (Highest)" >"$TEST_DIR/m1.eml"
+deliver "$TEST_DIR/m1.eml" --received-at 2026-11-27T10:00
+is "$rc" "0" "--received-at takes YYYY-MM-DDTHH:MM (no seconds)"
+like "$err" "priority=High deadline=2026-11-27T13:00:00\+02:00 received=2026-11-27T10:00:00\+02:00 " \
+	"... in the desk's zone; the log writes times with the offset's minutes"
+msgid=$(sed -n 's/^Message-ID: <\(.*\)>$/\1/p' "$TEST_DIR/m1.eml")
+mail "Jane Doe <jane@acme.example>" "Re: [Support #1000] Server down" \
+	"In-Reply-To: <$msgid>" >"$TEST_DIR/m2.eml"
+deliver "$TEST_DIR/m2.eml" --received-at "2026-11-27T10:30+02:00"
+is "$rc" "0" "--received-at takes an offset without seconds"
+like "$err" "action=follow-up ticket=1000 .* plan=GOLD priority=High deadline=2026-11-27T13:00:00\+02:00 " \
+	"the follow-up's log line has the ticket's plan, priority and deadline"
+notice=$(last_to staff@desk.example)
+body=$(text_of "$notice")
+like "$body" "Priority: +High" "the follow-up's notice says the ticket's priority"
+like "$body" "Plan: +GOLD" "... and its plan"
+like "$body" "Due: +[A-Z][a-z]+day, 27 November 2026,? 13:00" "... and its deadline"
+
+# 2. Other forms and mistakes.
+mail "jane@acme.example" "Another" >"$TEST_DIR/m3.eml"
+deliver "$TEST_DIR/m3.eml" --received-at "2026-11-27 11:00:00Z"
+like "$rc:$err" "^0:.*received=2026-11-27T13:00:00\+02:00 " "a blank for the T, and Z, are read too"
+deliver "$TEST_DIR/m3.eml" --received-at 27.11.2026
+is "$rc" "75" "a bad --received-at defers (our wiring is wrong)"
+like "$err" '^4\.3\.5 .*--received-at: "27\.11\.2026" is not a time of the form YYYY-MM-DDTHH:MM\[:SS\]\[\+HH:MM\|Z\]$' \
+	"... with one line naming the option and the form it wants"
+
+# 3. A time from the clock is logged the same way.
+mail "jane@acme.example" "Now" >"$TEST_DIR/m4.eml"
+deliver "$TEST_DIR/m4.eml"
+like "$err" "received=[0-9-]{10}T[0-9:]{8}\+02:00 received_from=" "the clock's time too: desk zone, whole seconds"
+out=$(tg sweep --now 2026-11-27T12:30 --dry-run 2>&1) && rc=0 || rc=$?
+is "$rc" "0" "sweep --now takes the same forms"
+
+tg_done
