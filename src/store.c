@@ -2700,7 +2700,7 @@ static const char SQL_LIST_CUSTOMERS[] =
 	" (SELECT s.plan FROM subscriptions s JOIN plans p ON p.name = s.plan"
 	"  WHERE s.customer_id = c.id AND s.valid_from <= $1::date"
 	"  AND (s.valid_until IS NULL OR s.valid_until >= $1::date)"
-	"  ORDER BY p.rank LIMIT 1),"
+	"  ORDER BY p.rank, s.valid_from DESC, s.plan LIMIT 1),"
 	" " JOINED ("(SELECT array_agg(plan || ' ' || valid_from || '..'"
 		    " || coalesce(valid_until::text, '') ORDER BY valid_from)"
 		    " FROM subscriptions WHERE customer_id = c.id)")

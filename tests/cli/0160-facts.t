@@ -5,11 +5,13 @@
 # follow-up's own headers; --received-at takes ISO 8601 with or without
 # seconds and offset, and names the form it wants; the log writes every
 # time the same way, in the desk's zone, in whole seconds.
+# customer list names the plan deliver applies (equal ranks: the later
+# subscription).
 . "$TG_TOP_SRCDIR/tests/lib/common.sh"
 TG_STAFF_ADDRESS=staff@desk.example
 tg_setup
 
-tap_plan 12
+tap_plan 14
 
 tg customer add "ACME Corp" --plan GOLD --from 2026-01-01 \
 	--contact jane@acme.example --domain acme.example >/dev/null
@@ -48,5 +50,15 @@ deliver "$TEST_DIR/m4.eml"
 like "$err" "received=[0-9-]{10}T[0-9:]{8}\+02:00 received_from=" "the clock's time too: desk zone, whole seconds"
 out=$(tg sweep --now 2026-11-27T12:30 --dry-run 2>&1) && rc=0 || rc=$?
 is "$rc" "0" "sweep --now takes the same forms"
+
+# 4. Of two plans of equal rank (NONE and FREE), deliver applies the
+# later subscription; customer list names the same plan.
+tg customer add "Umbrella" --plan NONE --from 2026-01-01 --domain umbrella.example >/dev/null
+tg subscription add "Umbrella" FREE --from 2026-02-01 >/dev/null
+mail "bob@umbrella.example" "Help" >"$TEST_DIR/m5.eml"
+deliver "$TEST_DIR/m5.eml" --received-at 2026-11-27T10:00
+like "$err" "customer=Umbrella plan=FREE " "deliver applies the later of two equal ranks"
+like "$(tg customer list | grep -A3 Umbrella)" "plan today: +FREE" \
+	"customer list shows the plan deliver applies"
 
 tg_done
