@@ -1130,7 +1130,7 @@ cmd_db_migrate (Admin *a, int argc, char **argv)
 	GOptionEntry entries[] = {
 		{ "schema", 0, 0, G_OPTION_ARG_FILENAME, &dir,
 		  "Folder of the numbered schema files (default: "
-		  TG_PKGDATADIR "/schema)", "DIR" },
+		  "[database] schema_directory)", "DIR" },
 		G_OPTION_ENTRY_NULL
 	};
 	g_autoptr (GError) error = NULL;
@@ -1141,7 +1141,11 @@ cmd_db_migrate (Admin *a, int argc, char **argv)
 	if (code != EX_OK)
 		return code;
 	if (dir == NULL)
-		dir = g_build_filename (TG_PKGDATADIR, "schema", NULL);
+		dir = g_strdup (a->config->schema_directory);
+	if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
+		return complain (EX_NOINPUT, "schema: no folder %s (set "
+				 "[database] schema_directory, or give "
+				 "--schema DIR)", dir);
 	if (!tg_store_migrate (a->store, dir, &applied, &error))
 		return error->domain == TG_STORE_ERROR
 			       ? store_failure (error)
@@ -1157,11 +1161,17 @@ cmd_db_migrate (Admin *a, int argc, char **argv)
 static gboolean
 check_line (gboolean ok, const char *what, const GError *error)
 {
+	const char *why = error ? error->message : "no";
+
+	/* The store names the object already ("schema: ..."): once is
+	 * enough. */
+	if (g_str_has_prefix (why, what) && strncmp (why + strlen (what), ": ",
+						     2) == 0)
+		why += strlen (what) + 2;
 	if (ok)
 		printf ("ok       %s\n", what);
 	else
-		printf ("FAILED   %s: %s\n", what,
-			error ? error->message : "no");
+		printf ("FAILED   %s: %s\n", what, why);
 	return ok;
 }
 
@@ -1201,6 +1211,12 @@ check_database (Admin *a, const char *schema)
 				     a->config->statement_timeout, &error);
 	if (!check_line (a->store != NULL, "database connection", error))
 		return FALSE;
+	if (!g_file_test (schema, G_FILE_TEST_IS_DIR)) {
+		g_set_error (&error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
+			     "no folder %s (set [database] schema_directory, "
+			     "or give --schema DIR)", schema);
+		return check_line (FALSE, "schema", error);
+	}
 	pending = tg_store_pending_migrations (a->store, schema, &error);
 	if (pending != NULL && pending->len > 0)
 		g_set_error (&error, TG_STORE_ERROR, TG_STORE_ERROR_INVALID,
@@ -1254,7 +1270,7 @@ cmd_check_config (Admin *a, int argc, char **argv)
 		fputs (text, stdout);
 	}
 	if (schema == NULL)
-		schema = g_build_filename (TG_PKGDATADIR, "schema", NULL);
+		schema = g_strdup (a->config->schema_directory);
 	ok = check_line (tg_config_check (a->config, &error), a->config->path,
 			 error);
 	g_clear_error (&error);
