@@ -283,6 +283,7 @@ reply_facts (const Delivery *d, TgReplyKind kind, const char *subject)
 		.calendar = d->calendar,
 		.subject = subject,
 		.customer = d->who.customer_name,
+		.unknown_sender = d->who.customer_id == 0,
 		.priority = d->priority,
 		.received_at = d->received_at,
 		.to_address = d->reply_address,

@@ -24,7 +24,7 @@ const char *const tg_reply_placeholders[] = {
 	"support_address", "from_name", "scope_note", "event",
 	"requester_address", "status", "assignee", "cc", "scope_topics",
 	"follows", "notice", "warnings", "time_left", "day", "queue",
-	"queue_count", "late", NULL,
+	"queue_count", "late", "paid_reason", NULL,
 };
 
 static const char *const template_files[TG_REPLY_N_KINDS] = {
@@ -288,6 +288,30 @@ scope_note (const GArray *scope)
 	return g_string_free (out, FALSE);
 }
 
+/*
+ * Why a request is paid support. Someone we do not know may not be a
+ * customer at all (asking whether licences are for sale): telling them
+ * their licence lacks a plan would be wrong, and billing a question
+ * about buying would be absurd.
+ */
+static char *
+paid_reason (const TgReplyFacts *f, const char *rate)
+{
+	if (f->unknown_sender)
+		return g_strdup_printf (
+			"We found no licence or support plan for your address. "
+			"Questions about our products, licences and plans cost "
+			"nothing: we simply answer them. Technical help without "
+			"a support plan is paid support, billed at %s per hour "
+			"of work, and we cannot promise a reaction time.",
+			rate);
+	return g_strdup_printf (
+		"Your licence does not include a support plan with e-mail "
+		"support (%s), so we handle this request as paid support, "
+		"billed at %s per hour of work. We cannot promise a reaction "
+		"time.", f->plan ? f->plan->name : "no support plan", rate);
+}
+
 /* Fills a paragraph to WRAP_COLUMNS, breaking at spaces; takes @text. */
 #define WRAP_COLUMNS 72
 
@@ -436,6 +460,9 @@ placeholder_values (const TgReplyFacts *f)
 		     : g_strdup ("none"));
 	put_times (values, f);
 	put (values, "hourly_rate", format_rate (plan));
+	put (values, "paid_reason",
+	     wrap (paid_reason (f, g_hash_table_lookup (values,
+							"hourly_rate"))));
 	put (values, "support_hours", tg_calendar_describe_hours (f->calendar));
 	put (values, "support_address", g_strdup (f->config->support_address));
 	put (values, "from_name", g_strdup (f->config->from_name));

@@ -6,12 +6,13 @@
 # seconds and offset, and names the form it wants; the log writes every
 # time the same way, in the desk's zone, in whole seconds.
 # customer list names the plan deliver applies (equal ranks: the later
-# subscription).
+# subscription). A sender who is no customer is not told about a
+# licence they may not have.
 . "$TG_TOP_SRCDIR/tests/lib/common.sh"
 TG_STAFF_ADDRESS=staff@desk.example
 tg_setup
 
-tap_plan 14
+tap_plan 17
 
 tg customer add "ACME Corp" --plan GOLD --from 2026-01-01 \
 	--contact jane@acme.example --domain acme.example >/dev/null
@@ -60,5 +61,16 @@ deliver "$TEST_DIR/m5.eml" --received-at 2026-11-27T10:00
 like "$err" "customer=Umbrella plan=FREE " "deliver applies the later of two equal ranks"
 like "$(tg customer list | grep -A3 Umbrella)" "plan today: +FREE" \
 	"customer list shows the plan deliver applies"
+like "$(text_of "$(last_to bob@umbrella.example)" | tr '\n' ' ')" \
+	"Your licence does not include a support plan with e-mail +support \\(FREE\\)" \
+	"a customer without a plan is told that its licence has none"
+
+# 5. Someone unknown asks whether licences are for sale.
+mail "Someone <someone@example.org>" "Do you sell licences?" >"$TEST_DIR/m6.eml"
+deliver "$TEST_DIR/m6.eml" --received-at 2026-11-27T10:00
+body=$(text_of "$(last_to someone@example.org)" | tr '\n' ' ')
+is "$(printf '%s' "$body" | grep -c 'Your licence')" "0" "an unknown sender is not told about their licence"
+like "$body" "Questions about our products, licences +and plans cost +nothing" \
+	"... but that questions about licences and plans cost nothing"
 
 tg_done
