@@ -1200,7 +1200,8 @@ cmd_queue (Admin *a, int argc, char **argv)
 			       : complain (EX_CONFIG, "%s", error->message);
 	if (!a->json)
 		printf ("%-8s %-9s %-6s %-23s %-10s %-20s %s\n", "TICKET",
-			"PLAN", "PRIO", "DUE", "LEFT", "CUSTOMER", "SUBJECT");
+			"PLAN", "PRIO", "DUE", "WORK LEFT", "CUSTOMER",
+			"SUBJECT");
 	tg_json_begin_array (j, NULL);
 	for (guint i = 0; i < list->len; i++) {
 		const TgTicket *t = list->pdata[i];
@@ -1215,8 +1216,14 @@ cmd_queue (Admin *a, int argc, char **argv)
 		tg_json_end_object (j);
 	}
 	tg_json_end_array (j);
-	if (a->json)
+	if (a->json) {
 		print_json (j);
+	} else {
+		g_autofree char *hours = tg_calendar_describe_hours (cal);
+
+		printf ("(WORK LEFT: working hours to the deadline, %s; "
+			"minus: overdue)\n", hours);
+	}
 	return EX_OK;
 }
 

@@ -13,8 +13,29 @@
 #include "calendar.h"
 #include "config.h"
 #include "escalate.h"
+#include "log.h"
 #include "sender.h"
 #include "store.h"
+
+/*
+ * What stops a sweep (the database unreachable, a claim that fails) is
+ * logged, and also said on stderr when the log is elsewhere: cron mails
+ * what a job prints, and that is how the admin hears of it. What merely
+ * defers one answer (sendmail refused it) is only logged.
+ */
+static void G_GNUC_PRINTF (1, 2)
+trouble (const char *format, ...)
+{
+	g_autofree char *text = NULL;
+	va_list ap;
+
+	va_start (ap, format);
+	text = g_strdup_vprintf (format, ap);
+	va_end (ap);
+	g_warning ("sweep: %s", text);
+	if (!tg_log_is_stderr ())
+		g_printerr ("ticketgate sweep: %s\n", text);
+}
 
 typedef struct {
 	int limit;      /* rows claimed per batch */
@@ -113,7 +134,7 @@ sweep_batch (const TgConfig *c, TgStore *store, TgSender *sender,
 		store, o->limit, c->outbox_claim, &error);
 
 	if (items == NULL) {
-		g_warning ("sweep: %s", error->message);
+		trouble ("%s", error->message);
 		return FALSE;
 	}
 	/* Rows that failed now are not due again in this pass. */
@@ -149,7 +170,7 @@ sweep (const TgConfig *c, TgStore *store, const SweepOptions *o)
 	/* What the journal names is never claimed. */
 	tg_sender_fold (sender);
 	if (o->flush && !tg_store_outbox_due_now (store, &error)) {
-		g_warning ("sweep: %s", error->message);
+		trouble ("%s", error->message);
 		return EX_TEMPFAIL;
 	}
 	for (gboolean more = TRUE; ok && more;)
@@ -177,7 +198,7 @@ escalate (const TgConfig *c, TgStore *store, GDateTime *now,
 	g_auto (TgEscalateTally) tally = { 0 };
 
 	if (!tg_escalate_run (c, store, now, dry_run, &tally, &error)) {
-		g_warning ("sweep: the deadline watch: %s", error->message);
+		trouble ("the deadline watch: %s", error->message);
 		return g_error_matches (error, TG_STORE_ERROR,
 					TG_STORE_ERROR_TEMPORARY)
 			? EX_TEMPFAIL
@@ -249,7 +270,7 @@ tg_sweep_main (const char *config_path, int argc, char **argv)
 				  config->connect_timeout,
 				  config->statement_timeout, &error);
 	if (store == NULL) {
-		g_warning ("sweep: %s", error->message);
+		trouble ("%s", error->message);
 		return EX_TEMPFAIL;
 	}
 	code = escalate (config, store, now, dry_run);

@@ -7,12 +7,14 @@
 # time the same way, in the desk's zone, in whole seconds.
 # customer list names the plan deliver applies (equal ranks: the later
 # subscription). A sender who is no customer is not told about a
-# licence they may not have.
+# licence they may not have. sweep with the database down says so on
+# stderr, so that cron mails it. The queue says that its time left
+# counts working hours.
 . "$TG_TOP_SRCDIR/tests/lib/common.sh"
 TG_STAFF_ADDRESS=staff@desk.example
 tg_setup
 
-tap_plan 17
+tap_plan 21
 
 tg customer add "ACME Corp" --plan GOLD --from 2026-01-01 \
 	--contact jane@acme.example --domain acme.example >/dev/null
@@ -72,5 +74,18 @@ body=$(text_of "$(last_to someone@example.org)" | tr '\n' ' ')
 is "$(printf '%s' "$body" | grep -c 'Your licence')" "0" "an unknown sender is not told about their licence"
 like "$body" "Questions about our products, licences +and plans cost +nothing" \
 	"... but that questions about licences and plans cost nothing"
+
+# 6. sweep under cron (log to syslog) with the database down.
+sed 's|^conninfo = .*|conninfo = host=/nonexistent dbname=ticketgate|' \
+	"$TICKETGATE_CONFIG" >"$TEST_DIR/down.conf"
+out=$(TICKETGATE_LOG=syslog "$TICKETGATE" -c "$TEST_DIR/down.conf" sweep 2>&1 >/dev/null) && rc=0 || rc=$?
+is "$rc:$(printf '%s\n' "$out" | grep -c .)" "75:1" "sweep with the database down exits 75 with one line on stderr"
+like "$out" "^ticketgate sweep: database connection: .*/nonexistent" "... naming what failed, for cron to mail"
+
+# 7. The queue's time left is in working hours, and says so.
+out=$(tg queue)
+like "$(printf '%s\n' "$out" | head -n 1)" " WORK LEFT " "the queue's column is WORK LEFT"
+like "$(printf '%s\n' "$out" | tail -n 1)" "^\(WORK LEFT: working hours to the deadline, Monday to Friday, 09:00-18:00" \
+	"... and a line below says it counts working hours, and which"
 
 tg_done
