@@ -11,6 +11,7 @@
 
 #include "compose.h"
 #include "scope.h"
+#include "staffblock.h"
 #include "template.h"
 #include "thread.h"
 
@@ -556,6 +557,16 @@ tg_reply_set_ticket (TgReplyFacts *f, const TgTicket *t, TgPlan *plan,
 	f->follows_number = t->follows_number;
 }
 
+/* Mail to staff, whose text a relay must never pass on: a staff reply
+ * that quotes it loses it (staffblock.h). */
+static gboolean
+is_for_staff (TgReplyKind kind)
+{
+	return kind == TG_REPLY_NOTIFY || kind == TG_REPLY_STAFF_NOTICE ||
+	       kind == TG_REPLY_WARN || kind == TG_REPLY_BREACH ||
+	       kind == TG_REPLY_DAILY;
+}
+
 TgReply *
 tg_replies_build (const TgReplies *replies, const TgReplyFacts *f)
 {
@@ -568,6 +579,12 @@ tg_replies_build (const TgReplies *replies, const TgReplyFacts *f)
 	g_return_val_if_fail ((guint) f->kind < TG_REPLY_N_KINDS, NULL);
 	values = placeholder_values (f);
 	r = tg_template_render (replies->templates[f->kind], values);
+	if (is_for_staff (f->kind)) {
+		char *wrapped = tg_staff_block_wrap (r->body);
+
+		g_free (r->body);
+		r->body = wrapped;
+	}
 	subject = tg_rendered_get_header (r, "Subject");
 	reply = g_new0 (TgReply, 1);
 	reply->message_id =
