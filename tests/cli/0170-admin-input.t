@@ -5,7 +5,8 @@
 # (data), 66 for what does not exist; never the database's own words (a
 # constraint name, a SQLSTATE). "ticketgate CMD --help" and "ticketgate
 # CMD SUB --help" show that command's own usage; a group alone lists
-# only its own commands.
+# only its own commands. check-config finds the schema through its setting
+# and names each failing object once.
 . "$TG_TOP_SRCDIR/tests/lib/common.sh"
 tg_setup
 
@@ -67,7 +68,7 @@ rows=$(cat <<'ROWS'
 ROWS
 )
 n=$(printf '%s\n' "$rows" | grep -c .)
-tap_plan $((n + 4 + 23))
+tap_plan $((n + 4 + 23 + 4))
 
 printf '%s\n' "$rows" | {
 	while IFS='|' read -r want pattern args; do
@@ -125,5 +126,21 @@ out=$("$TICKETGATE" customer --help 2>&1) && rc=0 || rc=$?
 like "$rc:$out" "^0:  ticketgate customer add NAME" "customer --help lists the customer commands"
 out=$("$TICKETGATE" customer add --help 2>&1)
 like "$out" "--contact=ADDR" "customer add --help describes its options"
+
+# check-config finds the schema through [database] schema_directory, and
+# names each failing object once.
+sed "/^\[database\]\$/a schema_directory = $TG_TOP_SRCDIR/schema" "$TICKETGATE_CONFIG" >"$TEST_DIR/schema.conf"
+out=$("$TICKETGATE" -c "$TEST_DIR/schema.conf" check-config 2>&1) && rc=0 || rc=$?
+like "$rc:$(printf "%s\n" "$out" | grep " schema$")" "^0:ok +schema$" "check-config passes with [database] schema_directory, without --schema"
+sed 's|^schema_directory = .*|schema_directory = /nonexistent/schema|' "$TEST_DIR/schema.conf" >"$TEST_DIR/noschema.conf"
+out=$("$TICKETGATE" -c "$TEST_DIR/noschema.conf" check-config 2>&1) && rc=0 || rc=$?
+like "$rc:$(printf '%s\n' "$out" | grep FAILED)" \
+	"^78:FAILED +schema: no folder /nonexistent/schema \\(set \\[database\\] schema_directory, or give --schema DIR\\)$" \
+	"a missing schema folder names the setting and the option"
+sed 's|^conninfo = .*|conninfo = host=/nonexistent dbname=ticketgate|' "$TEST_DIR/schema.conf" >"$TEST_DIR/down.conf"
+out=$("$TICKETGATE" -c "$TEST_DIR/down.conf" check-config 2>&1) && rc=0 || rc=$?
+like "$rc:$(printf '%s\n' "$out" | grep FAILED)" "^78:FAILED +database connection: connection to server" \
+	"the database down: one line, the object named once"
+is "$(printf '%s\n' "$out" | grep -c 'database connection: database connection')" "0" "... never twice"
 
 tg_done
