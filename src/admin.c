@@ -77,11 +77,10 @@ complain (int code, const char *format, ...)
  * words, with constraint names and a SQLSTATE, which are for the log
  * (-v), not for the person who typed the command.
  */
+/* The exit code for a store error (doc/exit-codes.md). */
 static int
-store_failure (const GError *error)
+store_code (const GError *error)
 {
-	g_autofree char *object = NULL;
-	const char *colon = strstr (error->message, ": ");
 	int code = EX_SOFTWARE;
 
 	if (error->domain == TG_STORE_ERROR)
@@ -102,6 +101,16 @@ store_failure (const GError *error)
 		case TG_STORE_ERROR_FAILED:
 			break;
 		}
+	return code;
+}
+
+static int
+store_failure (const GError *error)
+{
+	g_autofree char *object = NULL;
+	const char *colon = strstr (error->message, ": ");
+	int code = store_code (error);
+
 	if (strstr (error->message, "SQLSTATE") == NULL)
 		return complain (code, "%s", error->message);
 	g_debug ("%s", error->message);
@@ -1368,6 +1377,21 @@ refresh_desk (Admin *a)
 	return EX_OK;
 }
 
+/* A schema file the server refused: its words are the point here (our
+ * own files raise what must be done first), the SQLSTATE is not. */
+static int
+migrate_failure (const GError *error)
+{
+	g_autofree char *text = g_strdup (error->message);
+	char *state = strstr (text, " (SQLSTATE ");
+
+	if (state == NULL)
+		return store_failure (error);
+	g_debug ("%s", error->message);
+	*state = '\0';
+	return complain (store_code (error), "%s", text);
+}
+
 static int
 cmd_db_migrate (Admin *a, int argc, char **argv)
 {
@@ -1393,7 +1417,7 @@ cmd_db_migrate (Admin *a, int argc, char **argv)
 				 "--schema DIR)", dir);
 	if (!tg_store_migrate (a->store, dir, &applied, &error))
 		return error->domain == TG_STORE_ERROR
-			       ? store_failure (error)
+			       ? migrate_failure (error)
 			       : complain (EX_NOINPUT, "%s", error->message);
 	for (guint i = 0; i < applied->len; i++)
 		printf ("applied %s\n", (char *) applied->pdata[i]);
