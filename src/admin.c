@@ -47,6 +47,14 @@ admin_clear (Admin *a)
 	g_clear_pointer (&a->config, tg_config_free);
 }
 
+/* The command being run ("customer add"), for every line it prints on
+ * stderr; NULL before one is chosen. */
+static const char *command_words;
+
+/* A parse_args() result: --help was asked for and printed; exit 0. */
+#define HELP_SHOWN (-1)
+
+/* The one line a mistake gets: "ticketgate customer add: ...". */
 static int G_GNUC_PRINTF (2, 3)
 complain (int code, const char *format, ...)
 {
@@ -56,12 +64,22 @@ complain (int code, const char *format, ...)
 	va_start (ap, format);
 	text = g_strdup_vprintf (format, ap);
 	va_end (ap);
-	g_printerr ("ticketgate: %s\n", text);
+	if (command_words != NULL)
+		g_printerr ("ticketgate %s: %s\n", command_words, text);
+	else
+		g_printerr ("ticketgate: %s\n", text);
 	return code;
 }
 
+/*
+ * A store error as one line for a person. The store names the object
+ * first ("customer Globex: ..."); what follows may be the server's own
+ * words, with constraint names and a SQLSTATE, which are for the log
+ * (-v), not for the person who typed the command.
+ */
+/* The exit code for a store error (doc/exit-codes.md). */
 static int
-store_failure (const GError *error)
+store_code (const GError *error)
 {
 	int code = EX_SOFTWARE;
 
@@ -83,9 +101,28 @@ store_failure (const GError *error)
 		case TG_STORE_ERROR_FAILED:
 			break;
 		}
+	return code;
+}
+
+static int
+store_failure (const GError *error)
+{
+	g_autofree char *object = NULL;
+	const char *colon = strstr (error->message, ": ");
+	int code = store_code (error);
+
+	if (strstr (error->message, "SQLSTATE") == NULL)
+		return complain (code, "%s", error->message);
+	g_debug ("%s", error->message);
+	object = colon != NULL ? g_strndup (error->message,
+					    colon - error->message)
+			       : g_strdup ("the change");
 	if (g_error_matches (error, TG_STORE_ERROR, TG_STORE_ERROR_DUPLICATE))
-		return complain (code, "%s (exists already)", error->message);
-	return complain (code, "%s", error->message);
+		return complain (code, "%s: exists already", object);
+	if (code == EX_DATAERR)
+		return complain (code, "%s: refused by the database "
+				 "(-v says why)", object);
+	return complain (code, "%s: database error (-v says which)", object);
 }
 
 static gboolean
@@ -101,6 +138,82 @@ parse_date (const char *text, GDate *out)
 		return FALSE;
 	g_date_set_dmy (out, d, m, y);
 	return TRUE;
+}
+
+/*
+ * Checks of what a person types. Each answers a mistake with one line
+ * that names the argument and the form it wants: 64 (EX_USAGE) for the
+ * command line's own forms (dates, numbers), 65 (EX_DATAERR) for values
+ * the desk would store (names, addresses, domains).
+ */
+
+/* The longest name of a customer, staff member or holiday. */
+#define NAME_MAX_CHARS 200
+
+static int
+check_date (const char *what, const char *value, GDate *out)
+{
+	g_autofree char *shown = g_strescape (value, NULL);
+
+	if (parse_date (value, out))
+		return EX_OK;
+	return complain (EX_USAGE, "%s \"%s\": want a date, YYYY-MM-DD",
+			 what, shown);
+}
+
+static int
+check_name (const char *what, const char *value)
+{
+	g_autofree char *shown = g_strescape (value, NULL);
+	g_autofree char *stripped = g_strstrip (g_strdup (value));
+	gboolean ok = g_utf8_validate (value, -1, NULL) && *stripped != '\0' &&
+		      g_utf8_strlen (value, -1) <= NAME_MAX_CHARS;
+
+	for (const char *p = value; ok && *p != '\0'; p++)
+		ok = (guchar) *p >= 0x20 && *p != 0x7f;
+	if (ok)
+		return EX_OK;
+	return complain (EX_DATAERR, "%s \"%s\": want a name of 1 to %d "
+			 "characters, not blank, without control characters",
+			 what, shown, NAME_MAX_CHARS);
+}
+
+static int
+check_address (const char *what, const char *value)
+{
+	g_autofree char *shown = g_strescape (value, NULL);
+
+	if (tg_address_is_deliverable (value))
+		return EX_OK;
+	return complain (EX_DATAERR, "%s \"%s\": want a mail address, like "
+			 "jane@example.com", what, shown);
+}
+
+static int
+check_domain (const char *what, const char *value)
+{
+	g_autofree char *shown = g_strescape (value, NULL);
+	g_autofree char *as_address = g_strconcat ("postmaster@", value, NULL);
+	g_autofree char *domain = strchr (value, '@') == NULL
+		? tg_address_domain (as_address)
+		: NULL;
+
+	if (domain != NULL)
+		return EX_OK;
+	return complain (EX_DATAERR, "%s \"%s\": want a mail domain, like "
+			 "example.com", what, shown);
+}
+
+/* Each of @values (NULL-terminated, may be NULL) passes @check. */
+static int
+check_each (int (*check) (const char *, const char *), const char *what,
+	    char **values)
+{
+	int code = EX_OK;
+
+	for (char **v = values; code == EX_OK && v != NULL && *v != NULL; v++)
+		code = check (what, *v);
+	return code;
 }
 
 static void
@@ -135,16 +248,50 @@ print_json (TgJson *json)
 	fputs (text, stdout);
 }
 
+/* Whether @argv asks for help before any "--". */
+static gboolean
+wants_help (int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp (argv[i], "--") != 0; i++)
+		if (strcmp (argv[i], "--help") == 0 ||
+		    strcmp (argv[i], "-h") == 0 || strcmp (argv[i], "-?") == 0)
+			return TRUE;
+	return FALSE;
+}
+
+/* "Usage: ticketgate customer add NAME ...", the summary, and the
+ * options GOption describes (its own usage line, which knows only the
+ * program's name, left out). */
+static void
+print_help (GOptionContext *ctx, const char *args, const char *summary)
+{
+	g_autofree char *help = g_option_context_get_help (ctx, TRUE, NULL);
+	const char *options = strstr (help, "\n\n");
+
+	printf ("Usage: ticketgate %s%s%s\n\n%c%s.\n", command_words,
+		*args ? " " : "", args, g_ascii_toupper (summary[0]),
+		summary + 1);
+	while (options != NULL && *options == '\n')
+		options++;
+	if (options != NULL && strstr (options, "--") != NULL)
+		printf ("\n%s", options);
+}
+
+/* The command being run: its words, its usage and its summary. */
+static const char *command_args = "";
+static const char *command_summary = "";
+
 /*
  * Parses @argv (argv[0] is "group name") with @entries and checks that
  * between @min and @max positional arguments remain; they are left in
- * argv[1..]. Adds --json when @json is not NULL.
+ * argv[1..]. Adds --json when @json is not NULL. Returns EX_OK,
+ * HELP_SHOWN, or EX_USAGE after one line naming the mistake.
  */
 static int
-parse_args (int *argc, char ***argv, const char *usage, GOptionEntry *entries,
-	    gboolean *json, int min, int max)
+parse_args (int *argc, char ***argv, GOptionEntry *entries, gboolean *json,
+	    int min, int max)
 {
-	g_autoptr (GOptionContext) ctx = g_option_context_new (usage);
+	g_autoptr (GOptionContext) ctx = g_option_context_new (NULL);
 	g_autoptr (GError) error = NULL;
 	GOptionEntry json_entry[] = {
 		{ "json", 0, 0, G_OPTION_ARG_NONE, json,
@@ -152,15 +299,24 @@ parse_args (int *argc, char ***argv, const char *usage, GOptionEntry *entries,
 		G_OPTION_ENTRY_NULL
 	};
 
+	/* GOption's own --help exits and names only the program. */
+	g_option_context_set_help_enabled (ctx, FALSE);
 	if (entries != NULL)
 		g_option_context_add_main_entries (ctx, entries, NULL);
 	if (json != NULL)
 		g_option_context_add_main_entries (ctx, json_entry, NULL);
+	if (wants_help (*argc, *argv)) {
+		print_help (ctx, command_args, command_summary);
+		return HELP_SHOWN;
+	}
 	if (!g_option_context_parse (ctx, argc, argv, &error))
-		return complain (EX_USAGE, "%s", error->message);
+		return complain (EX_USAGE, "%s (usage: ticketgate %s %s)",
+				 error->message, command_words, command_args);
 	if (*argc - 1 < min || *argc - 1 > max)
-		return complain (EX_USAGE, "usage: ticketgate %s %s",
-				 (*argv)[0], usage);
+		return complain (EX_USAGE, "%s (usage: ticketgate %s %s)",
+				 *argc - 1 < min ? "missing argument"
+						 : "too many arguments",
+				 command_words, command_args);
 	return EX_OK;
 }
 
@@ -202,16 +358,36 @@ static int
 check_dates (const char *from, const char *until, gboolean need_from,
 	     GDate *f, GDate *u)
 {
+	int code = EX_OK;
+
 	g_date_clear (f, 1);
 	g_date_clear (u, 1);
-	if ((need_from || from != NULL) && !parse_date (from, f))
-		return complain (EX_USAGE,
-				 "--from: a date (YYYY-MM-DD) is required");
-	if (until != NULL && !parse_date (until, u))
-		return complain (EX_USAGE, "--until: not a date (YYYY-MM-DD)");
-	if (until != NULL && g_date_compare (u, f) < 0)
-		return complain (EX_USAGE, "--until is before --from");
-	return EX_OK;
+	if (need_from && from == NULL)
+		return complain (EX_USAGE, "--from YYYY-MM-DD is required "
+				 "(the subscription's first day)");
+	if (from != NULL)
+		code = check_date ("--from", from, f);
+	if (code == EX_OK && until != NULL)
+		code = check_date ("--until", until, u);
+	if (code == EX_OK && until != NULL && g_date_compare (u, f) < 0)
+		return complain (EX_USAGE, "--until %s is before --from %s",
+				 until, from);
+	return code;
+}
+
+/* A customer of that name must not exist yet. */
+static int
+check_new_customer (Admin *a, const char *name)
+{
+	g_autoptr (GError) error = NULL;
+	gint64 id = 0;
+
+	if (tg_store_find_customer (a->store, name, &id, &error))
+		return complain (EX_DATAERR, "NAME \"%s\": a customer of that "
+				 "name exists already", name);
+	if (g_error_matches (error, TG_STORE_ERROR, TG_STORE_ERROR_NOT_FOUND))
+		return EX_OK;
+	return store_failure (error);
 }
 
 static gboolean
@@ -283,7 +459,7 @@ cmd_customer_add (Admin *a, int argc, char **argv)
 		G_OPTION_ENTRY_NULL
 	};
 	CustomerAdd c = { .o = &o };
-	int code = parse_args (&argc, &argv, "NAME [OPTIONS]", entries, NULL,
+	int code = parse_args (&argc, &argv, entries, NULL,
 			       1, 1);
 
 	if (code != EX_OK)
@@ -291,6 +467,14 @@ cmd_customer_add (Admin *a, int argc, char **argv)
 	if (o.plan == NULL && (o.from != NULL || o.until != NULL))
 		return complain (EX_USAGE, "--from and --until go with --plan");
 	code = check_dates (o.from, o.until, o.plan != NULL, &c.from, &c.until);
+	if (code == EX_OK)
+		code = check_name ("NAME", argv[1]);
+	if (code == EX_OK)
+		code = check_each (check_address, "--contact", o.contacts);
+	if (code == EX_OK)
+		code = check_each (check_domain, "--domain", o.domains);
+	if (code == EX_OK)
+		code = check_new_customer (a, argv[1]);
 	if (code == EX_OK && o.plan != NULL)
 		code = check_plan (a, &o.plan);
 	if (code != EX_OK)
@@ -339,7 +523,7 @@ cmd_customer_list (Admin *a, int argc, char **argv)
 	g_autoptr (GPtrArray) list = NULL;
 	g_autoptr (TgJson) j = NULL;
 	GDate day;
-	int code = parse_args (&argc, &argv, "", NULL, &a->json, 0, 0);
+	int code = parse_args (&argc, &argv, NULL, &a->json, 0, 0);
 
 	if (code != EX_OK)
 		return code;
@@ -367,15 +551,25 @@ cmd_contact_add (Admin *a, int argc, char **argv)
 {
 	g_autoptr (GError) error = NULL;
 	gint64 id = 0;
-	int code = parse_args (&argc, &argv, "CUSTOMER ADDR [NAME]", NULL,
+	int code = parse_args (&argc, &argv, NULL,
 			       NULL, 2, 3);
 
+	if (code == EX_OK)
+		code = check_address ("ADDR", argv[2]);
+	if (code == EX_OK && argc > 3)
+		code = check_name ("NAME", argv[3]);
 	if (code != EX_OK)
 		return code;
-	if (!tg_store_find_customer (a->store, argv[1], &id, &error) ||
-	    !tg_store_add_contact (a->store, id, argv[2],
-				   argc > 3 ? argv[3] : NULL, &error))
+	if (!tg_store_find_customer (a->store, argv[1], &id, &error))
 		return store_failure (error);
+	if (!tg_store_add_contact (a->store, id, argv[2],
+				   argc > 3 ? argv[3] : NULL, &error))
+		return g_error_matches (error, TG_STORE_ERROR,
+					TG_STORE_ERROR_DUPLICATE)
+			       ? complain (EX_DATAERR, "ADDR \"%s\": a contact "
+					   "already, of this or another "
+					   "customer", argv[2])
+			       : store_failure (error);
 	printf ("contact %s added to \"%s\"\n", argv[2], argv[1]);
 	return EX_OK;
 }
@@ -385,14 +579,22 @@ cmd_domain_add (Admin *a, int argc, char **argv)
 {
 	g_autoptr (GError) error = NULL;
 	gint64 id = 0;
-	int code = parse_args (&argc, &argv, "CUSTOMER DOMAIN", NULL, NULL, 2,
+	int code = parse_args (&argc, &argv, NULL, NULL, 2,
 			       2);
 
+	if (code == EX_OK)
+		code = check_domain ("DOMAIN", argv[2]);
 	if (code != EX_OK)
 		return code;
-	if (!tg_store_find_customer (a->store, argv[1], &id, &error) ||
-	    !tg_store_add_domain (a->store, id, argv[2], &error))
+	if (!tg_store_find_customer (a->store, argv[1], &id, &error))
 		return store_failure (error);
+	if (!tg_store_add_domain (a->store, id, argv[2], &error))
+		return g_error_matches (error, TG_STORE_ERROR,
+					TG_STORE_ERROR_DUPLICATE)
+			       ? complain (EX_DATAERR, "DOMAIN \"%s\": a domain "
+					   "of this or another customer "
+					   "already", argv[2])
+			       : store_failure (error);
 	printf ("domain %s added to \"%s\"\n", argv[2], argv[1]);
 	return EX_OK;
 }
@@ -413,8 +615,7 @@ cmd_subscription_add (Admin *a, int argc, char **argv)
 	g_autofree char *plan = NULL;
 	GDate f, u;
 	gint64 id = 0;
-	int code = parse_args (&argc, &argv, "CUSTOMER PLAN --from DATE "
-					     "[--until DATE]",
+	int code = parse_args (&argc, &argv,
 			       entries, NULL, 2, 2);
 
 	if (code != EX_OK)
@@ -440,8 +641,12 @@ static int
 cmd_staff_add (Admin *a, int argc, char **argv)
 {
 	g_autoptr (GError) error = NULL;
-	int code = parse_args (&argc, &argv, "ADDR [NAME]", NULL, NULL, 1, 2);
+	int code = parse_args (&argc, &argv, NULL, NULL, 1, 2);
 
+	if (code == EX_OK)
+		code = check_address ("ADDR", argv[1]);
+	if (code == EX_OK && argc > 2)
+		code = check_name ("NAME", argv[2]);
 	if (code != EX_OK)
 		return code;
 	if (!tg_store_add_staff (a->store, argv[1], argc > 2 ? argv[2] : NULL,
@@ -455,8 +660,10 @@ static int
 cmd_staff_remove (Admin *a, int argc, char **argv)
 {
 	g_autoptr (GError) error = NULL;
-	int code = parse_args (&argc, &argv, "ADDR", NULL, NULL, 1, 1);
+	int code = parse_args (&argc, &argv, NULL, NULL, 1, 1);
 
+	if (code == EX_OK)
+		code = check_address ("ADDR", argv[1]);
 	if (code != EX_OK)
 		return code;
 	if (!tg_store_set_staff_active (a->store, argv[1], FALSE, &error))
@@ -471,7 +678,7 @@ cmd_staff_list (Admin *a, int argc, char **argv)
 	g_autoptr (GError) error = NULL;
 	g_autoptr (GPtrArray) list = NULL;
 	g_autoptr (TgJson) j = tg_json_new (TRUE);
-	int code = parse_args (&argc, &argv, "", NULL, &a->json, 0, 0);
+	int code = parse_args (&argc, &argv, NULL, &a->json, 0, 0);
 
 	if (code != EX_OK)
 		return code;
@@ -498,22 +705,50 @@ cmd_staff_list (Admin *a, int argc, char **argv)
 	return EX_OK;
 }
 
+/* A day that is a holiday already is not renamed by "add". */
+static int
+check_new_holiday (Admin *a, const char *text, const GDate *day)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (GArray) list = tg_store_list_holidays (a->store, NULL,
+							  &error);
+
+	if (list == NULL)
+		return store_failure (error);
+	for (guint i = 0; i < list->len; i++) {
+		const TgHoliday *h = &g_array_index (list, TgHoliday, i);
+
+		if (g_date_compare (&h->date, day) == 0)
+			return complain (EX_DATAERR, "DATE %s: a holiday "
+					 "already (\"%s\"); holiday remove it "
+					 "first to rename it", text, h->name);
+	}
+	return EX_OK;
+}
+
 static int
 cmd_holiday_add (Admin *a, int argc, char **argv)
 {
 	g_autoptr (GError) error = NULL;
 	GDate day;
-	int code = parse_args (&argc, &argv, "YYYY-MM-DD [NAME]", NULL, NULL,
+	int code = parse_args (&argc, &argv, NULL, NULL,
 			       1, 2);
 
+	if (code == EX_OK)
+		code = check_date ("DATE", argv[1], &day);
+	if (code == EX_OK && argc > 2)
+		code = check_name ("NAME", argv[2]);
+	if (code == EX_OK)
+		code = check_new_holiday (a, argv[1], &day);
 	if (code != EX_OK)
 		return code;
-	if (!parse_date (argv[1], &day))
-		return complain (EX_USAGE, "%s: not a date (YYYY-MM-DD)",
-				 argv[1]);
 	if (!tg_store_add_holiday (a->store, &day, argc > 2 ? argv[2] : NULL,
 				   &error))
-		return store_failure (error);
+		return g_error_matches (error, TG_STORE_ERROR,
+					TG_STORE_ERROR_DUPLICATE)
+			       ? complain (EX_DATAERR, "DATE %s: a holiday "
+					   "already", argv[1])
+			       : store_failure (error);
 	printf ("holiday %s added\n", argv[1]);
 	return EX_OK;
 }
@@ -523,15 +758,18 @@ cmd_holiday_remove (Admin *a, int argc, char **argv)
 {
 	g_autoptr (GError) error = NULL;
 	GDate day;
-	int code = parse_args (&argc, &argv, "YYYY-MM-DD", NULL, NULL, 1, 1);
+	int code = parse_args (&argc, &argv, NULL, NULL, 1, 1);
 
+	if (code == EX_OK)
+		code = check_date ("DATE", argv[1], &day);
 	if (code != EX_OK)
 		return code;
-	if (!parse_date (argv[1], &day))
-		return complain (EX_USAGE, "%s: not a date (YYYY-MM-DD)",
-				 argv[1]);
 	if (!tg_store_remove_holiday (a->store, &day, &error))
-		return store_failure (error);
+		return g_error_matches (error, TG_STORE_ERROR,
+					TG_STORE_ERROR_NOT_FOUND)
+			       ? complain (EX_NOINPUT, "DATE %s: not a holiday",
+					   argv[1])
+			       : store_failure (error);
 	printf ("holiday %s removed\n", argv[1]);
 	return EX_OK;
 }
@@ -542,7 +780,7 @@ cmd_holiday_list (Admin *a, int argc, char **argv)
 	g_autoptr (GError) error = NULL;
 	g_autoptr (GArray) list = NULL;
 	g_autoptr (TgJson) j = tg_json_new (TRUE);
-	int code = parse_args (&argc, &argv, "", NULL, &a->json, 0, 0);
+	int code = parse_args (&argc, &argv, NULL, &a->json, 0, 0);
 
 	if (code != EX_OK)
 		return code;
@@ -576,7 +814,7 @@ cmd_bounce_list (Admin *a, int argc, char **argv)
 	g_autoptr (GError) error = NULL;
 	g_autoptr (GPtrArray) list = NULL;
 	g_autoptr (TgJson) j = tg_json_new (TRUE);
-	int code = parse_args (&argc, &argv, "", NULL, &a->json, 0, 0);
+	int code = parse_args (&argc, &argv, NULL, &a->json, 0, 0);
 
 	if (code != EX_OK)
 		return code;
@@ -614,14 +852,13 @@ cmd_bounce_clear (Admin *a, int argc, char **argv)
 {
 	g_autoptr (GError) error = NULL;
 	g_autofree char *key = NULL;
-	int code = parse_args (&argc, &argv, "ADDR", NULL, NULL, 1, 1);
+	int code = parse_args (&argc, &argv, NULL, NULL, 1, 1);
 
+	if (code == EX_OK)
+		code = check_address ("ADDR", argv[1]);
 	if (code != EX_OK)
 		return code;
 	key = tg_address_canonical (argv[1], a->config->recipient_delimiter);
-	if (key == NULL)
-		return complain (EX_USAGE, "bounce clear: \"%s\" is not a mail "
-					   "address", argv[1]);
 	if (!tg_store_clear_bouncing (a->store, key, &error))
 		return store_failure (error);
 	printf ("%s cleared: automatic mail to it resumes\n", argv[1]);
@@ -649,7 +886,7 @@ cmd_secret_rotate (Admin *a, int argc, char **argv)
 	g_autoptr (GError) error = NULL;
 	g_autofree char *grace = NULL;
 	int count = 0;
-	int code = parse_args (&argc, &argv, "", NULL, NULL, 0, 0);
+	int code = parse_args (&argc, &argv, NULL, NULL, 0, 0);
 
 	if (code != EX_OK)
 		return code;
@@ -670,7 +907,7 @@ cmd_plan_list (Admin *a, int argc, char **argv)
 	g_autoptr (GError) error = NULL;
 	g_autoptr (GPtrArray) list = NULL;
 	g_autoptr (TgJson) j = tg_json_new (TRUE);
-	int code = parse_args (&argc, &argv, "", NULL, &a->json, 0, 0);
+	int code = parse_args (&argc, &argv, NULL, &a->json, 0, 0);
 
 	if (code != EX_OK)
 		return code;
@@ -906,13 +1143,17 @@ cmd_ticket_show (Admin *a, int argc, char **argv)
 	g_autoptr (TgJson) j = tg_json_new (TRUE);
 	g_autofree char *left = NULL;
 	gint64 number;
-	int code = parse_args (&argc, &argv, "NUMBER", NULL, &a->json, 1, 1);
+	int code = parse_args (&argc, &argv, NULL, &a->json, 1, 1);
 
 	if (code != EX_OK)
 		return code;
-	number = g_ascii_strtoll (argv[1] + (argv[1][0] == '#'), NULL, 10);
-	if (number <= 0)
-		return complain (EX_USAGE, "%s: not a ticket number", argv[1]);
+	if (!g_ascii_string_to_signed (argv[1] + (argv[1][0] == '#'), 10, 1,
+				       G_MAXINT64, &number, NULL)) {
+		g_autofree char *shown = g_strescape (argv[1], NULL);
+
+		return complain (EX_USAGE, "NUMBER \"%s\": want a ticket "
+				 "number, like 1000", shown);
+	}
 	if ((t = tg_store_get_ticket (a->store, number, &error)) == NULL ||
 	    (msgs = tg_store_list_messages (a->store, t->id, &error)) == NULL ||
 	    (cal = load_calendar (a, &error)) == NULL)
@@ -957,7 +1198,7 @@ cmd_queue (Admin *a, int argc, char **argv)
 	g_autoptr (TgCalendar) cal = NULL;
 	g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
 	g_autoptr (TgJson) j = tg_json_new (TRUE);
-	int code = parse_args (&argc, &argv, "", NULL, &a->json, 0, 0);
+	int code = parse_args (&argc, &argv, NULL, &a->json, 0, 0);
 
 	if (code != EX_OK)
 		return code;
@@ -968,7 +1209,8 @@ cmd_queue (Admin *a, int argc, char **argv)
 			       : complain (EX_CONFIG, "%s", error->message);
 	if (!a->json)
 		printf ("%-8s %-9s %-6s %-23s %-10s %-20s %s\n", "TICKET",
-			"PLAN", "PRIO", "DUE", "LEFT", "CUSTOMER", "SUBJECT");
+			"PLAN", "PRIO", "DUE", "WORK LEFT", "CUSTOMER",
+			"SUBJECT");
 	tg_json_begin_array (j, NULL);
 	for (guint i = 0; i < list->len; i++) {
 		const TgTicket *t = list->pdata[i];
@@ -983,8 +1225,14 @@ cmd_queue (Admin *a, int argc, char **argv)
 		tg_json_end_object (j);
 	}
 	tg_json_end_array (j);
-	if (a->json)
+	if (a->json) {
 		print_json (j);
+	} else {
+		g_autofree char *hours = tg_calendar_describe_hours (cal);
+
+		printf ("(WORK LEFT: working hours to the deadline, %s; "
+			"minus: overdue)\n", hours);
+	}
 	return EX_OK;
 }
 
@@ -1045,7 +1293,7 @@ write_report (Admin *a, const ReportOptions *o, const TgReport *r,
 	if (o->html != NULL) {
 		text = tg_report_html (r, scope);
 		if (!g_file_set_contents (o->html, text, -1, &error))
-			return complain (EX_CANTCREAT, "report: --html: %s",
+			return complain (EX_CANTCREAT, "--html: %s",
 					 error->message);
 		printf ("wrote %s\n", o->html);
 		return EX_OK;
@@ -1081,16 +1329,22 @@ cmd_report (Admin *a, int argc, char **argv)
 	g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
 	TgReportScope scope;
 	GDate f, t;
-	int code = parse_args (&argc, &argv, "--from DATE --to DATE", entries,
+	int code = parse_args (&argc, &argv, entries,
 			       &a->json, 0, 0);
 
 	if (code != EX_OK)
 		return code;
-	if (!parse_date (o.from, &f) || !parse_date (o.to, &t))
-		return complain (EX_USAGE, "report: --from and --to take dates "
-					   "as YYYY-MM-DD");
+	if (o.from == NULL || o.to == NULL)
+		return complain (EX_USAGE, "--%s YYYY-MM-DD is required",
+				 o.from == NULL ? "from" : "to");
+	code = check_date ("--from", o.from, &f);
+	if (code == EX_OK)
+		code = check_date ("--to", o.to, &t);
+	if (code != EX_OK)
+		return code;
 	if (g_date_compare (&t, &f) < 0)
-		return complain (EX_USAGE, "report: --to is before --from");
+		return complain (EX_USAGE, "--to %s is before --from %s", o.to,
+				 o.from);
 	if ((tickets = report_tickets (a, &o, &error)) == NULL ||
 	    (cal = load_calendar (a, &error)) == NULL)
 		return error->domain == TG_STORE_ERROR
@@ -1123,6 +1377,21 @@ refresh_desk (Admin *a)
 	return EX_OK;
 }
 
+/* A schema file the server refused: its words are the point here (our
+ * own files raise what must be done first), the SQLSTATE is not. */
+static int
+migrate_failure (const GError *error)
+{
+	g_autofree char *text = g_strdup (error->message);
+	char *state = strstr (text, " (SQLSTATE ");
+
+	if (state == NULL)
+		return store_failure (error);
+	g_debug ("%s", error->message);
+	*state = '\0';
+	return complain (store_code (error), "%s", text);
+}
+
 static int
 cmd_db_migrate (Admin *a, int argc, char **argv)
 {
@@ -1130,21 +1399,25 @@ cmd_db_migrate (Admin *a, int argc, char **argv)
 	GOptionEntry entries[] = {
 		{ "schema", 0, 0, G_OPTION_ARG_FILENAME, &dir,
 		  "Folder of the numbered schema files (default: "
-		  TG_PKGDATADIR "/schema)", "DIR" },
+		  "[database] schema_directory)", "DIR" },
 		G_OPTION_ENTRY_NULL
 	};
 	g_autoptr (GError) error = NULL;
 	g_autoptr (GPtrArray) applied = NULL;
-	int code = parse_args (&argc, &argv, "[--schema DIR]", entries, NULL,
+	int code = parse_args (&argc, &argv, entries, NULL,
 			       0, 0);
 
 	if (code != EX_OK)
 		return code;
 	if (dir == NULL)
-		dir = g_build_filename (TG_PKGDATADIR, "schema", NULL);
+		dir = g_strdup (a->config->schema_directory);
+	if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
+		return complain (EX_NOINPUT, "schema: no folder %s (set "
+				 "[database] schema_directory, or give "
+				 "--schema DIR)", dir);
 	if (!tg_store_migrate (a->store, dir, &applied, &error))
 		return error->domain == TG_STORE_ERROR
-			       ? store_failure (error)
+			       ? migrate_failure (error)
 			       : complain (EX_NOINPUT, "%s", error->message);
 	for (guint i = 0; i < applied->len; i++)
 		printf ("applied %s\n", (char *) applied->pdata[i]);
@@ -1157,11 +1430,17 @@ cmd_db_migrate (Admin *a, int argc, char **argv)
 static gboolean
 check_line (gboolean ok, const char *what, const GError *error)
 {
+	const char *why = error ? error->message : "no";
+
+	/* The store names the object already ("schema: ..."): once is
+	 * enough. */
+	if (g_str_has_prefix (why, what) && strncmp (why + strlen (what), ": ",
+						     2) == 0)
+		why += strlen (what) + 2;
 	if (ok)
 		printf ("ok       %s\n", what);
 	else
-		printf ("FAILED   %s: %s\n", what,
-			error ? error->message : "no");
+		printf ("FAILED   %s: %s\n", what, why);
 	return ok;
 }
 
@@ -1201,6 +1480,12 @@ check_database (Admin *a, const char *schema)
 				     a->config->statement_timeout, &error);
 	if (!check_line (a->store != NULL, "database connection", error))
 		return FALSE;
+	if (!g_file_test (schema, G_FILE_TEST_IS_DIR)) {
+		g_set_error (&error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
+			     "no folder %s (set [database] schema_directory, "
+			     "or give --schema DIR)", schema);
+		return check_line (FALSE, "schema", error);
+	}
 	pending = tg_store_pending_migrations (a->store, schema, &error);
 	if (pending != NULL && pending->len > 0)
 		g_set_error (&error, TG_STORE_ERROR, TG_STORE_ERROR_INVALID,
@@ -1244,7 +1529,7 @@ cmd_check_config (Admin *a, int argc, char **argv)
 	g_autoptr (TgCalendar) cal = NULL;
 	g_autofree char *sendmail_what = NULL;
 	gboolean ok;
-	int code = parse_args (&argc, &argv, "[--dump]", entries, NULL, 0, 0);
+	int code = parse_args (&argc, &argv, entries, NULL, 0, 0);
 
 	if (code != EX_OK)
 		return code;
@@ -1254,7 +1539,7 @@ cmd_check_config (Admin *a, int argc, char **argv)
 		fputs (text, stdout);
 	}
 	if (schema == NULL)
-		schema = g_build_filename (TG_PKGDATADIR, "schema", NULL);
+		schema = g_strdup (a->config->schema_directory);
 	ok = check_line (tg_config_check (a->config, &error), a->config->path,
 			 error);
 	g_clear_error (&error);
@@ -1366,6 +1651,30 @@ find_command (const char *group, int argc, char **argv)
 	return NULL;
 }
 
+/* "customer" alone, or with a word that is none of its subcommands:
+ * the usage of that group's commands, not of all of them. */
+static int
+group_usage (const char *group, int argc, char **argv)
+{
+	gboolean help = argc > 1 && (strcmp (argv[1], "--help") == 0 ||
+				     strcmp (argv[1], "-h") == 0);
+	FILE *out = help ? stdout : stderr;
+
+	if (help)
+		;
+	else if (argc > 1)
+		g_printerr ("ticketgate %s: unknown subcommand \"%s\"; "
+			    "one of:\n", group, argv[1]);
+	else
+		g_printerr ("ticketgate %s: a subcommand is required; "
+			    "one of:\n", group);
+	for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+		if (strcmp (commands[i].group, group) == 0)
+			fprintf (out, "  ticketgate %s %s %s\n", group,
+				 commands[i].name, commands[i].args);
+	return help ? EX_OK : EX_USAGE;
+}
+
 static int
 open_admin (Admin *a, const char *config_path, gboolean needs_db)
 {
@@ -1394,23 +1703,26 @@ tg_admin_main (const char *config_path, const char *command, int argc,
 	g_autofree char *name = NULL;
 	int code;
 
-	if (c == NULL) {
-		g_printerr ("ticketgate: %s: unknown command; one of:\n%s",
-			    argc > 1 ? argv[1] : command, tg_admin_usage ());
-		return EX_USAGE;
+	if (c == NULL)
+		return group_usage (command, argc, argv);
+	name = g_strdup_printf ("%s%s%s", c->group, c->name ? " " : "",
+				c->name ? c->name : "");
+	command_words = name;
+	command_args = c->args;
+	command_summary = c->summary;
+	/* GOption wants the command words as argv[0]. */
+	if (c->name != NULL) {
+		argv++;
+		argc--;
 	}
-	code = open_admin (&a, config_path, c->needs_db);
-	if (code == EX_OK) {
-		/* GOption wants the command words as argv[0]. */
-		name = g_strdup_printf ("%s%s%s", c->group, c->name ? " " : "",
-					c->name ? c->name : "");
-		if (c->name != NULL) {
-			argv++;
-			argc--;
-		}
-		argv[0] = name;
+	argv[0] = name;
+	/* Help needs neither the configuration nor the database. */
+	code = wants_help (argc, argv)
+		? EX_OK
+		: open_admin (&a, config_path, c->needs_db);
+	if (code == EX_OK)
 		code = c->func (&a, argc, argv);
-	}
 	admin_clear (&a);
-	return code;
+	command_words = NULL;
+	return code == HELP_SHOWN ? EX_OK : code;
 }

@@ -667,3 +667,44 @@ tg_calendar_parse_time (const char *text, int *minutes_out, GError **error)
 	*minutes_out = minutes;
 	return TRUE;
 }
+
+GDateTime *
+tg_calendar_parse_instant (const char *text, GTimeZone *tz, GError **error)
+{
+	g_autoptr (GString) s = NULL;
+	const char *clock;
+	GDateTime *t;
+
+	g_return_val_if_fail (text != NULL, NULL);
+	g_return_val_if_fail (tz != NULL, NULL);
+	g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+	/* GLib wants the seconds; ISO 8601 lets them go (HH:MM). */
+	s = g_string_new (text);
+	if (s->len >= 16 && (s->str[10] == 'T' || s->str[10] == ' ')) {
+		s->str[10] = 'T';
+		clock = s->str + 11;
+		if (g_ascii_isdigit (clock[0]) && g_ascii_isdigit (clock[1]) &&
+		    clock[2] == ':' && g_ascii_isdigit (clock[3]) &&
+		    g_ascii_isdigit (clock[4]) && clock[5] != ':')
+			g_string_insert (s, 16, ":00");
+	}
+	t = strlen (text) >= 16 ? g_date_time_new_from_iso8601 (s->str, tz)
+				: NULL;
+	if (t == NULL)
+		g_set_error (error, TG_CALENDAR_ERROR,
+			     TG_CALENDAR_ERROR_INVALID,
+			     "\"%s\" is not a time of the form %s", text,
+			     TG_CALENDAR_INSTANT_FORM);
+	return t;
+}
+
+char *
+tg_calendar_format_instant (GDateTime *t, GTimeZone *tz)
+{
+	g_autoptr (GDateTime) local = NULL;
+
+	g_return_val_if_fail (t != NULL && tz != NULL, NULL);
+	local = g_date_time_to_timezone (t, tz);
+	return g_date_time_format (local, "%Y-%m-%dT%H:%M:%S%:z");
+}

@@ -150,3 +150,26 @@ gboolean tg_calendar_parse_days (const char *text,
 gboolean tg_calendar_parse_time (const char *text,
 				 int *minutes_out,
 				 GError **error);
+
+/* The form tg_calendar_parse_instant() takes, for error messages. */
+#define TG_CALENDAR_INSTANT_FORM "YYYY-MM-DDTHH:MM[:SS][+HH:MM|Z]"
+
+/*
+ * tg_calendar_parse_instant: parses an ISO 8601 date and time:
+ * YYYY-MM-DDTHH:MM, with optional seconds (and fraction), and an optional
+ * offset ("Z", "+HH", "+HHMM", "+HH:MM"); a blank may stand for the T.
+ * Without an offset, the time is in @tz (the desk's zone).
+ * Returns: (transfer full): the time, or NULL with
+ * TG_CALENDAR_ERROR_INVALID naming the text and the form wanted.
+ */
+GDateTime *tg_calendar_parse_instant (const char *text,
+				      GTimeZone *tz,
+				      GError **error)
+	G_GNUC_WARN_UNUSED_RESULT;
+
+/*
+ * tg_calendar_format_instant: (transfer full): @t in @tz as
+ * "YYYY-MM-DDTHH:MM:SS+HH:MM", whole seconds: the one way the logs and
+ * the command line write a time.
+ */
+char *tg_calendar_format_instant (GDateTime *t, GTimeZone *tz);

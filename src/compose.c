@@ -12,6 +12,7 @@
 #include "gmime-autocleanups.h"
 #include "mime-source.h"
 #include "html.h"
+#include "staffblock.h"
 
 #define OWN_ID_PREFIX "ticketgate."
 
@@ -424,7 +425,8 @@ is_strip_line (const char *line, const char *const *strip)
 }
 
 /* @text without the command lines at its top (and the blank lines among
- * and after them). */
+ * and after them), and without the staff-only part of a quoted mail to
+ * staff. */
 static char *
 strip_top (const char *text, const char *const *strip)
 {
@@ -439,7 +441,7 @@ strip_top (const char *text, const char *const *strip)
 			break;
 		p = eol ? eol + 1 : p + strlen (p);
 	}
-	return g_strdup (p);
+	return tg_staff_block_drop (p);
 }
 
 static void
@@ -494,6 +496,18 @@ strip_html (GMimeTextPart *part, const char *const *strip)
 	return TRUE;
 }
 
+/* Whether an HTML part quotes the staff-only part of our mail to staff:
+ * HTML cannot be cut line by line, so such a part is not relayed. */
+static gboolean
+html_has_staff_block (GMimeTextPart *part)
+{
+	g_autofree char *html = g_mime_text_part_get_text (part);
+	g_autofree char *text = tg_html_to_text (html ? html : "", -1);
+
+	return tg_staff_block_found (text) ||
+	       (html != NULL && tg_staff_block_found (html));
+}
+
 typedef struct {
 	const char *const *strip;
 	char *text;          /* the first plain text, cleaned */
@@ -518,8 +532,10 @@ clean_parts (GMimeObject *obj, Relay *r)
 		set_text (GMIME_TEXT_PART (obj), clean);
 		if (r->text == NULL)
 			r->text = g_steal_pointer (&clean);
-	} else if (is_inline_text (obj, "html") && r->strip[0] != NULL &&
-		   !strip_html (GMIME_TEXT_PART (obj), r->strip)) {
+	} else if (is_inline_text (obj, "html") &&
+		   (html_has_staff_block (GMIME_TEXT_PART (obj)) ||
+		    (r->strip[0] != NULL &&
+		     !strip_html (GMIME_TEXT_PART (obj), r->strip)))) {
 		r->html_unsafe = TRUE;
 	}
 }

@@ -49,6 +49,8 @@ static const Setting settings[] = {
 	{ "database", "conninfo", T_STRING, "dbname=ticketgate", F (conninfo) },
 	{ "database", "connect_timeout", T_DURATION, "10s", F (connect_timeout) },
 	{ "database", "statement_timeout", T_DURATION, "30s", F (statement_timeout) },
+	{ "database", "schema_directory", T_PATH, TG_PKGDATADIR "/schema",
+	  F (schema_directory) },
 	{ "mail", "support_address", T_ADDRESS, "", F (support_address) },
 	{ "mail", "from_name", T_STRING, "Support", F (from_name) },
 	{ "mail", "sendmail", T_STRING, "/usr/sbin/sendmail", F (sendmail) },

@@ -41,6 +41,7 @@ typedef struct {
 	char *conninfo;         /* libpq conninfo string or "service=..." */
 	int connect_timeout;    /* seconds */
 	int statement_timeout;  /* seconds */
+	char *schema_directory; /* db migrate's and check-config's schema/ */
 
 	/* [mail] */
 	char *support_address;  /* lower case */

@@ -658,9 +658,11 @@ log_summary (const Delivery *d)
 	g_autofree char *number = d->ticket_number
 		? g_strdup_printf ("%" G_GINT64_FORMAT, d->ticket_number)
 		: NULL;
-	g_autofree char *due = d->deadline ? g_date_time_format_iso8601 (d->deadline)
-					   : NULL;
-	g_autofree char *received = g_date_time_format_iso8601 (d->received_at);
+	g_autoptr (GTimeZone) tz =
+		g_time_zone_new_identifier (d->config->timezone);
+	g_autofree char *due = NULL;
+	g_autofree char *received = tg_calendar_format_instant (d->received_at,
+								tz);
 	g_autofree char *queued = queued_summary (d);
 	g_autofree char *size = g_strdup_printf ("%zu", d->msg->size);
 	g_autofree char *held = held_summary (d);
@@ -677,8 +679,22 @@ log_summary (const Delivery *d)
 	tg_log_kv (line, "ticket", number);
 	tg_log_kv (line, "threaded_by", d->threaded_by);
 	tg_log_kv (line, "customer", d->who.customer_name);
-	tg_log_kv (line, "plan", d->plan ? d->plan->name : NULL);
-	tg_log_kv (line, "priority", tg_priority_to_string (d->priority));
+	/* The ticket's plan, priority and deadline (ticketgate(8)): a
+	 * follow-up's own priority header changes none of them. */
+	if (d->ticket != NULL && d->action != ACTION_NEW_TICKET) {
+		if (d->ticket->response_due_at != NULL)
+			due = tg_calendar_format_instant (
+				d->ticket->response_due_at, tz);
+		tg_log_kv (line, "plan", d->ticket->plan_name);
+		tg_log_kv (line, "priority",
+			   tg_priority_to_string (d->ticket->priority));
+	} else {
+		if (d->deadline != NULL)
+			due = tg_calendar_format_instant (d->deadline, tz);
+		tg_log_kv (line, "plan", d->plan ? d->plan->name : NULL);
+		tg_log_kv (line, "priority",
+			   tg_priority_to_string (d->priority));
+	}
 	tg_log_kv (line, "deadline", due);
 	tg_log_kv (line, "received", received);
 	tg_log_kv (line, "received_from", d->received_from);
@@ -813,11 +829,11 @@ parse_options (int argc, char **argv, Options *o, GError **error)
 }
 
 static GDateTime *
-parse_received_at (const char *text, const TgConfig *config)
+parse_received_at (const char *text, const TgConfig *config, GError **error)
 {
 	g_autoptr (GTimeZone) tz = g_time_zone_new_identifier (config->timezone);
 
-	return g_date_time_new_from_iso8601 (text, tz);
+	return tg_calendar_parse_instant (text, tz, error);
 }
 
 /* Configuration and templates: any problem here is ours, so 75. */
@@ -893,11 +909,10 @@ read_input (Delivery *d, const Options *o)
 	g_autoptr (GDateTime) when = NULL;
 
 	if (o->received_at != NULL) {
-		when = parse_received_at (o->received_at, d->config);
+		when = parse_received_at (o->received_at, d->config, &error);
 		if (when == NULL)
-			return fail (EX_TEMPFAIL, "4.3.5",
-				     "--received-at: not an ISO 8601 time: %s",
-				     o->received_at);
+			return fail (EX_TEMPFAIL, "4.3.5", "--received-at: %s",
+				     error->message);
 	}
 	if (!read_mail (d, &error)) {
 		if (g_error_matches (error, TG_SPOOL_ERROR,

@@ -89,6 +89,12 @@ tg_log_init (const char *ident, TgLogTarget target, gboolean verbose)
 	g_log_set_writer_func (writer, NULL, NULL);
 }
 
+gboolean
+tg_log_is_stderr (void)
+{
+	return log_target == TG_LOG_STDERR;
+}
+
 char *
 tg_log_safe (const char *text, gsize max)
 {

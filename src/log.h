@@ -21,6 +21,10 @@ typedef enum {
  */
 void tg_log_init (const char *ident, TgLogTarget target, gboolean verbose);
 
+/* tg_log_is_stderr: whether log messages go to stderr (so that a command
+ * that must also tell its caller need not say it twice). */
+gboolean tg_log_is_stderr (void);
+
 /*
  * tg_log_safe: (transfer full): @text cut to @max characters (an ellipsis
  * marks the cut) with control characters, quotes and backslashes escaped,

@@ -266,6 +266,7 @@ reply_facts (const Delivery *d, TgReplyKind kind, const char *subject)
 		.sender = d->sender,
 		.reply_address = d->reply_address,
 		.customer = d->who.customer_name,
+		.unknown_sender = d->who.customer_id == 0,
 		.priority = d->priority,
 		.received_at = d->received_at,
 	};

@@ -11,6 +11,7 @@
 
 #include "compose.h"
 #include "scope.h"
+#include "staffblock.h"
 #include "template.h"
 #include "thread.h"
 
@@ -24,7 +25,7 @@ const char *const tg_reply_placeholders[] = {
 	"support_address", "from_name", "scope_note", "event",
 	"requester_address", "status", "assignee", "cc", "scope_topics",
 	"follows", "notice", "warnings", "time_left", "day", "queue",
-	"queue_count", "late", NULL,
+	"queue_count", "late", "paid_reason", NULL,
 };
 
 static const char *const template_files[TG_REPLY_N_KINDS] = {
@@ -288,6 +289,30 @@ scope_note (const GArray *scope)
 	return g_string_free (out, FALSE);
 }
 
+/*
+ * Why a request is paid support. Someone we do not know may not be a
+ * customer at all (asking whether licences are for sale): telling them
+ * their licence lacks a plan would be wrong, and billing a question
+ * about buying would be absurd.
+ */
+static char *
+paid_reason (const TgReplyFacts *f, const char *rate)
+{
+	if (f->unknown_sender)
+		return g_strdup_printf (
+			"We found no licence or support plan for your address. "
+			"Questions about our products, licences and plans cost "
+			"nothing: we simply answer them. Technical help without "
+			"a support plan is paid support, billed at %s per hour "
+			"of work, and we cannot promise a reaction time.",
+			rate);
+	return g_strdup_printf (
+		"Your licence does not include a support plan with e-mail "
+		"support (%s), so we handle this request as paid support, "
+		"billed at %s per hour of work. We cannot promise a reaction "
+		"time.", f->plan ? f->plan->name : "no support plan", rate);
+}
+
 /* Fills a paragraph to WRAP_COLUMNS, breaking at spaces; takes @text. */
 #define WRAP_COLUMNS 72
 
@@ -436,6 +461,9 @@ placeholder_values (const TgReplyFacts *f)
 		     : g_strdup ("none"));
 	put_times (values, f);
 	put (values, "hourly_rate", format_rate (plan));
+	put (values, "paid_reason",
+	     wrap (paid_reason (f, g_hash_table_lookup (values,
+							"hourly_rate"))));
 	put (values, "support_hours", tg_calendar_describe_hours (f->calendar));
 	put (values, "support_address", g_strdup (f->config->support_address));
 	put (values, "from_name", g_strdup (f->config->from_name));
@@ -546,6 +574,7 @@ tg_reply_set_ticket (TgReplyFacts *f, const TgTicket *t, TgPlan *plan,
 	f->ticket_number = t->number;
 	f->plan = t->plan_name ? plan : NULL;
 	f->deadline = t->response_due_at;
+	f->priority = t->priority;
 	f->customer = t->customer_name ? t->customer_name
 		    : t->requester_name ? t->requester_name
 					: t->requester;
@@ -555,6 +584,16 @@ tg_reply_set_ticket (TgReplyFacts *f, const TgTicket *t, TgPlan *plan,
 	f->cc = (const char *const *) t->cc;
 	f->scope = scope;
 	f->follows_number = t->follows_number;
+}
+
+/* Mail to staff, whose text a relay must never pass on: a staff reply
+ * that quotes it loses it (staffblock.h). */
+static gboolean
+is_for_staff (TgReplyKind kind)
+{
+	return kind == TG_REPLY_NOTIFY || kind == TG_REPLY_STAFF_NOTICE ||
+	       kind == TG_REPLY_WARN || kind == TG_REPLY_BREACH ||
+	       kind == TG_REPLY_DAILY;
 }
 
 TgReply *
@@ -569,6 +608,12 @@ tg_replies_build (const TgReplies *replies, const TgReplyFacts *f)
 	g_return_val_if_fail ((guint) f->kind < TG_REPLY_N_KINDS, NULL);
 	values = placeholder_values (f);
 	r = tg_template_render (replies->templates[f->kind], values);
+	if (is_for_staff (f->kind)) {
+		char *wrapped = tg_staff_block_wrap (r->body);
+
+		g_free (r->body);
+		r->body = wrapped;
+	}
 	subject = tg_rendered_get_header (r, "Subject");
 	reply = g_new0 (TgReply, 1);
 	reply->message_id =

@@ -62,6 +62,8 @@ typedef struct {
 	const char *subject;       /* the customer's subject, cleaned */
 	const char *customer;      /* customer name, or the sender's */
 	const char *requester;     /* the sender's name, else address */
+	gboolean unknown_sender;   /* matched no customer: has no licence
+				      that we know of */
 	const TgPlan *plan;        /* nullable */
 	TgPriority priority;       /* 0: none ("-") */
 	GDateTime *received_at;

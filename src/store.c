@@ -2769,7 +2769,7 @@ static const char SQL_LIST_CUSTOMERS[] =
 	" (SELECT s.plan FROM subscriptions s JOIN plans p ON p.name = s.plan"
 	"  WHERE s.customer_id = c.id AND s.valid_from <= $1::date"
 	"  AND (s.valid_until IS NULL OR s.valid_until >= $1::date)"
-	"  ORDER BY p.rank LIMIT 1),"
+	"  ORDER BY p.rank, s.valid_from DESC, s.plan LIMIT 1),"
 	" " JOINED ("(SELECT array_agg(plan || ' ' || valid_from || '..'"
 		    " || coalesce(valid_until::text, '') ORDER BY valid_from)"
 		    " FROM subscriptions WHERE customer_id = c.id)")
@@ -2783,8 +2783,7 @@ static const char SQL_SET_STAFF_ACTIVE[] =
 static const char SQL_LIST_STAFF[] =
 	"SELECT address, name, active FROM staff ORDER BY address";
 static const char SQL_ADD_HOLIDAY[] =
-	"INSERT INTO holidays (day, name) VALUES ($1, coalesce($2, ''))"
-	" ON CONFLICT (day) DO UPDATE SET name = EXCLUDED.name";
+	"INSERT INTO holidays (day, name) VALUES ($1, coalesce($2, ''))";
 static const char SQL_REMOVE_HOLIDAY[] = "DELETE FROM holidays WHERE day = $1";
 /* Attachments come back as one string: fields split by \x1e, rows by
  * \x1f; neither can occur in a part number, a name or a type we store. */
@@ -3005,7 +3004,11 @@ tg_store_add_holiday (TgStore *store, const GDate *day, const char *name,
 	params_init (&p);
 	params_add_date (&p, day);
 	params_add (&p, name);
-	return run_command (store, SQL_ADD_HOLIDAY, &p, error);
+	if (!run_command (store, SQL_ADD_HOLIDAY, &p, error)) {
+		g_prefix_error (error, "holiday: ");
+		return FALSE;
+	}
+	return TRUE;
 }
 
 gboolean

@@ -674,6 +674,8 @@ gboolean tg_store_set_staff_active (TgStore *store,
 				    gboolean active,
 				    GError **error);
 GPtrArray *tg_store_list_staff (TgStore *store, GError **error);
+/* tg_store_add_holiday: a day that is a holiday already is
+ * TG_STORE_ERROR_DUPLICATE (never renamed). */
 gboolean tg_store_add_holiday (TgStore *store,
 			       const GDate *day,
 			       const char *name,

@@ -10,10 +10,32 @@
 
 #include <stdio.h>
 
+#include "calendar.h"
 #include "config.h"
 #include "escalate.h"
+#include "log.h"
 #include "sender.h"
 #include "store.h"
+
+/*
+ * What stops a sweep (the database unreachable, a claim that fails) is
+ * logged, and also said on stderr when the log is elsewhere: cron mails
+ * what a job prints, and that is how the admin hears of it. What merely
+ * defers one answer (sendmail refused it) is only logged.
+ */
+static void G_GNUC_PRINTF (1, 2)
+trouble (const char *format, ...)
+{
+	g_autofree char *text = NULL;
+	va_list ap;
+
+	va_start (ap, format);
+	text = g_strdup_vprintf (format, ap);
+	va_end (ap);
+	g_warning ("sweep: %s", text);
+	if (!tg_log_is_stderr ())
+		g_printerr ("ticketgate sweep: %s\n", text);
+}
 
 typedef struct {
 	int limit;      /* rows claimed per batch */
@@ -112,7 +134,7 @@ sweep_batch (const TgConfig *c, TgStore *store, TgSender *sender,
 		store, o->limit, c->outbox_claim, &error);
 
 	if (items == NULL) {
-		g_warning ("sweep: %s", error->message);
+		trouble ("%s", error->message);
 		return FALSE;
 	}
 	/* Rows that failed now are not due again in this pass. */
@@ -168,7 +190,7 @@ sweep (const TgConfig *c, TgStore *store, const SweepOptions *o)
 	/* What the journal names is never claimed. */
 	tg_sender_fold (sender);
 	if (o->flush && !tg_store_outbox_due_now (store, &error)) {
-		g_warning ("sweep: %s", error->message);
+		trouble ("%s", error->message);
 		return EX_TEMPFAIL;
 	}
 	for (gboolean more = TRUE; ok && more;)
@@ -196,7 +218,7 @@ escalate (const TgConfig *c, TgStore *store, GDateTime *now,
 	g_auto (TgEscalateTally) tally = { 0 };
 
 	if (!tg_escalate_run (c, store, now, dry_run, &tally, &error)) {
-		g_warning ("sweep: the deadline watch: %s", error->message);
+		trouble ("the deadline watch: %s", error->message);
 		return g_error_matches (error, TG_STORE_ERROR,
 					TG_STORE_ERROR_TEMPORARY)
 			? EX_TEMPFAIL
@@ -211,13 +233,13 @@ escalate (const TgConfig *c, TgStore *store, GDateTime *now,
 }
 
 static GDateTime *
-parse_now (const char *text, const TgConfig *c)
+parse_now (const char *text, const TgConfig *c, GError **error)
 {
 	g_autoptr (GTimeZone) tz = g_time_zone_new_identifier (c->timezone);
 
 	if (text == NULL)
 		return g_date_time_new_now_utc ();
-	return g_date_time_new_from_iso8601 (text, tz);
+	return tg_calendar_parse_instant (text, tz, error);
 }
 
 int
@@ -259,17 +281,16 @@ tg_sweep_main (const char *config_path, int argc, char **argv)
 		g_printerr ("ticketgate: %s\n", error->message);
 		return EX_CONFIG;
 	}
-	now = parse_now (now_text, config);
+	now = parse_now (now_text, config, &error);
 	if (now == NULL) {
-		g_printerr ("ticketgate sweep: --now: not an ISO 8601 time: %s\n",
-			    now_text);
+		g_printerr ("ticketgate sweep: --now: %s\n", error->message);
 		return EX_USAGE;
 	}
 	store = tg_store_connect (config->conninfo, "ticketgate-sweep",
 				  config->connect_timeout,
 				  config->statement_timeout, &error);
 	if (store == NULL) {
-		g_warning ("sweep: %s", error->message);
+		trouble ("%s", error->message);
 		return EX_TEMPFAIL;
 	}
 	code = escalate (config, store, now, dry_run);

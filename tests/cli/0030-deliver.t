@@ -122,7 +122,7 @@ n=$(sent_count)
 deliver "$TEST_DIR/m13.eml"
 got=$(sql "SELECT plan_name || '|' || billable || '|' || (response_due_at IS NULL) FROM tickets WHERE requester = 'walter@unknown.example'")
 is "$got" "NONE|true|true" "an unknown sender gets a billable ticket without deadline"
-like "$(cat "$(sent_mail $((n + 1)))")" "50 EUR per hour of work" "... and the paid-support answer with the rate"
+like "$(text_of "$(sent_mail $((n + 1)))" | tr "\n" " ")" "50 EUR per +hour +of +work" "... and the paid-support answer with the rate"
 
 # 12. ... or, with unknown_sender = reject, no ticket and a polite answer.
 TG_UNKNOWN_SENDER=reject tg_write_config

@@ -176,7 +176,7 @@ is "$(sql "SELECT reply_address FROM tickets WHERE subject = 'Colleague'")" "car
 deliver "$TEST_DIR/sp1.eml"
 got=$(sql "SELECT coalesce(customer_id::text, '-') || '|' || plan_name || '|' || billable FROM tickets WHERE subject = 'Urgent PLATINUM work'")
 is "$got" "-|NONE|true" "plan spoofing: a From domain that fails DMARC at our MTA gets no plan"
-like "$(cat "$(last_to boss@acme.example)")" "50 EUR per hour" "... only the paid-support answer"
+like "$(text_of "$(last_to boss@acme.example)" | tr "\n" " ")" "50 EUR per +hour" "... only the paid-support answer"
 like "$(text_of "$(last_to staff@desk.example)" | tr '\n' ' ')" "could not be verified: our mail server reports .*dmarc=fail" "... and staff are told it could not be verified"
 msg "Boss <boss@acme.example>" "Ordinary PLATINUM work" "sp2@evil.example" >"$TEST_DIR/sp2.eml"
 deliver "$TEST_DIR/sp2.eml"

@@ -129,6 +129,6 @@ like "$out" "would send warn #$t6 to staff@desk.example, oncall@desk.example" "s
 like "$out" "would send daily queue" "... and the morning queue"
 is "$(notices "$t6"):$(($(sent_count) - before))" "-:0" "... and records and sends nothing"
 out=$(tg sweep --now yesterday 2>&1) && rc=0 || rc=$?
-like "$rc:$out" '^64:.*--now: not an ISO 8601 time: yesterday' "a bad --now is a usage error naming the option"
+like "$rc:$out" '^64:.*--now: "yesterday" is not a time of the form YYYY-MM-DDTHH:MM' "a bad --now is a usage error naming the option"
 
 tg_done

@@ -58,7 +58,7 @@ is "$got" "5 2 1 60 [1001, 1002]" "--json: the same figures"
 got=$(tg report --from 2026-11-01 --to 2026-12-31 --customer Globex | grep -cE '^(PLATINUM|GOLD|TOTAL)')
 is "$got" "2" "--customer: one customer's tickets only"
 out=$(tg report --from 2026-12-31 --to 2026-11-01 2>&1) && rc=0 || rc=$?
-like "$rc:$out" "^64:.*--to is before --from" "dates the wrong way round: a usage error"
+like "$rc:$out" "^64:.*--to 2026-11-01 is before --from 2026-12-31$" "dates the wrong way round: a usage error"
 
 # The HTML page, as Chromium renders it.
 tg report --from 2026-11-01 --to 2026-12-31 --html "$TEST_DIR/report.html" >/dev/null
