@@ -681,7 +681,7 @@ log_summary (const Delivery *d)
 	tg_log_kv (line, "customer", d->who.customer_name);
 	/* The ticket's plan, priority and deadline (ticketgate(8)): a
 	 * follow-up's own priority header changes none of them. */
-	if (d->ticket != NULL && d->action != ACTION_NEW_TICKET) {
+	if (d->ticket != NULL && d->action != TG_ACTION_NEW_TICKET) {
 		if (d->ticket->response_due_at != NULL)
 			due = tg_calendar_format_instant (
 				d->ticket->response_due_at, tz);

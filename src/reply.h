@@ -118,6 +118,7 @@ typedef struct {
 	const char *sender;	   /* nullable: who wrote */
 	const char *reply_address; /* nullable: where answers go */
 	const char *customer;	   /* nullable: else the writer's name */
+	gboolean unknown_sender;   /* matched no customer */
 	TgPriority priority;
 	GDateTime *received_at;
 } TgReplyMail;

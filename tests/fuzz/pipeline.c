@@ -408,6 +408,7 @@ base_facts (const TgPipeline *p, const Mail *m, TgReplyKind kind,
 		.sender = m->sender,
 		.reply_address = m->reply_address,
 		.customer = m->customer != NULL ? m->customer->name : NULL,
+		.unknown_sender = m->customer == NULL,
 		.priority = tg_priority_from_headers (
 			tg_message_get_header (msg, "X-Priority"),
 			tg_message_get_header (msg, "Importance"),
