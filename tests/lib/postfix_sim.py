@@ -214,17 +214,27 @@ def run_kill(args):
     """Kill deliver at a random point of its run, then redeliver as
     Postfix would, until it is delivered."""
     rnd = random.Random(args.seed)
-    # How long one deliver takes here, to spread the kills over it.
-    probe = []
+    # How long one deliver takes here, to spread the kills over it: the
+    # median of the last 9 runs that were not killed (probes first, then
+    # every delivery that finished), so that the spread follows the
+    # machine's load as it changes during the test.
+    recent = []
+
+    def timed(raw, user, **kw):
+        t0 = time.monotonic()
+        code, err = deliver_once(raw, user, **kw)
+        if code != -signal.SIGKILL:
+            recent.append(time.monotonic() - t0)
+            del recent[:-9]
+        return code, err
+
     for i in range(9):
         mid = 'probe-%d@test' % i
-        t0 = time.time()
-        deliver_once(mail(mid, 'probe@gold.example', 'probe', 'x'),
-                     'probe@gold.example')
-        probe.append(time.time() - t0)
-    span = sorted(probe)[4]          # the median run
-    stats = {'trials': args.trials, 'span_ms': round(span * 1000, 1),
-             'killed': 0, 'finished_before_kill': 0, 'retries': 0,
+        timed(mail(mid, 'probe@gold.example', 'probe', 'x'),
+              'probe@gold.example')
+    spans = []
+    stats = {'trials': args.trials, 'killed': 0,
+             'finished_before_kill': 0, 'retries': 0,
              'bounced': 0, 'ids': [], 'dead_by': {}}
     for i in range(args.trials):
         mid = 'kill-%d-%d@test' % (args.seed, i)
@@ -232,8 +242,10 @@ def run_kill(args):
         raw = mail(mid, user, 'Kill trial %d' % i, 'Body %d' % i)
         stats['ids'].append(mid)
         at = []
-        code, _ = deliver_once(raw, user, kill_after=rnd.uniform(0, span),
-                               dead_by=at)
+        span = sorted(recent)[len(recent) // 2]
+        spans.append(span)
+        code, _ = timed(raw, user, kill_after=rnd.uniform(0, span),
+                        dead_by=at)
         if code == -signal.SIGKILL:
             stats['killed'] += 1
             stats['dead_by'][mid] = at[0]
@@ -244,7 +256,8 @@ def run_kill(args):
                 stats['bounced'] += 1
                 break
             stats['retries'] += 1
-            code, _ = deliver_once(raw, user)
+            code, _ = timed(raw, user)
+    stats['span_ms'] = round(sorted(spans)[len(spans) // 2] * 1000, 1)
     json.dump(stats, sys.stdout)
 
 
