@@ -17,7 +17,7 @@
  * the journal: the baseline, measured in the same run. --load K keeps K
  * busy processes running beside it, as on a loaded mail host.
  */
-#include "config.h"
+#include "settings.h"
 
 #include <signal.h>
 #include <stdio.h>

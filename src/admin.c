@@ -15,7 +15,7 @@
 
 #include "address.h"
 #include "calendar.h"
-#include "config.h"
+#include "settings.h"
 #include "json.h"
 #include "priority.h"
 #include "reply.h"
@@ -24,7 +24,7 @@
 #include "watch.h"
 
 typedef struct {
-	TgConfig *config;
+	TgSettings *config;
 	TgStore *store;
 	gboolean json;
 } Admin;
@@ -44,7 +44,7 @@ static void
 admin_clear (Admin *a)
 {
 	g_clear_pointer (&a->store, tg_store_free);
-	g_clear_pointer (&a->config, tg_config_free);
+	g_clear_pointer (&a->config, tg_settings_free);
 }
 
 /* The command being run ("customer add"), for every line it prints on
@@ -960,7 +960,7 @@ cmd_plan_list (Admin *a, int argc, char **argv)
 static TgCalendar *
 load_calendar (Admin *a, GError **error)
 {
-	g_autoptr (TgCalendar) cal = tg_config_new_calendar (a->config, error);
+	g_autoptr (TgCalendar) cal = tg_settings_new_calendar (a->config, error);
 	g_autoptr (GArray) days = NULL;
 
 	if (cal == NULL)
@@ -1534,16 +1534,16 @@ cmd_check_config (Admin *a, int argc, char **argv)
 	if (code != EX_OK)
 		return code;
 	if (dump) {
-		g_autofree char *text = tg_config_dump (a->config);
+		g_autofree char *text = tg_settings_dump (a->config);
 
 		fputs (text, stdout);
 	}
 	if (schema == NULL)
 		schema = g_strdup (a->config->schema_directory);
-	ok = check_line (tg_config_check (a->config, &error), a->config->path,
+	ok = check_line (tg_settings_check (a->config, &error), a->config->path,
 			 error);
 	g_clear_error (&error);
-	cal = tg_config_new_calendar (a->config, &error);
+	cal = tg_settings_new_calendar (a->config, &error);
 	ok = check_line (cal != NULL, "working hours", error) && ok;
 	g_clear_error (&error);
 	replies = tg_replies_load (a->config->templates_directory, &error);
@@ -1678,10 +1678,10 @@ group_usage (const char *group, int argc, char **argv)
 static int
 open_admin (Admin *a, const char *config_path, gboolean needs_db)
 {
-	g_autofree char *path = tg_config_default_path (config_path);
+	g_autofree char *path = tg_settings_default_path (config_path);
 	g_autoptr (GError) error = NULL;
 
-	a->config = tg_config_load (path, &error);
+	a->config = tg_settings_load (path, &error);
 	if (a->config == NULL)
 		return complain (EX_CONFIG, "%s", error->message);
 	if (!needs_db)

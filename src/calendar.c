@@ -5,7 +5,7 @@
  * this module turns "start + N working minutes" into an instant and back.
  * Pure GLib: it must not read the clock, the configuration or the database.
  */
-#include "config.h"
+#include "settings.h"
 
 #include "calendar.h"
 

@@ -75,7 +75,7 @@ tg_decide_addresses (const TgMessage *msg, const char *envelope_sender,
 /* Our addresses, with or without an extension (a signed reply address
  * is one of them). */
 gboolean
-tg_decide_is_own_address (const TgConfig *c, const char *addr)
+tg_decide_is_own_address (const TgSettings *c, const char *addr)
 {
 	const char *ours[] = {c->support_address, c->comment_address,
 			      c->bounce_address};
@@ -87,7 +87,7 @@ tg_decide_is_own_address (const TgConfig *c, const char *addr)
 		if (g_strcmp0 (addr, ours[i]) == 0 ||
 		    tg_address_same_person (addr, ours[i], delims))
 			return TRUE;
-	return tg_config_is_staff_address (c, addr);
+	return tg_settings_is_staff_address (c, addr);
 }
 
 gboolean

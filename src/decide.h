@@ -11,7 +11,7 @@
 #include <glib.h>
 
 #include "classify.h"
-#include "config.h"
+#include "settings.h"
 #include "message.h"
 #include "store.h"
 #include "trust.h"
@@ -50,7 +50,7 @@ void tg_decide_addresses (const TgMessage *msg, const char *envelope_sender,
  * signed reply address is one), or a configured staff address. Mail to
  * them is never an answer to a customer.
  */
-gboolean tg_decide_is_own_address (const TgConfig *c, const char *addr);
+gboolean tg_decide_is_own_address (const TgSettings *c, const char *addr);
 
 /* What threading and the action need to know of the writer. */
 typedef struct {

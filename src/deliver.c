@@ -147,7 +147,7 @@ choose_addresses (Delivery *d)
 static gboolean
 read_mail (Delivery *d, GError **error)
 {
-	const TgConfig *c = d->config;
+	const TgSettings *c = d->config;
 
 	d->spool = tg_spool_read_fd (STDIN_FILENO, c->max_message_size,
 				     c->spool_memory,
@@ -399,7 +399,7 @@ judge_sender (Delivery *d)
 			  &d->auth);
 	d->staff_claimed = d->sender != NULL &&
 			   (d->who.is_staff ||
-			    tg_config_is_staff_address (d->config, d->sender));
+			    tg_settings_is_staff_address (d->config, d->sender));
 	if (d->reply_to_ignored != NULL)
 		tg_record_warn (d, "The mail asks for answers to go to %s "
 				   "(Reply-To), which [security] reply_to does "
@@ -577,7 +577,7 @@ take_over (Delivery *d, TgStore *store)
 static void
 send_queued (Delivery *d, TgStore *store)
 {
-	const TgConfig *c = d->config;
+	const TgSettings *c = d->config;
 	g_autoptr (TgSender) sender = NULL;
 
 	if (d->queued->len == 0)
@@ -829,7 +829,7 @@ parse_options (int argc, char **argv, Options *o, GError **error)
 }
 
 static GDateTime *
-parse_received_at (const char *text, const TgConfig *config, GError **error)
+parse_received_at (const char *text, const TgSettings *config, GError **error)
 {
 	g_autoptr (GTimeZone) tz = g_time_zone_new_identifier (config->timezone);
 
@@ -838,14 +838,14 @@ parse_received_at (const char *text, const TgConfig *config, GError **error)
 
 /* Configuration and templates: any problem here is ours, so 75. */
 static int
-load_setup (Delivery *d, TgConfig **config_out, const char *config_path)
+load_setup (Delivery *d, TgSettings **config_out, const char *config_path)
 {
-	g_autofree char *path = tg_config_default_path (config_path);
+	g_autofree char *path = tg_settings_default_path (config_path);
 	g_autoptr (GError) error = NULL;
-	TgConfig *config = tg_config_load (path, &error);
+	TgSettings *config = tg_settings_load (path, &error);
 
-	if (config == NULL || !tg_config_check (config, &error)) {
-		tg_config_free (config);
+	if (config == NULL || !tg_settings_check (config, &error)) {
+		tg_settings_free (config);
 		return fail (EX_TEMPFAIL, "4.3.5", "%s", error->message);
 	}
 	*config_out = config;
@@ -885,7 +885,7 @@ is_address_or_extension (const char *rcpt, const char *base,
 static void
 read_recipient (Delivery *d, const char *rcpt)
 {
-	const TgConfig *c = d->config;
+	const TgSettings *c = d->config;
 	const char *bases[] = { c->support_address, c->comment_address, NULL };
 	const char *delims = c->recipient_delimiter;
 	TgToken token;
@@ -942,7 +942,7 @@ static TgStore *
 connect_store (Delivery *d, TgStorePending **early, GError **early_error,
 	       GError **error)
 {
-	const TgConfig *c = d->config;
+	const TgSettings *c = d->config;
 
 	if (*early == NULL) {
 		g_propagate_error (error, g_steal_pointer (early_error));
@@ -958,7 +958,7 @@ connect_store (Delivery *d, TgStorePending **early, GError **early_error,
 
 static int
 run (Delivery *d, const Options *o, const char *config_path,
-     TgConfig **config_out)
+     TgSettings **config_out)
 {
 	g_autoptr (GError) error = NULL;
 	g_autoptr (GError) early_error = NULL;
@@ -999,7 +999,7 @@ tg_deliver_main (const char *config_path, int argc, char **argv)
 	Options o = { 0 };
 	Delivery d = { 0 };
 	g_autoptr (GError) error = NULL;
-	g_autoptr (TgConfig) config = NULL;
+	g_autoptr (TgSettings) config = NULL;
 	int code;
 
 	/* Before the configuration says otherwise: well under Postfix's

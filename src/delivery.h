@@ -13,7 +13,7 @@
 #include "calendar.h"
 #include "classify.h"
 #include "command.h"
-#include "config.h"
+#include "settings.h"
 #include "decide.h"
 #include "message.h"
 #include "priority.h"
@@ -37,7 +37,7 @@ typedef struct {
 } Queued;
 
 typedef struct {
-	const TgConfig *config;
+	const TgSettings *config;
 	TgReplies *replies;
 	TgCalendar *calendar;  /* made on first need, with the holidays */
 	struct _TgScope *scope; /* made with the calendar */

@@ -17,7 +17,7 @@
 #include "watch.h"
 
 typedef struct {
-	const TgConfig *config;
+	const TgSettings *config;
 	TgStore *store;
 	GDateTime *now;
 	gboolean dry_run;
@@ -46,7 +46,7 @@ load (Watch *w, GError **error)
 	w->desk = tg_store_read_desk (w->store, error);
 	if (w->desk == NULL)
 		return FALSE;
-	w->calendar = tg_config_new_calendar (w->config, error);
+	w->calendar = tg_settings_new_calendar (w->config, error);
 	if (w->calendar == NULL)
 		return FALSE;
 	for (guint i = 0; i < w->desk->holidays->len; i++) {
@@ -337,7 +337,7 @@ daily (Watch *w, GError **error)
 }
 
 gboolean
-tg_escalate_run (const TgConfig *config, TgStore *store, GDateTime *now,
+tg_escalate_run (const TgSettings *config, TgStore *store, GDateTime *now,
 		 gboolean dry_run, TgEscalateTally *tally, GError **error)
 {
 	g_auto (Watch) w = { .config = config, .store = store, .now = now,

@@ -12,7 +12,7 @@
 
 #include <glib.h>
 
-#include "config.h"
+#include "settings.h"
 #include "store.h"
 
 typedef struct {
@@ -27,9 +27,9 @@ typedef struct {
  * or queued; @tally's lines say what would be. Fills @tally (its lines
  * are the caller's to free with tg_escalate_tally_clear()).
  * Returns: FALSE with a TG_STORE_ERROR, a TG_TEMPLATE_ERROR (templates)
- * or a TG_CONFIG_ERROR (working hours).
+ * or a TG_SETTINGS_ERROR (working hours).
  */
-gboolean tg_escalate_run (const TgConfig *config,
+gboolean tg_escalate_run (const TgSettings *config,
 			  TgStore *store,
 			  GDateTime *now,
 			  gboolean dry_run,

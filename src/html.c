@@ -6,7 +6,7 @@
  * It must survive any input (unterminated tags, stray '<', binary junk)
  * and never fails. Pure GLib.
  */
-#include "config.h"
+#include "settings.h"
 
 #include "html.h"
 

@@ -6,7 +6,7 @@
  * thread, priority). Every mail is hostile: anything GMime cannot read
  * still yields a message, and only a spool read error fails.
  */
-#include "config.h"
+#include "settings.h"
 
 #include "message.h"
 

@@ -10,7 +10,7 @@
  * do not end it. Where it cannot know (is "--x" a delimiter?), it counts
  * more, never less. GLib only.
  */
-#include "config.h"
+#include "settings.h"
 
 #include "mimescan.h"
 

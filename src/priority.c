@@ -4,7 +4,7 @@
  * (X-Priority, Importance, Priority) to a ticket priority.
  * Pure: no GMime, no database; it never decides anything but the enum.
  */
-#include "config.h"
+#include "settings.h"
 
 #include "priority.h"
 

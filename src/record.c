@@ -31,7 +31,7 @@ tg_record_is_staff (const Delivery *d, const char *addr)
 {
 	return addr != NULL &&
 	       ((d->desk != NULL && g_hash_table_contains (d->desk->staff, addr)) ||
-		tg_config_is_staff_address (d->config, addr));
+		tg_settings_is_staff_address (d->config, addr));
 }
 
 void
@@ -94,7 +94,7 @@ load_calendar (Delivery *d, GError **error)
 	}
 	tg_record_arrival_day (d, &from);
 	g_date_subtract_days (&from, 1);
-	d->calendar = tg_config_new_calendar (d->config, error);
+	d->calendar = tg_settings_new_calendar (d->config, error);
 	if (d->calendar == NULL)
 		return FALSE;
 	for (guint i = 0; i < d->desk->holidays->len; i++) {
@@ -159,7 +159,7 @@ reserve (Delivery *d, TgStore *store, TgMessageKind kind, const char *rcpt,
 	 const char *what, const char *always, TgSendVerdict *verdict,
 	 GError **error)
 {
-	const TgConfig *c = d->config;
+	const TgSettings *c = d->config;
 	g_autofree char *key = tg_address_canonical (rcpt,
 						     c->recipient_delimiter);
 	gboolean enforce = kind != TG_KIND_RELAY || always == NULL ||

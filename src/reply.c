@@ -526,7 +526,7 @@ compose (const TgReplyFacts *f, const TgRendered *r, const char *subject,
 }
 
 TgReplyFacts
-tg_reply_facts_for (const TgConfig *config, TgReplyKind kind,
+tg_reply_facts_for (const TgSettings *config, TgReplyKind kind,
 		    const char *subject, const TgReplyMail *mail)
 {
 	const TgMessage *msg = mail->msg;

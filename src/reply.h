@@ -10,7 +10,7 @@
 #include <glib.h>
 
 #include "calendar.h"
-#include "config.h"
+#include "settings.h"
 #include "message.h"
 #include "priority.h"
 #include "store.h"
@@ -56,7 +56,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgReplies, tg_replies_free)
 /* What an answer is about. Everything is borrowed. */
 typedef struct {
 	TgReplyKind kind;
-	const TgConfig *config;
+	const TgSettings *config;
 	const TgCalendar *calendar;
 	gint64 ticket_number;      /* 0: no ticket */
 	const char *subject;       /* the customer's subject, cleaned */
@@ -131,7 +131,7 @@ typedef struct {
  * to one answer. Everything is borrowed from @config, @subject and
  * @mail.
  */
-TgReplyFacts tg_reply_facts_for (const TgConfig *config,
+TgReplyFacts tg_reply_facts_for (const TgSettings *config,
 				 TgReplyKind kind,
 				 const char *subject,
 				 const TgReplyMail *mail);

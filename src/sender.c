@@ -14,7 +14,7 @@
 #include "mailer.h"
 
 struct _TgSender {
-	const TgConfig *config;
+	const TgSettings *config;
 	TgStore *store;
 	gint64 deadline;
 	TgJournal *journal;   /* NULL until the database's name is known */
@@ -22,7 +22,7 @@ struct _TgSender {
 };
 
 TgSender *
-tg_sender_new (const TgConfig *config, TgStore *store, gint64 deadline)
+tg_sender_new (const TgSettings *config, TgStore *store, gint64 deadline)
 {
 	TgSender *s;
 
@@ -152,7 +152,7 @@ record (TgSender *s, gint64 outbox_id, GError **error)
 GBytes *
 tg_sender_make_whole (TgSender *s, const TgSenderMail *mail, GError **error)
 {
-	const TgConfig *c;
+	const TgSettings *c;
 	g_autoptr (TgSpool) read = NULL;
 	const TgSpool *original = mail->original;
 
@@ -179,7 +179,7 @@ TgSenderResult
 tg_sender_send (TgSender *s, const TgSenderMail *mail, GError **error)
 {
 	g_autoptr (GBytes) content = NULL;
-	const TgConfig *c;
+	const TgSettings *c;
 	g_autoptr (GError) noting = NULL;
 	g_autoptr (GError) db = NULL;
 	TgJournal *j;

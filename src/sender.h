@@ -13,7 +13,7 @@
 
 #include <glib.h>
 
-#include "config.h"
+#include "settings.h"
 #include "spool.h"
 #include "store.h"
 
@@ -50,7 +50,7 @@ typedef struct {
  * microseconds) if that comes first: deliver must be done before its
  * own time limit kills it.
  */
-TgSender *tg_sender_new (const TgConfig *config, TgStore *store,
+TgSender *tg_sender_new (const TgSettings *config, TgStore *store,
 			 gint64 deadline);
 
 /*

@@ -5,7 +5,7 @@
  * to an unlinked temporary file, so memory never grows with the mail.
  * Pure GLib and POSIX: it knows nothing about mail and never exits.
  */
-#include "config.h"
+#include "settings.h"
 
 #include "spool.h"
 

@@ -11,7 +11,7 @@
 #include <stdio.h>
 
 #include "calendar.h"
-#include "config.h"
+#include "settings.h"
 #include "escalate.h"
 #include "log.h"
 #include "sender.h"
@@ -66,7 +66,7 @@ typedef struct {
 } Tally;
 
 static void
-record_failure (const TgConfig *c, TgStore *store, const TgOutboxItem *item,
+record_failure (const TgSettings *c, TgStore *store, const TgOutboxItem *item,
 		const GError *error, Tally *tally)
 {
 	g_autoptr (GError) db = NULL;
@@ -91,7 +91,7 @@ record_failure (const TgConfig *c, TgStore *store, const TgOutboxItem *item,
 /* Sends one claimed row; FALSE when its send could not be recorded in
  * the database, which is then away: the sweep stops there. */
 static gboolean
-send_one (const TgConfig *c, TgStore *store, TgSender *sender,
+send_one (const TgSettings *c, TgStore *store, TgSender *sender,
 	  const TgOutboxItem *item, GBytes *whole, Tally *tally)
 {
 	g_autoptr (GError) error = NULL;
@@ -125,7 +125,7 @@ send_one (const TgConfig *c, TgStore *store, TgSender *sender,
  * seen), send what it does not name. FALSE when the sweep must stop.
  */
 static gboolean
-sweep_batch (const TgConfig *c, TgStore *store, TgSender *sender,
+sweep_batch (const TgSettings *c, TgStore *store, TgSender *sender,
 	     const SweepOptions *o, gboolean *more, int *total, Tally *tally)
 {
 	g_autoptr (GError) error = NULL;
@@ -179,7 +179,7 @@ sweep_batch (const TgConfig *c, TgStore *store, TgSender *sender,
 }
 
 static int
-sweep (const TgConfig *c, TgStore *store, const SweepOptions *o)
+sweep (const TgSettings *c, TgStore *store, const SweepOptions *o)
 {
 	Tally tally = { 0 };
 	int total = 0;
@@ -211,7 +211,7 @@ sweep (const TgConfig *c, TgStore *store, const SweepOptions *o)
 /* The deadline watch at @now: what it queues, sweep's pass sends; with
  * @dry_run it only says what would be sent, on stdout. */
 static int
-escalate (const TgConfig *c, TgStore *store, GDateTime *now,
+escalate (const TgSettings *c, TgStore *store, GDateTime *now,
 	  gboolean dry_run)
 {
 	g_autoptr (GError) error = NULL;
@@ -233,7 +233,7 @@ escalate (const TgConfig *c, TgStore *store, GDateTime *now,
 }
 
 static GDateTime *
-parse_now (const char *text, const TgConfig *c, GError **error)
+parse_now (const char *text, const TgSettings *c, GError **error)
 {
 	g_autoptr (GTimeZone) tz = g_time_zone_new_identifier (c->timezone);
 
@@ -266,8 +266,8 @@ tg_sweep_main (const char *config_path, int argc, char **argv)
 	g_autoptr (GOptionContext) ctx =
 		g_option_context_new ("- send the outgoing mail that is due");
 	g_autoptr (GError) error = NULL;
-	g_autofree char *path = tg_config_default_path (config_path);
-	g_autoptr (TgConfig) config = NULL;
+	g_autofree char *path = tg_settings_default_path (config_path);
+	g_autoptr (TgSettings) config = NULL;
 	g_autoptr (TgStore) store = NULL;
 
 	g_option_context_add_main_entries (ctx, entries, NULL);
@@ -276,7 +276,7 @@ tg_sweep_main (const char *config_path, int argc, char **argv)
 			    error ? error->message : "--limit must be positive");
 		return EX_USAGE;
 	}
-	config = tg_config_load (path, &error);
+	config = tg_settings_load (path, &error);
 	if (config == NULL) {
 		g_printerr ("ticketgate: %s\n", error->message);
 		return EX_CONFIG;

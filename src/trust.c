@@ -117,7 +117,7 @@ tg_trust_reply_address (TgReplyToPolicy policy, const char *from,
 }
 
 char *
-tg_trust_signed_address (const TgConfig *c, const GPtrArray *keys,
+tg_trust_signed_address (const TgSettings *c, const GPtrArray *keys,
 			 gint64 number, TgTokenAudience audience,
 			 const char *person)
 {

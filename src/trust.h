@@ -11,7 +11,7 @@
 #include <glib.h>
 
 #include "authres.h"
-#include "config.h"
+#include "settings.h"
 #include "store.h"
 #include "token.h"
 
@@ -86,7 +86,7 @@ const char *tg_trust_reply_address (TgReplyToPolicy policy,
  * TG_TOKEN_PERSON), signed with the newest of @keys (TgSigningKey); the
  * plain support address without a ticket, a key or a usable @person.
  */
-char *tg_trust_signed_address (const TgConfig *config,
+char *tg_trust_signed_address (const TgSettings *config,
 			       const GPtrArray *keys,
 			       gint64 number,
 			       TgTokenAudience audience,

@@ -5,7 +5,7 @@
  * holidays, parsing. A property test compares tg_calendar_deadline() with
  * a minute-stepping oracle on random desks, holidays and start instants.
  */
-#include "config.h"
+#include "settings.h"
 
 #include "calendar.h"
 

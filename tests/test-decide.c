@@ -39,10 +39,10 @@ static TgTicket tickets[] = {
 	 .status = "closed"},
 };
 
-static TgConfig *
+static TgSettings *
 test_config (void)
 {
-	TgConfig *c = tg_config_new_default ("test.conf");
+	TgSettings *c = tg_settings_new_default ("test.conf");
 	const char *staff[] = {"alice@desk.example", NULL};
 
 	g_free (c->support_address);
@@ -129,7 +129,7 @@ test_own_addresses (void)
 		{"supporter@desk.example", FALSE},
 		{NULL, FALSE},
 	};
-	g_autoptr (TgConfig) c = test_config ();
+	g_autoptr (TgSettings) c = test_config ();
 
 	for (gsize i = 0; i < G_N_ELEMENTS (rows); i++)
 		if (tg_decide_is_own_address (c, rows[i].addr) != rows[i].want)

@@ -5,7 +5,7 @@
  * hostile input: random bytes and patterns that would be slow to scan
  * again and again, which must give valid UTF-8 and never stall.
  */
-#include "config.h"
+#include "settings.h"
 
 #include "html.h"
 

@@ -6,7 +6,7 @@
  * reader lists one database's files with their whole lines, tells a gone
  * writer's file (removable) from a running one's, and skips broken lines.
  */
-#include "config.h"
+#include "settings.h"
 
 #include "journal.h"
 

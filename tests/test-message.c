@@ -6,7 +6,7 @@
  * limits on hostile input built in memory; the small helpers; and every
  * mail of the shared real-world corpus, from memory and from a file.
  */
-#include "config.h"
+#include "settings.h"
 
 #include "message.h"
 

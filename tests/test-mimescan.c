@@ -8,7 +8,7 @@
  * GMime reads them: blanks before the colon, any case, folded values,
  * blank-only lines that continue a header, lines that are no header.
  */
-#include "config.h"
+#include "settings.h"
 
 #include "mimescan.h"
 

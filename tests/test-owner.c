@@ -5,7 +5,7 @@
  * reaped), a pid with another start time (a reused pid), and names from
  * another host, boot or namespace, or malformed, which are never "gone".
  */
-#include "config.h"
+#include "settings.h"
 
 #include "owner.h"
 

@@ -7,7 +7,7 @@
  * also pin the action they lead to, so that the fuzzer keeps reaching
  * every branch of the decision and every kind of answer.
  */
-#include "config.h"
+#include "settings.h"
 
 #include <string.h>
 

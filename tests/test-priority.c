@@ -3,7 +3,7 @@
  * test-priority: the priority a sender asked for, from X-Priority,
  * Importance and Priority, and the names of the priorities.
  */
-#include "config.h"
+#include "settings.h"
 
 #include "priority.h"
 

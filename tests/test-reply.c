@@ -418,7 +418,7 @@ test_note_no_deadline (void)
 
 /* The acknowledgment's world: a desk, its config, two plans. */
 typedef struct {
-	TgConfig *config;
+	TgSettings *config;
 	TgCalendar *calendar;
 	TgReplies *replies;
 	TgPlan gold;
@@ -433,7 +433,7 @@ world_init (World *w)
 	g_autofree char *dir = source_templates ();
 	g_autoptr (GError) error = NULL;
 
-	w->config = tg_config_new_default ("/etc/ticketgate/ticketgate.conf");
+	w->config = tg_settings_new_default ("/etc/ticketgate/ticketgate.conf");
 	g_free (w->config->support_address);
 	w->config->support_address = g_strdup (SUPPORT);
 	g_free (w->config->from_name);
@@ -462,7 +462,7 @@ world_init (World *w)
 static void
 world_clear (World *w)
 {
-	g_clear_pointer (&w->config, tg_config_free);
+	g_clear_pointer (&w->config, tg_settings_free);
 	g_clear_pointer (&w->calendar, tg_calendar_free);
 	g_clear_pointer (&w->replies, tg_replies_free);
 	g_clear_pointer (&w->received, g_date_time_unref);

@@ -6,7 +6,7 @@
  */
 #include "sweep.h"
 
-#include "../src/config.h"
+#include "../src/settings.h"
 #include "tgtest.h"
 
 static void

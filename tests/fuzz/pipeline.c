@@ -16,7 +16,7 @@
 #include "classify.h"
 #include "command.h"
 #include "compose.h"
-#include "config.h"
+#include "settings.h"
 #include "decide.h"
 #include "message.h"
 #include "priority.h"
@@ -86,7 +86,7 @@ static const TicketIds ticket_ids[] = {
 };
 
 struct _TgPipeline {
-	TgConfig *config;
+	TgSettings *config;
 	TgCalendar *calendar;
 	TgScope *scope;
 	TgReplies *replies;
@@ -153,10 +153,10 @@ set_string (char **field, const char *value)
 	*field = g_strdup (value);
 }
 
-static TgConfig *
+static TgSettings *
 fixture_config (void)
 {
-	TgConfig *c = tg_config_new_default ("fuzz.conf");
+	TgSettings *c = tg_settings_new_default ("fuzz.conf");
 	const char *staff[] = {STAFF, NULL};
 
 	set_string (&c->support_address, SUPPORT);
@@ -192,7 +192,7 @@ tg_pipeline_new (const char *templates_dir, GError **error)
 	if (p->replies == NULL)
 		return NULL;
 	p->config = fixture_config ();
-	p->calendar = tg_config_new_calendar (p->config, error);
+	p->calendar = tg_settings_new_calendar (p->config, error);
 	if (p->calendar == NULL)
 		return NULL;
 	tg_calendar_add_holiday (p->calendar, 2026, 12, 25, "Christmas Day");
@@ -209,7 +209,7 @@ tg_pipeline_free (TgPipeline *p)
 {
 	if (p == NULL)
 		return;
-	g_clear_pointer (&p->config, tg_config_free);
+	g_clear_pointer (&p->config, tg_settings_free);
 	g_clear_pointer (&p->calendar, tg_calendar_free);
 	g_clear_pointer (&p->scope, tg_scope_free);
 	g_clear_pointer (&p->replies, tg_replies_free);
@@ -297,7 +297,7 @@ read_commands (const TgPipeline *p, Mail *m)
 	m->refused =
 		m->commands == NULL ||
 		(m->commands->assign != NULL &&
-		 !tg_config_is_staff_address (p->config, m->commands->assign));
+		 !tg_settings_is_staff_address (p->config, m->commands->assign));
 }
 
 /* Who wrote, where answers go, what our MTA says, the ticket. */
@@ -326,7 +326,7 @@ identify (const TgPipeline *p, Mail *m)
 		.delimiters = p->config->recipient_delimiter,
 		.staff_claimed =
 			m->sender != NULL &&
-			tg_config_is_staff_address (p->config, m->sender),
+			tg_settings_is_staff_address (p->config, m->sender),
 		.staff_proof = TG_STAFF_UNPROVEN,
 		.machine = tg_classify_machine (msg, m->envelope_sender,
 						SUPPORT, is_own_id, SUPPORT),

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * config: reads ticketgate.conf into a TgConfig. One table holds every
+ * settings: reads ticketgate.conf into a TgSettings. One table holds every
  * key with its type and default; defaults go through the same parsers as
  * the file's values. Errors name the file, the line when known, the group
  * and the key. GLib only: no database, no mail library.
  */
-#include "config.h"
+#include "settings.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -13,7 +13,7 @@
 
 #include "calendar.h"
 
-G_DEFINE_QUARK (tg-config-error-quark, tg_config_error)
+G_DEFINE_QUARK (tg-settings-error-quark, tg_settings_error)
 
 typedef enum {
 	T_STRING,
@@ -43,7 +43,7 @@ typedef struct {
 	gsize offset;
 } Setting;
 
-#define F(field) offsetof (TgConfig, field)
+#define F(field) offsetof (TgSettings, field)
 
 static const Setting settings[] = {
 	{ "database", "conninfo", T_STRING, "dbname=ticketgate", F (conninfo) },
@@ -143,7 +143,7 @@ parse_with_unit (const char *text, const Unit *units, guint64 max,
 }
 
 gboolean
-tg_config_parse_duration (const char *text, int *seconds_out)
+tg_settings_parse_duration (const char *text, int *seconds_out)
 {
 	guint64 value = 0;
 
@@ -154,7 +154,7 @@ tg_config_parse_duration (const char *text, int *seconds_out)
 }
 
 gboolean
-tg_config_parse_size (const char *text, guint64 *bytes_out)
+tg_settings_parse_size (const char *text, guint64 *bytes_out)
 {
 	return parse_with_unit (text, size_units, G_MAXINT64, bytes_out);
 }
@@ -204,7 +204,7 @@ is_plan_name (const char *text)
 }
 
 static char *
-resolve_path (const TgConfig *config, const char *value)
+resolve_path (const TgSettings *config, const char *value)
 {
 	g_autofree char *dir = NULL;
 
@@ -290,7 +290,7 @@ check_string (SettingType type, const char *value)
 }
 
 static gboolean
-apply_string (TgConfig *config, const Setting *s, const char *value,
+apply_string (TgSettings *config, const Setting *s, const char *value,
 	      char **why)
 {
 	char **field = FIELD (config, s, char *);
@@ -330,7 +330,7 @@ parse_percent (const char *value, int *out)
 
 	if (n > 0 && digits[n - 1] == '%')
 		digits[n - 1] = '\0';
-	if (!tg_config_parse_duration (digits, &number) || *digits == '\0' ||
+	if (!tg_settings_parse_duration (digits, &number) || *digits == '\0' ||
 	    !g_ascii_isdigit (digits[strlen (digits) - 1]) || number < 1 ||
 	    number > 100)
 		return FALSE;
@@ -339,7 +339,7 @@ parse_percent (const char *value, int *out)
 }
 
 static gboolean
-apply_number (TgConfig *config, const Setting *s, const char *value,
+apply_number (TgSettings *config, const Setting *s, const char *value,
 	      char **why)
 {
 	guint64 size = 0;
@@ -347,7 +347,7 @@ apply_number (TgConfig *config, const Setting *s, const char *value,
 
 	switch (s->type) {
 	case T_INT:
-		if (!tg_config_parse_duration (value, &number) ||
+		if (!tg_settings_parse_duration (value, &number) ||
 		    !g_ascii_isdigit (value[strlen (value) - 1]))
 			*why = g_strdup ("not a whole number");
 		break;
@@ -357,12 +357,12 @@ apply_number (TgConfig *config, const Setting *s, const char *value,
 					 "(such as 75 or 75%)");
 		break;
 	case T_DURATION:
-		if (!tg_config_parse_duration (value, &number) || number == 0)
+		if (!tg_settings_parse_duration (value, &number) || number == 0)
 			*why = g_strdup ("not a duration above zero (such as "
 					 "30s, 5m, 2h, 5d)");
 		break;
 	case T_SIZE:
-		if (!tg_config_parse_size (value, &size) || size == 0)
+		if (!tg_settings_parse_size (value, &size) || size == 0)
 			*why = g_strdup ("not a size above zero (such as "
 					 "65536, 64k, 10M, 1G)");
 		else
@@ -396,7 +396,7 @@ parse_reply_to (const char *value, TgReplyToPolicy *out)
 }
 
 static gboolean
-apply_other (TgConfig *config, const Setting *s, const char *value,
+apply_other (TgSettings *config, const Setting *s, const char *value,
 	     char **why)
 {
 	g_autoptr (GError) error = NULL;
@@ -437,7 +437,7 @@ apply_other (TgConfig *config, const Setting *s, const char *value,
 
 /* Stores @value into @config's field for @s; on failure sets *why. */
 static gboolean
-apply_value (TgConfig *config, const Setting *s, const char *value,
+apply_value (TgSettings *config, const Setting *s, const char *value,
 	     char **why)
 {
 	*why = NULL;
@@ -499,7 +499,7 @@ find_line (const char *text, const char *group, const char *key)
 }
 
 static void
-set_error (GError **error, const TgConfig *config, const char *text,
+set_error (GError **error, const TgSettings *config, const char *text,
 	   const char *group, const char *key, const char *why)
 {
 	int line = text != NULL ? find_line (text, group, key) : 0;
@@ -508,10 +508,10 @@ set_error (GError **error, const TgConfig *config, const char *text,
 		: g_strdup (config->path);
 
 	if (key != NULL)
-		g_set_error (error, TG_CONFIG_ERROR, TG_CONFIG_ERROR_INVALID,
+		g_set_error (error, TG_SETTINGS_ERROR, TG_SETTINGS_ERROR_INVALID,
 			     "%s: [%s] %s: %s", where, group, key, why);
 	else
-		g_set_error (error, TG_CONFIG_ERROR, TG_CONFIG_ERROR_INVALID,
+		g_set_error (error, TG_SETTINGS_ERROR, TG_SETTINGS_ERROR_INVALID,
 			     "%s: [%s]: %s", where, group, why);
 }
 
@@ -520,7 +520,7 @@ set_error (GError **error, const TgConfig *config, const char *text,
  * here first: each is blank, a comment, a [group] or a key=value pair.
  */
 static gboolean
-check_syntax (const TgConfig *config, const char *text, GError **error)
+check_syntax (const TgSettings *config, const char *text, GError **error)
 {
 	g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
 	g_autofree char *group = NULL;
@@ -544,8 +544,8 @@ check_syntax (const TgConfig *config, const char *text, GError **error)
 		    memchr (line, '[', eq - line) != NULL) {
 			g_autofree char *key = g_strndup (line, eq - line);
 
-			g_set_error (error, TG_CONFIG_ERROR,
-				     TG_CONFIG_ERROR_INVALID,
+			g_set_error (error, TG_SETTINGS_ERROR,
+				     TG_SETTINGS_ERROR_INVALID,
 				     "%s:%d: [%s] %s: unknown key",
 				     config->path, i + 1, group,
 				     g_strchomp (key));
@@ -553,7 +553,7 @@ check_syntax (const TgConfig *config, const char *text, GError **error)
 		}
 		if (*line != '=' && *line != '[' && eq != NULL)
 			continue;
-		g_set_error (error, TG_CONFIG_ERROR, TG_CONFIG_ERROR_INVALID,
+		g_set_error (error, TG_SETTINGS_ERROR, TG_SETTINGS_ERROR_INVALID,
 			     "%s:%d: not a [group], key = value or # comment",
 			     config->path, i + 1);
 		return FALSE;
@@ -564,7 +564,7 @@ check_syntax (const TgConfig *config, const char *text, GError **error)
 /* [escalation] PLAN = ADDR, ...: more recipients of that plan's
  * warnings and breach notices. */
 static gboolean
-apply_plan_recipients (TgConfig *config, GKeyFile *kf, const char *plan,
+apply_plan_recipients (TgSettings *config, GKeyFile *kf, const char *plan,
 		       char **why)
 {
 	g_autofree char *value = g_key_file_get_string (kf, "escalation", plan,
@@ -578,7 +578,7 @@ apply_plan_recipients (TgConfig *config, GKeyFile *kf, const char *plan,
 }
 
 static gboolean
-apply_file (TgConfig *config, GKeyFile *kf, const char *text, GError **error)
+apply_file (TgSettings *config, GKeyFile *kf, const char *text, GError **error)
 {
 	g_auto (GStrv) groups = g_key_file_get_groups (kf, NULL);
 
@@ -633,7 +633,7 @@ apply_file (TgConfig *config, GKeyFile *kf, const char *text, GError **error)
  * other key.
  */
 static gboolean
-check_claim (const TgConfig *config, const char *text, GError **error)
+check_claim (const TgSettings *config, const char *text, GError **error)
 {
 	gboolean claim_set = find_line (text, "limits", "outbox_claim") > 0;
 	int claim = config->outbox_claim;
@@ -678,10 +678,10 @@ check_claim (const TgConfig *config, const char *text, GError **error)
 	return TRUE;
 }
 
-TgConfig *
-tg_config_new_default (const char *path)
+TgSettings *
+tg_settings_new_default (const char *path)
 {
-	TgConfig *config = g_new0 (TgConfig, 1);
+	TgSettings *config = g_new0 (TgSettings, 1);
 
 	config->path = g_strdup (path != NULL ? path : "(defaults)");
 	config->escalation_to = g_hash_table_new_full (
@@ -698,7 +698,7 @@ tg_config_new_default (const char *path)
 }
 
 char *
-tg_config_default_path (const char *option)
+tg_settings_default_path (const char *option)
 {
 	const char *env = g_getenv ("TICKETGATE_CONFIG");
 
@@ -710,19 +710,19 @@ tg_config_default_path (const char *option)
 				 "ticketgate.conf", NULL);
 }
 
-TgConfig *
-tg_config_load (const char *path, GError **error)
+TgSettings *
+tg_settings_load (const char *path, GError **error)
 {
-	g_autoptr (TgConfig) config = NULL;
+	g_autoptr (TgSettings) config = NULL;
 	g_autoptr (GKeyFile) kf = g_key_file_new ();
 	g_autoptr (GError) local = NULL;
 	g_autofree char *text = NULL;
 	gsize len = 0;
 
 	g_return_val_if_fail (path != NULL, NULL);
-	config = tg_config_new_default (path);
+	config = tg_settings_new_default (path);
 	if (!g_file_get_contents (path, &text, &len, &local)) {
-		g_set_error (error, TG_CONFIG_ERROR, TG_CONFIG_ERROR_UNREADABLE,
+		g_set_error (error, TG_SETTINGS_ERROR, TG_SETTINGS_ERROR_UNREADABLE,
 			     "%s: %s", path,
 			     g_strerror (local->domain == G_FILE_ERROR &&
 						 local->code == G_FILE_ERROR_NOENT
@@ -733,7 +733,7 @@ tg_config_load (const char *path, GError **error)
 		return NULL;
 	}
 	if (!g_utf8_validate (text, len, NULL) || strlen (text) != len) {
-		g_set_error (error, TG_CONFIG_ERROR, TG_CONFIG_ERROR_INVALID,
+		g_set_error (error, TG_SETTINGS_ERROR, TG_SETTINGS_ERROR_INVALID,
 			     "%s: not UTF-8 text", path);
 		return NULL;
 	}
@@ -741,7 +741,7 @@ tg_config_load (const char *path, GError **error)
 		return NULL;
 	if (!g_key_file_load_from_data (kf, text, len, G_KEY_FILE_NONE,
 					&local)) {
-		g_set_error (error, TG_CONFIG_ERROR, TG_CONFIG_ERROR_INVALID,
+		g_set_error (error, TG_SETTINGS_ERROR, TG_SETTINGS_ERROR_INVALID,
 			     "%s: %s", path, local->message);
 		return NULL;
 	}
@@ -757,30 +757,30 @@ tg_config_load (const char *path, GError **error)
 }
 
 gboolean
-tg_config_check (const TgConfig *config, GError **error)
+tg_settings_check (const TgSettings *config, GError **error)
 {
 	g_return_val_if_fail (config != NULL, FALSE);
 	if (*config->support_address == '\0') {
-		g_set_error (error, TG_CONFIG_ERROR, TG_CONFIG_ERROR_INVALID,
+		g_set_error (error, TG_SETTINGS_ERROR, TG_SETTINGS_ERROR_INVALID,
 			     "%s: [mail] support_address: not set",
 			     config->path);
 		return FALSE;
 	}
 	if (config->end_minute <= config->start_minute) {
-		g_set_error (error, TG_CONFIG_ERROR, TG_CONFIG_ERROR_INVALID,
+		g_set_error (error, TG_SETTINGS_ERROR, TG_SETTINGS_ERROR_INVALID,
 			     "%s: [hours] end: must be later than start",
 			     config->path);
 		return FALSE;
 	}
 	if (config->days_mask == 0) {
-		g_set_error (error, TG_CONFIG_ERROR, TG_CONFIG_ERROR_INVALID,
+		g_set_error (error, TG_SETTINGS_ERROR, TG_SETTINGS_ERROR_INVALID,
 			     "%s: [hours] days: no working day",
 			     config->path);
 		return FALSE;
 	}
-	if (tg_config_is_staff_address (config, config->support_address) ||
+	if (tg_settings_is_staff_address (config, config->support_address) ||
 	    g_strcmp0 (config->comment_address, config->support_address) == 0) {
-		g_set_error (error, TG_CONFIG_ERROR, TG_CONFIG_ERROR_INVALID,
+		g_set_error (error, TG_SETTINGS_ERROR, TG_SETTINGS_ERROR_INVALID,
 			     "%s: [mail] staff_address: must not be the "
 			     "support or comment address (mail would loop)",
 			     config->path);
@@ -790,7 +790,7 @@ tg_config_check (const TgConfig *config, GError **error)
 }
 
 gboolean
-tg_config_is_staff_address (const TgConfig *config, const char *addr)
+tg_settings_is_staff_address (const TgSettings *config, const char *addr)
 {
 	g_return_val_if_fail (config != NULL, FALSE);
 	return addr != NULL && config->staff_addresses != NULL &&
@@ -799,7 +799,7 @@ tg_config_is_staff_address (const TgConfig *config, const char *addr)
 }
 
 static char *
-format_value (const TgConfig *config, const Setting *s)
+format_value (const TgSettings *config, const Setting *s)
 {
 	switch (s->type) {
 	case T_INT:
@@ -870,7 +870,7 @@ append_escaped (GString *out, const char *value)
 }
 
 static void
-append_plan_recipients (GString *out, const TgConfig *config)
+append_plan_recipients (GString *out, const TgSettings *config)
 {
 	g_autoptr (GList) plans = g_hash_table_get_keys (config->escalation_to);
 
@@ -885,7 +885,7 @@ append_plan_recipients (GString *out, const TgConfig *config)
 }
 
 char *
-tg_config_dump (const TgConfig *config)
+tg_settings_dump (const TgSettings *config)
 {
 	GString *out = g_string_new (NULL);
 	const char *group = NULL;
@@ -908,7 +908,7 @@ tg_config_dump (const TgConfig *config)
 }
 
 TgCalendar *
-tg_config_new_calendar (const TgConfig *config, GError **error)
+tg_settings_new_calendar (const TgSettings *config, GError **error)
 {
 	g_autoptr (GTimeZone) tz = NULL;
 	g_autoptr (GError) local = NULL;
@@ -917,7 +917,7 @@ tg_config_new_calendar (const TgConfig *config, GError **error)
 	g_return_val_if_fail (config != NULL, NULL);
 	tz = g_time_zone_new_identifier (config->timezone);
 	if (tz == NULL) {
-		g_set_error (error, TG_CONFIG_ERROR, TG_CONFIG_ERROR_INVALID,
+		g_set_error (error, TG_SETTINGS_ERROR, TG_SETTINGS_ERROR_INVALID,
 			     "%s: [hours] timezone: unknown time zone \"%s\"",
 			     config->path, config->timezone);
 		return NULL;
@@ -925,13 +925,13 @@ tg_config_new_calendar (const TgConfig *config, GError **error)
 	cal = tg_calendar_new (tz, config->days_mask, config->start_minute,
 			       config->end_minute, &local);
 	if (cal == NULL)
-		g_set_error (error, TG_CONFIG_ERROR, TG_CONFIG_ERROR_INVALID,
+		g_set_error (error, TG_SETTINGS_ERROR, TG_SETTINGS_ERROR_INVALID,
 			     "%s: [hours]: %s", config->path, local->message);
 	return cal;
 }
 
 void
-tg_config_free (TgConfig *config)
+tg_settings_free (TgSettings *config)
 {
 	if (config == NULL)
 		return;

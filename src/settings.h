@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * config: ticketgate.conf (a GKeyFile) read once into a TgConfig, with
+ * settings: ticketgate.conf (a GKeyFile) read once into a TgSettings, with
  * every key's default in one table. Unknown groups and keys are errors,
  * so that a typo never silently falls back to a default. GLib only.
  */
@@ -8,19 +8,19 @@
 
 #include <glib.h>
 
-#define TG_CONFIG_ERROR (tg_config_error_quark ())
+#define TG_SETTINGS_ERROR (tg_settings_error_quark ())
 
 /* How long deliver and sweep keep trying to record an answer as sent
  * when the database went away just after sendmail took it, before they
  * leave the record to the journal (journal.h): long enough for a server
  * restart. [limits] outbox_claim must leave room for it after a send. */
 #define TG_OUTBOX_SENT_PATIENCE 10
-GQuark tg_config_error_quark (void);
+GQuark tg_settings_error_quark (void);
 
 typedef enum {
-	TG_CONFIG_ERROR_UNREADABLE, /* the file cannot be opened or read */
-	TG_CONFIG_ERROR_INVALID,    /* syntax, unknown key, bad value */
-} TgConfigError;
+	TG_SETTINGS_ERROR_UNREADABLE, /* the file cannot be opened or read */
+	TG_SETTINGS_ERROR_INVALID,    /* syntax, unknown key, bad value */
+} TgSettingsError;
 
 typedef enum {
 	TG_UNKNOWN_SENDER_TICKET, /* a ticket without a plan */
@@ -97,68 +97,68 @@ typedef struct {
 	gboolean daily_queue;   /* the morning queue mail */
 	GHashTable *escalation_to; /* plan name -> char **: more recipients
 				      of that plan's notices */
-} TgConfig;
+} TgSettings;
 
 /*
- * tg_config_default_path: (transfer full): the file to read: @option when
+ * tg_settings_default_path: (transfer full): the file to read: @option when
  * given, else $TICKETGATE_CONFIG, else SYSCONFDIR/ticketgate/ticketgate.conf.
  */
-char *tg_config_default_path (const char *option);
+char *tg_settings_default_path (const char *option);
 
 /*
- * tg_config_load: reads and checks @path. Relative paths inside the file
+ * tg_settings_load: reads and checks @path. Relative paths inside the file
  * (templates, spool) are taken relative to the file's folder.
  * Errors read "FILE:LINE: [group] key: what is wrong" (LINE when known).
  * Returns: (transfer full): the configuration, or NULL with
- * TG_CONFIG_ERROR_UNREADABLE or TG_CONFIG_ERROR_INVALID.
+ * TG_SETTINGS_ERROR_UNREADABLE or TG_SETTINGS_ERROR_INVALID.
  */
-TgConfig *tg_config_load (const char *path, GError **error)
+TgSettings *tg_settings_load (const char *path, GError **error)
 	G_GNUC_WARN_UNUSED_RESULT;
 
 /*
- * tg_config_new_default: (transfer full): every key at its default, as if
+ * tg_settings_new_default: (transfer full): every key at its default, as if
  * read from an empty file called @path (support_address is then empty,
- * which tg_config_check() reports).
+ * which tg_settings_check() reports).
  */
-TgConfig *tg_config_new_default (const char *path) G_GNUC_WARN_UNUSED_RESULT;
+TgSettings *tg_settings_new_default (const char *path) G_GNUC_WARN_UNUSED_RESULT;
 
 /*
- * tg_config_check: the checks that need more than one key, or that only
+ * tg_settings_check: the checks that need more than one key, or that only
  * matter for delivering mail (a support address is set, the staff and
  * comment addresses differ from it). Returns FALSE with
- * TG_CONFIG_ERROR_INVALID.
+ * TG_SETTINGS_ERROR_INVALID.
  */
-gboolean tg_config_check (const TgConfig *config, GError **error);
+gboolean tg_settings_check (const TgSettings *config, GError **error);
 
 /*
- * tg_config_new_calendar: (transfer full): the [hours] of @config as a
+ * tg_settings_new_calendar: (transfer full): the [hours] of @config as a
  * calendar without holidays (those are in the database), or NULL with
- * TG_CONFIG_ERROR_INVALID.
+ * TG_SETTINGS_ERROR_INVALID.
  */
-struct _TgCalendar *tg_config_new_calendar (const TgConfig *config,
+struct _TgCalendar *tg_settings_new_calendar (const TgSettings *config,
 					    GError **error);
 
-/* tg_config_free: releases @config; NULL is allowed. */
-void tg_config_free (TgConfig *config);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgConfig, tg_config_free)
+/* tg_settings_free: releases @config; NULL is allowed. */
+void tg_settings_free (TgSettings *config);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgSettings, tg_settings_free)
 
 /*
- * tg_config_is_staff_address: whether @addr (lower case) is one of
+ * tg_settings_is_staff_address: whether @addr (lower case) is one of
  * [mail] staff_address. The staff table in the database is the other
  * source of staff; this only spares a lookup for the desk's own lists.
  */
-gboolean tg_config_is_staff_address (const TgConfig *config, const char *addr);
+gboolean tg_settings_is_staff_address (const TgSettings *config, const char *addr);
 
 /*
- * tg_config_parse_duration: "90", "90s", "15m", "2h", "5d" into seconds.
- * tg_config_parse_size: "1048576", "64k", "10M", "1G" (binary) into bytes.
+ * tg_settings_parse_duration: "90", "90s", "15m", "2h", "5d" into seconds.
+ * tg_settings_parse_size: "1048576", "64k", "10M", "1G" (binary) into bytes.
  * Both return FALSE on bad or overflowing input, leaving the output alone.
  */
-gboolean tg_config_parse_duration (const char *text, int *seconds_out);
-gboolean tg_config_parse_size (const char *text, guint64 *bytes_out);
+gboolean tg_settings_parse_duration (const char *text, int *seconds_out);
+gboolean tg_settings_parse_size (const char *text, guint64 *bytes_out);
 
 /*
- * tg_config_dump: (transfer full): every key with its effective value,
+ * tg_settings_dump: (transfer full): every key with its effective value,
  * in key-file syntax, for "ticketgate check-config --dump".
  */
-char *tg_config_dump (const TgConfig *config);
+char *tg_settings_dump (const TgSettings *config);

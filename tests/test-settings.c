@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * test-config: ticketgate.conf. Rows pin every default, the number
+ * test-settings: ticketgate.conf. Rows pin every default, the number
  * parsers (good, bad, overflowing), each load error with its file, line,
- * group and key, the values that need more than one key (tg_config_check),
+ * group and key, the values that need more than one key (tg_settings_check),
  * path and address normalisation, and that a dump loads back unchanged.
  * Config files are written into the per-test temporary folder.
  */
-/* "config.h" alone is autoconf's (-I$(top_builddir) comes first). */
-#include "../src/config.h"
+#include "../src/settings.h"
 
 #include <stddef.h>
 #include <stdarg.h>
@@ -52,12 +51,12 @@ write_conf (const char *name, const char *text)
 }
 
 /* (transfer full): the config in @text, loaded; the test fails if not. */
-static TgConfig *
+static TgSettings *
 load_text (const char *label, const char *text)
 {
 	g_autofree char *path = write_conf ("ticketgate.conf", text);
 	g_autoptr (GError) error = NULL;
-	TgConfig *config = tg_config_load (path, &error);
+	TgSettings *config = tg_settings_load (path, &error);
 
 	if (config == NULL)
 		g_error ("%s: load: got error \"%s\", want success", label,
@@ -91,7 +90,7 @@ typedef struct {
 	int want;
 } IntField;
 
-#define F(field) offsetof (TgConfig, field)
+#define F(field) offsetof (TgSettings, field)
 #define STR(config, off) (*(char **)((char *)(config) + (off)))
 #define INT(config, off) (*(int *)((char *)(config) + (off)))
 
@@ -122,7 +121,7 @@ static const IntField default_ints[] = {
 };
 
 static void
-check_defaults (const char *source, const TgConfig *c)
+check_defaults (const char *source, const TgSettings *c)
 {
 	for (gsize i = 0; i < G_N_ELEMENTS (default_strings); i++) {
 		const StringField *row = &default_strings[i];
@@ -178,7 +177,7 @@ check_defaults (const char *source, const TgConfig *c)
 static void
 test_defaults_new (void)
 {
-	g_autoptr (TgConfig) c = tg_config_new_default ("/x/ticketgate.conf");
+	g_autoptr (TgSettings) c = tg_settings_new_default ("/x/ticketgate.conf");
 
 	g_assert_cmpstr (c->path, ==, "/x/ticketgate.conf");
 	check_defaults ("new_default", c);
@@ -187,7 +186,7 @@ test_defaults_new (void)
 static void
 test_defaults_empty_file (void)
 {
-	g_autoptr (TgConfig) c = load_text ("empty", "");
+	g_autoptr (TgSettings) c = load_text ("empty", "");
 
 	check_defaults ("empty file", c);
 }
@@ -195,7 +194,7 @@ test_defaults_empty_file (void)
 static void
 test_defaults_all_groups_empty (void)
 {
-	g_autoptr (TgConfig) c = load_text (
+	g_autoptr (TgSettings) c = load_text (
 		"groups", "# comment\n  # indented\n\n[database]\n[mail]\n"
 			  "[hours]\n[templates]\n[limits]\n[policy]\n");
 
@@ -228,7 +227,7 @@ test_defaults_bounce (void)
 {
 	for (gsize i = 0; i < G_N_ELEMENTS (bounce_rows); i++) {
 		const BounceRow *row = &bounce_rows[i];
-		g_autoptr (TgConfig) c = load_text (row->label, row->text);
+		g_autoptr (TgSettings) c = load_text (row->label, row->text);
 
 		if (g_strcmp0 (c->support_address, row->want_support) != 0)
 			tg_test_fail_row ("%s: support_address: got \"%s\", "
@@ -314,7 +313,7 @@ test_parse_duration (void)
 	for (gsize i = 0; i < G_N_ELEMENTS (duration_rows); i++) {
 		const NumberRow *row = &duration_rows[i];
 		int got = -7; /* must stay when parsing fails */
-		gboolean ok = tg_config_parse_duration (row->text, &got);
+		gboolean ok = tg_settings_parse_duration (row->text, &got);
 
 		if (ok != row->ok)
 			tg_test_fail_row ("%s: \"%s\": got %s, want %s", row->label,
@@ -335,7 +334,7 @@ test_parse_size (void)
 	for (gsize i = 0; i < G_N_ELEMENTS (size_rows); i++) {
 		const NumberRow *row = &size_rows[i];
 		guint64 got = 7; /* must stay when parsing fails */
-		gboolean ok = tg_config_parse_size (row->text, &got);
+		gboolean ok = tg_settings_parse_size (row->text, &got);
 
 		if (ok != row->ok)
 			tg_test_fail_row ("%s: \"%s\": got %s, want %s", row->label,
@@ -530,7 +529,7 @@ test_load_error_row (gconstpointer data)
 	g_autofree char *path = NULL;
 	g_autofree char *want = NULL;
 	g_autoptr (GError) error = NULL;
-	g_autoptr (TgConfig) c = NULL;
+	g_autoptr (TgSettings) c = NULL;
 
 	if (row->text != NULL) {
 		path = write_conf ("ticketgate.conf", row->text);
@@ -541,12 +540,12 @@ test_load_error_row (gconstpointer data)
 		g_assert_true (g_file_set_contents (path, nul_text,
 						    sizeof nul_text - 1, NULL));
 	}
-	c = tg_config_load (path, &error);
+	c = tg_settings_load (path, &error);
 	if (c != NULL) {
 		tg_test_fail_row ("%s: got a config, want an error", row->label);
 		return;
 	}
-	g_assert_error (error, TG_CONFIG_ERROR, TG_CONFIG_ERROR_INVALID);
+	g_assert_error (error, TG_SETTINGS_ERROR, TG_SETTINGS_ERROR_INVALID);
 	if (row->want != NULL) {
 		g_auto (GStrv) parts = g_strsplit (row->want, "FILE", 2);
 
@@ -590,7 +589,7 @@ test_load_named_values (void)
 		const NamedValueRow *row = &named_value_rows[i];
 		g_autofree char *path = write_conf ("named.conf", row->text);
 		g_autoptr (GError) error = NULL;
-		g_autoptr (TgConfig) c = tg_config_load (path, &error);
+		g_autoptr (TgSettings) c = tg_settings_load (path, &error);
 
 		if (c != NULL) {
 			tg_test_fail_row ("%s: got a config, want an error",
@@ -615,10 +614,10 @@ test_load_missing_file (void)
 						 "directory",
 						 path);
 	g_autoptr (GError) error = NULL;
-	g_autoptr (TgConfig) c = tg_config_load (path, &error);
+	g_autoptr (TgSettings) c = tg_settings_load (path, &error);
 
 	g_assert_null (c);
-	g_assert_error (error, TG_CONFIG_ERROR, TG_CONFIG_ERROR_UNREADABLE);
+	g_assert_error (error, TG_SETTINGS_ERROR, TG_SETTINGS_ERROR_UNREADABLE);
 	g_assert_cmpstr (error->message, ==, want);
 }
 
@@ -626,10 +625,10 @@ static void
 test_load_directory (void)
 {
 	g_autoptr (GError) error = NULL;
-	g_autoptr (TgConfig) c = tg_config_load (test_dir (), &error);
+	g_autoptr (TgSettings) c = tg_settings_load (test_dir (), &error);
 
 	g_assert_null (c);
-	g_assert_error (error, TG_CONFIG_ERROR, TG_CONFIG_ERROR_UNREADABLE);
+	g_assert_error (error, TG_SETTINGS_ERROR, TG_SETTINGS_ERROR_UNREADABLE);
 	if (!g_str_has_prefix (error->message, test_dir ()))
 		tg_test_fail_row ("got \"%s\", want it to name %s", error->message,
 			  test_dir ());
@@ -641,7 +640,7 @@ test_load_directory (void)
 static void
 test_load_values (void)
 {
-	g_autoptr (TgConfig) c =
+	g_autoptr (TgSettings) c =
 		load_text ("values", "[database]\n"
 				     "conninfo = service=tg\n"
 				     "connect_timeout = 2m\n"
@@ -722,7 +721,7 @@ test_load_relative_paths (void)
 				: g_build_filename (test_dir (), row->want,
 						    NULL);
 		g_autoptr (GError) error = NULL;
-		g_autoptr (TgConfig) c = tg_config_load (path, &error);
+		g_autoptr (TgSettings) c = tg_settings_load (path, &error);
 
 		g_assert_no_error (error);
 		if (g_strcmp0 (c->templates_directory, want) != 0)
@@ -743,11 +742,11 @@ test_load_relative_config_path (void)
 	g_autofree char *abs =
 		write_conf ("rel/t.conf", "[templates]\ndirectory = tpl\n");
 	g_autoptr (GError) error = NULL;
-	g_autoptr (TgConfig) c = NULL;
+	g_autoptr (TgSettings) c = NULL;
 
 	g_assert_nonnull (abs);
 	g_assert_cmpint (g_chdir (test_dir ()), ==, 0);
-	c = tg_config_load ("rel/t.conf", &error);
+	c = tg_settings_load ("rel/t.conf", &error);
 	g_assert_cmpint (g_chdir (cwd), ==, 0);
 	g_assert_no_error (error);
 	g_assert_cmpstr (c->templates_directory, ==, "rel/tpl");
@@ -781,7 +780,7 @@ test_load_staff_addresses (void)
 		const StaffRow *row = &staff_rows[i];
 		g_autofree char *text = g_strdup_printf (
 			"[mail]\nstaff_address = %s\n", row->value);
-		g_autoptr (TgConfig) c = load_text (row->label, text);
+		g_autoptr (TgSettings) c = load_text (row->label, text);
 		g_autofree char *got = NULL;
 
 		g_assert_nonnull (c->staff_addresses);
@@ -812,20 +811,20 @@ static const IsStaffRow is_staff_rows[] = {
 static void
 test_is_staff_address (void)
 {
-	g_autoptr (TgConfig) c = load_text (
+	g_autoptr (TgSettings) c = load_text (
 		"staff",
 		"[mail]\nsupport_address = support@example.com\n"
 		"staff_address = Alice@Example.com; bob@example.com\n");
-	g_autoptr (TgConfig) none = tg_config_new_default (NULL);
+	g_autoptr (TgSettings) none = tg_settings_new_default (NULL);
 
 	for (gsize i = 0; i < G_N_ELEMENTS (is_staff_rows); i++) {
 		const IsStaffRow *row = &is_staff_rows[i];
-		gboolean got = tg_config_is_staff_address (c, row->addr);
+		gboolean got = tg_settings_is_staff_address (c, row->addr);
 
 		if (got != row->want)
 			tg_test_fail_row ("%s: got %d, want %d", row->label, got,
 				  row->want);
-		if (tg_config_is_staff_address (none, row->addr))
+		if (tg_settings_is_staff_address (none, row->addr))
 			tg_test_fail_row ("%s: no staff: got TRUE, want "
 				  "FALSE",
 				  row->label);
@@ -833,7 +832,7 @@ test_is_staff_address (void)
 }
 
 /* ---------------------------------------------------------------------- */
-/* tg_config_check                                                         */
+/* tg_settings_check                                                         */
 
 typedef struct {
 	const char *label;
@@ -877,9 +876,9 @@ test_check (void)
 {
 	for (gsize i = 0; i < G_N_ELEMENTS (check_rows); i++) {
 		const CheckRow *row = &check_rows[i];
-		g_autoptr (TgConfig) c = load_text (row->label, row->text);
+		g_autoptr (TgSettings) c = load_text (row->label, row->text);
 		g_autoptr (GError) error = NULL;
-		gboolean ok = tg_config_check (c, &error);
+		gboolean ok = tg_settings_check (c, &error);
 		g_autofree char *want = NULL;
 
 		if (row->want == NULL) {
@@ -893,8 +892,8 @@ test_check (void)
 				  row->want);
 			continue;
 		}
-		g_assert_error (error, TG_CONFIG_ERROR,
-				TG_CONFIG_ERROR_INVALID);
+		g_assert_error (error, TG_SETTINGS_ERROR,
+				TG_SETTINGS_ERROR_INVALID);
 		want = g_strdup_printf ("%s: %s", c->path, row->want);
 		if (strcmp (error->message, want) != 0)
 			tg_test_fail_row ("%s: got \"%s\", want \"%s\"", row->label,
@@ -905,12 +904,12 @@ test_check (void)
 static void
 test_check_no_days (void)
 {
-	g_autoptr (TgConfig) c = load_text ("no-days", SUPPORT);
+	g_autoptr (TgSettings) c = load_text ("no-days", SUPPORT);
 	g_autoptr (GError) error = NULL;
 
 	c->days_mask = 0;
-	g_assert_false (tg_config_check (c, &error));
-	g_assert_error (error, TG_CONFIG_ERROR, TG_CONFIG_ERROR_INVALID);
+	g_assert_false (tg_settings_check (c, &error));
+	g_assert_error (error, TG_SETTINGS_ERROR, TG_SETTINGS_ERROR_INVALID);
 	g_assert_nonnull (strstr (error->message, "[hours] days:"));
 }
 
@@ -968,11 +967,11 @@ static void
 test_dump_round_trip_row (gconstpointer data)
 {
 	const DumpRow *row = data;
-	g_autoptr (TgConfig) first = load_text (row->label, row->text);
-	g_autofree char *dump1 = tg_config_dump (first);
+	g_autoptr (TgSettings) first = load_text (row->label, row->text);
+	g_autofree char *dump1 = tg_settings_dump (first);
 	g_autofree char *path2 = write_conf ("ticketgate.conf", dump1);
 	g_autoptr (GError) error = NULL;
-	g_autoptr (TgConfig) second = tg_config_load (path2, &error);
+	g_autoptr (TgSettings) second = tg_settings_load (path2, &error);
 	g_autofree char *dump2 = NULL;
 
 	g_test_message ("%s: dump:\n%s", row->label, dump1);
@@ -981,7 +980,7 @@ test_dump_round_trip_row (gconstpointer data)
 			  error->message);
 		return;
 	}
-	dump2 = tg_config_dump (second);
+	dump2 = tg_settings_dump (second);
 	g_assert_cmpstr (dump_body (dump2), ==, dump_body (dump1));
 	/* And field by field, in case both dumps lose the same thing. */
 	for (gsize i = 0; i < G_N_ELEMENTS (default_strings); i++) {
@@ -1018,11 +1017,11 @@ test_dump_round_trip_row (gconstpointer data)
 static void
 test_dump_text (void)
 {
-	g_autoptr (TgConfig) c = load_text (
+	g_autoptr (TgSettings) c = load_text (
 		"dump", "[mail]\nsupport_address = s@example.com\n"
 			"staff_address = a@example.com b@example.com\n"
 			"[hours]\ndays = Fri,Mon\n[policy]\nreopen_days = 7\n");
-	g_autofree char *dump = tg_config_dump (c);
+	g_autofree char *dump = tg_settings_dump (c);
 	static const char *const want_lines[] = {
 		"[database]\nconninfo = dbname=ticketgate\n"
 		"connect_timeout = 10s\n",
@@ -1081,9 +1080,9 @@ test_new_calendar (void)
 {
 	for (gsize i = 0; i < G_N_ELEMENTS (calendar_rows); i++) {
 		const CalendarRow *row = &calendar_rows[i];
-		g_autoptr (TgConfig) c = load_text (row->label, row->text);
+		g_autoptr (TgSettings) c = load_text (row->label, row->text);
 		g_autoptr (GError) error = NULL;
-		g_autoptr (TgCalendar) cal = tg_config_new_calendar (c, &error);
+		g_autoptr (TgCalendar) cal = tg_settings_new_calendar (c, &error);
 		g_autoptr (GDateTime) in = instant (row->working);
 		g_autoptr (GDateTime) out = instant (row->not_working);
 		g_autofree char *hours = NULL;
@@ -1105,15 +1104,15 @@ test_new_calendar (void)
 static void
 test_new_calendar_errors (void)
 {
-	g_autoptr (TgConfig) c = tg_config_new_default ("/x/t.conf");
+	g_autoptr (TgSettings) c = tg_settings_new_default ("/x/t.conf");
 	g_autoptr (GError) error = NULL;
 	g_autoptr (TgCalendar) cal = NULL;
 
 	c->start_minute = 18 * 60;
 	c->end_minute = 9 * 60;
-	cal = tg_config_new_calendar (c, &error);
+	cal = tg_settings_new_calendar (c, &error);
 	g_assert_null (cal);
-	g_assert_error (error, TG_CONFIG_ERROR, TG_CONFIG_ERROR_INVALID);
+	g_assert_error (error, TG_SETTINGS_ERROR, TG_SETTINGS_ERROR_INVALID);
 	g_assert_true (g_str_has_prefix (error->message, "/x/t.conf: [hours]"));
 	g_clear_error (&error);
 
@@ -1121,9 +1120,9 @@ test_new_calendar_errors (void)
 	c->end_minute = 18 * 60;
 	g_free (c->timezone);
 	c->timezone = g_strdup ("Mars/Olympus");
-	cal = tg_config_new_calendar (c, &error);
+	cal = tg_settings_new_calendar (c, &error);
 	g_assert_null (cal);
-	g_assert_error (error, TG_CONFIG_ERROR, TG_CONFIG_ERROR_INVALID);
+	g_assert_error (error, TG_SETTINGS_ERROR, TG_SETTINGS_ERROR_INVALID);
 	g_assert_cmpstr (error->message, ==,
 			 "/x/t.conf: [hours] timezone: unknown time zone "
 			 "\"Mars/Olympus\"");
@@ -1157,7 +1156,7 @@ test_default_path (void)
 			g_setenv ("TICKETGATE_CONFIG", row->env, TRUE);
 		else
 			g_unsetenv ("TICKETGATE_CONFIG");
-		got = tg_config_default_path (row->option);
+		got = tg_settings_default_path (row->option);
 		if (row->want != NULL
 			    ? strcmp (got, row->want) != 0
 			    : !g_str_has_suffix (got, "/ticketgate/"
@@ -1175,7 +1174,7 @@ test_default_path (void)
 static void
 test_load_escalation (void)
 {
-	g_autoptr (TgConfig) c = load_text (
+	g_autoptr (TgSettings) c = load_text (
 		"escalation", "[security]\nreply_to = always\n"
 			      "[escalation]\nwarn_at = 50%\n"
 			      "PLATINUM = On-Call@Example.com, b@example.com\n");
@@ -1195,49 +1194,49 @@ main (int argc, char **argv)
 {
 	g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-	g_test_add_func ("/config/defaults/new", test_defaults_new);
-	g_test_add_func ("/config/defaults/empty-file",
+	g_test_add_func ("/settings/defaults/new", test_defaults_new);
+	g_test_add_func ("/settings/defaults/empty-file",
 			 test_defaults_empty_file);
-	g_test_add_func ("/config/defaults/empty-groups",
+	g_test_add_func ("/settings/defaults/empty-groups",
 			 test_defaults_all_groups_empty);
-	g_test_add_func ("/config/defaults/bounce-follows-support",
+	g_test_add_func ("/settings/defaults/bounce-follows-support",
 			 test_defaults_bounce);
-	g_test_add_func ("/config/parse/duration", test_parse_duration);
-	g_test_add_func ("/config/parse/size", test_parse_size);
+	g_test_add_func ("/settings/parse/duration", test_parse_duration);
+	g_test_add_func ("/settings/parse/size", test_parse_size);
 	for (gsize i = 0; i < G_N_ELEMENTS (load_error_rows); i++) {
 		g_autofree char *path = g_strdup_printf (
-			"/config/load-error/%s", load_error_rows[i].label);
+			"/settings/load-error/%s", load_error_rows[i].label);
 
 		g_test_add_data_func (path, &load_error_rows[i],
 				      test_load_error_row);
 	}
-	g_test_add_func ("/config/load-error/names-the-value",
+	g_test_add_func ("/settings/load-error/names-the-value",
 			 test_load_named_values);
-	g_test_add_func ("/config/load-error/missing-file",
+	g_test_add_func ("/settings/load-error/missing-file",
 			 test_load_missing_file);
-	g_test_add_func ("/config/load-error/directory", test_load_directory);
-	g_test_add_func ("/config/load/values", test_load_values);
-	g_test_add_func ("/config/load/relative-paths",
+	g_test_add_func ("/settings/load-error/directory", test_load_directory);
+	g_test_add_func ("/settings/load/values", test_load_values);
+	g_test_add_func ("/settings/load/relative-paths",
 			 test_load_relative_paths);
-	g_test_add_func ("/config/load/relative-config-path",
+	g_test_add_func ("/settings/load/relative-config-path",
 			 test_load_relative_config_path);
-	g_test_add_func ("/config/load/escalation", test_load_escalation);
-	g_test_add_func ("/config/load/staff-addresses",
+	g_test_add_func ("/settings/load/escalation", test_load_escalation);
+	g_test_add_func ("/settings/load/staff-addresses",
 			 test_load_staff_addresses);
-	g_test_add_func ("/config/staff/is-staff-address",
+	g_test_add_func ("/settings/staff/is-staff-address",
 			 test_is_staff_address);
-	g_test_add_func ("/config/check/rows", test_check);
-	g_test_add_func ("/config/check/no-days", test_check_no_days);
+	g_test_add_func ("/settings/check/rows", test_check);
+	g_test_add_func ("/settings/check/no-days", test_check_no_days);
 	for (gsize i = 0; i < G_N_ELEMENTS (dump_rows); i++) {
 		g_autofree char *path = g_strdup_printf (
-			"/config/dump/round-trip/%s", dump_rows[i].label);
+			"/settings/dump/round-trip/%s", dump_rows[i].label);
 
 		g_test_add_data_func (path, &dump_rows[i],
 				      test_dump_round_trip_row);
 	}
-	g_test_add_func ("/config/dump/text", test_dump_text);
-	g_test_add_func ("/config/calendar/new", test_new_calendar);
-	g_test_add_func ("/config/calendar/errors", test_new_calendar_errors);
-	g_test_add_func ("/config/default-path/rows", test_default_path);
+	g_test_add_func ("/settings/dump/text", test_dump_text);
+	g_test_add_func ("/settings/calendar/new", test_new_calendar);
+	g_test_add_func ("/settings/calendar/errors", test_new_calendar_errors);
+	g_test_add_func ("/settings/default-path/rows", test_default_path);
 	return g_test_run ();
 }
