@@ -17,8 +17,6 @@
  * the journal: the baseline, measured in the same run. --load K keeps K
  * busy processes running beside it, as on a loaded mail host.
  */
-#include "settings.h"
-
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -15,6 +15,7 @@
 
 #include "address.h"
 #include "calendar.h"
+#include "exitcode.h"
 #include "settings.h"
 #include "json.h"
 #include "priority.h"
@@ -77,39 +78,12 @@ complain (int code, const char *format, ...)
  * words, with constraint names and a SQLSTATE, which are for the log
  * (-v), not for the person who typed the command.
  */
-/* The exit code for a store error (doc/exit-codes.md). */
-static int
-store_code (const GError *error)
-{
-	int code = EX_SOFTWARE;
-
-	if (error->domain == TG_STORE_ERROR)
-		switch ((TgStoreError) error->code) {
-		case TG_STORE_ERROR_NOT_FOUND:
-			code = EX_NOINPUT;
-			break;
-		case TG_STORE_ERROR_INVALID:
-		case TG_STORE_ERROR_DUPLICATE:
-			code = EX_DATAERR;
-			break;
-		case TG_STORE_ERROR_TEMPORARY:
-			code = EX_UNAVAILABLE;
-			break;
-		case TG_STORE_ERROR_RETRY:
-			code = EX_TEMPFAIL;
-			break;
-		case TG_STORE_ERROR_FAILED:
-			break;
-		}
-	return code;
-}
-
 static int
 store_failure (const GError *error)
 {
 	g_autofree char *object = NULL;
 	const char *colon = strstr (error->message, ": ");
-	int code = store_code (error);
+	int code = tg_exit_for_error (error, TG_CALLER_ADMIN);
 
 	if (strstr (error->message, "SQLSTATE") == NULL)
 		return complain (code, "%s", error->message);
@@ -123,6 +97,16 @@ store_failure (const GError *error)
 		return complain (code, "%s: refused by the database "
 				 "(-v says why)", object);
 	return complain (code, "%s: database error (-v says which)", object);
+}
+
+/* Any error as one line, with its code from the table in exitcode.c. */
+static int
+failure (const GError *error)
+{
+	if (error->domain == TG_STORE_ERROR)
+		return store_failure (error);
+	return complain (tg_exit_for_error (error, TG_CALLER_ADMIN),
+			 "%s", error->message);
 }
 
 static gboolean
@@ -1157,9 +1141,7 @@ cmd_ticket_show (Admin *a, int argc, char **argv)
 	if ((t = tg_store_get_ticket (a->store, number, &error)) == NULL ||
 	    (msgs = tg_store_list_messages (a->store, t->id, &error)) == NULL ||
 	    (cal = load_calendar (a, &error)) == NULL)
-		return error->domain == TG_STORE_ERROR
-			       ? store_failure (error)
-			       : complain (EX_CONFIG, "%s", error->message);
+		return failure (error);
 	left = time_left (cal, t, now);
 	if (!a->json) {
 		ticket_text (a, t, left);
@@ -1204,9 +1186,7 @@ cmd_queue (Admin *a, int argc, char **argv)
 		return code;
 	if ((list = tg_store_list_queue (a->store, &error)) == NULL ||
 	    (cal = load_calendar (a, &error)) == NULL)
-		return error->domain == TG_STORE_ERROR
-			       ? store_failure (error)
-			       : complain (EX_CONFIG, "%s", error->message);
+		return failure (error);
 	if (!a->json)
 		printf ("%-8s %-9s %-6s %-23s %-10s %-20s %s\n", "TICKET",
 			"PLAN", "PRIO", "DUE", "WORK LEFT", "CUSTOMER",
@@ -1347,9 +1327,7 @@ cmd_report (Admin *a, int argc, char **argv)
 				 o.from);
 	if ((tickets = report_tickets (a, &o, &error)) == NULL ||
 	    (cal = load_calendar (a, &error)) == NULL)
-		return error->domain == TG_STORE_ERROR
-			       ? store_failure (error)
-			       : complain (EX_CONFIG, "%s", error->message);
+		return failure (error);
 	r = tg_report_compute (tickets, cal, now);
 	scope = (TgReportScope){ .from = o.from, .to = o.to,
 				 .customer = o.customer, .calendar = cal,
@@ -1389,7 +1367,8 @@ migrate_failure (const GError *error)
 		return store_failure (error);
 	g_debug ("%s", error->message);
 	*state = '\0';
-	return complain (store_code (error), "%s", text);
+	return complain (tg_exit_for_error (error, TG_CALLER_ADMIN), "%s",
+			 text);
 }
 
 static int
@@ -1683,14 +1662,14 @@ open_admin (Admin *a, const char *config_path, gboolean needs_db)
 
 	a->config = tg_settings_load (path, &error);
 	if (a->config == NULL)
-		return complain (EX_CONFIG, "%s", error->message);
+		return failure (error);
 	if (!needs_db)
 		return EX_OK;
 	a->store = tg_store_connect (a->config->conninfo, "ticketgate-admin",
 				     a->config->connect_timeout,
 				     a->config->statement_timeout, &error);
 	if (a->store == NULL)
-		return complain (EX_UNAVAILABLE, "%s", error->message);
+		return failure (error);
 	return EX_OK;
 }
 

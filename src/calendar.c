@@ -5,8 +5,6 @@
  * this module turns "start + N working minutes" into an instant and back.
  * Pure GLib: it must not read the clock, the configuration or the database.
  */
-#include "settings.h"
-
 #include "calendar.h"
 
 #include <stdlib.h>

@@ -19,6 +19,7 @@
 #include "address.h"
 #include "compose.h"
 #include "delivery.h"
+#include "exitcode.h"
 #include "log.h"
 #include "owner.h"
 #include "scope.h"
@@ -722,6 +723,7 @@ log_summary (const Delivery *d)
 /* The line Postfix copies into its log or the bounce; prepared before
  * the alarm can fire, written by the handler with write(2) only. */
 static char timeout_line[128];
+static int timeout_code;
 
 static void
 on_alarm (int sig)
@@ -731,7 +733,7 @@ on_alarm (int sig)
 
 	(void) ignored;
 	(void) sig;
-	_exit (EX_TEMPFAIL);
+	_exit (timeout_code);
 }
 
 /*
@@ -744,18 +746,21 @@ arm_deadline (int seconds)
 {
 	struct sigaction sa = { 0 };
 
+	timeout_code = tg_exit_code (TG_FAULT_TIME_LIMIT, TG_CALLER_DELIVER);
 	g_snprintf (timeout_line, sizeof timeout_line,
-		    "4.3.0 ticketgate: time limit of %d seconds exceeded\n",
-		    seconds);
+		    "%s ticketgate: time limit of %d seconds exceeded\n",
+		    tg_exit_status (TG_FAULT_TIME_LIMIT), seconds);
 	sa.sa_handler = on_alarm;
 	sigaction (SIGALRM, &sa, NULL);
 	alarm (seconds);
 }
 
-/* Writes the one line for Postfix, logs the details, returns the code. */
-static int G_GNUC_PRINTF (3, 4)
-fail (int code, const char *status, const char *format, ...)
+/* Writes the one line for Postfix, logs the details, returns the code
+ * (both from the table in exitcode.c). */
+static int G_GNUC_PRINTF (2, 3)
+fail (TgFault fault, const char *format, ...)
 {
+	const char *status = tg_exit_status (fault);
 	g_autofree char *text = NULL;
 	va_list ap;
 
@@ -764,7 +769,7 @@ fail (int code, const char *status, const char *format, ...)
 	va_end (ap);
 	g_warning ("deliver failed (%s): %s", status, text);
 	fprintf (stderr, "%s ticketgate: %s\n", status, text);
-	return code;
+	return tg_exit_code (fault, TG_CALLER_DELIVER);
 }
 
 static int
@@ -772,9 +777,9 @@ fail_store (const GError *error)
 {
 	g_warning ("database: %s", error->message);
 	if (g_error_matches (error, TG_STORE_ERROR, TG_STORE_ERROR_TEMPORARY))
-		return fail (EX_TEMPFAIL, "4.3.0", "database unavailable, "
-						    "will retry");
-	return fail (EX_TEMPFAIL, "4.3.0",
+		return fail (TG_FAULT_DB_DOWN,
+			     "database unavailable, will retry");
+	return fail (TG_FAULT_SOFTWARE,
 		     "database error, will retry (details in the mail log)");
 }
 
@@ -846,13 +851,13 @@ load_setup (Delivery *d, TgSettings **config_out, const char *config_path)
 
 	if (config == NULL || !tg_settings_check (config, &error)) {
 		tg_settings_free (config);
-		return fail (EX_TEMPFAIL, "4.3.5", "%s", error->message);
+		return fail (TG_FAULT_CONFIG, "%s", error->message);
 	}
 	*config_out = config;
 	d->config = config;
 	d->replies = tg_replies_load (config->templates_directory, &error);
 	if (d->replies == NULL)
-		return fail (EX_TEMPFAIL, "4.3.5", "%s", error->message);
+		return fail (TG_FAULT_CONFIG, "%s", error->message);
 	return EX_OK;
 }
 
@@ -911,15 +916,11 @@ read_input (Delivery *d, const Options *o)
 	if (o->received_at != NULL) {
 		when = parse_received_at (o->received_at, d->config, &error);
 		if (when == NULL)
-			return fail (EX_TEMPFAIL, "4.3.5", "--received-at: %s",
+			return fail (TG_FAULT_USAGE, "--received-at: %s",
 				     error->message);
 	}
-	if (!read_mail (d, &error)) {
-		if (g_error_matches (error, TG_SPOOL_ERROR,
-				     TG_SPOOL_ERROR_TOO_BIG))
-			return fail (EX_DATAERR, "5.3.4", "%s", error->message);
-		return fail (EX_TEMPFAIL, "4.3.0", "%s", error->message);
-	}
+	if (!read_mail (d, &error))
+		return fail (tg_exit_fault (error), "%s", error->message);
 	d->envelope_sender = g_strdup (o->sender);
 	d->envelope_recipient = g_strdup (o->recipient);
 	d->queue_id = g_strdup (o->queue_id ? o->queue_id : d->msg->received_id);
@@ -1006,7 +1007,7 @@ tg_deliver_main (const char *config_path, int argc, char **argv)
 	 * default command_time_limit of 1000 seconds. */
 	arm_deadline (300);
 	if (!parse_options (argc, argv, &o, &error))
-		return fail (EX_TEMPFAIL, "4.3.5", "bad arguments: %s",
+		return fail (TG_FAULT_USAGE, "bad arguments: %s",
 			     error->message);
 	d.queued = g_array_new (FALSE, TRUE, sizeof (Queued));
 	g_array_set_clear_func (d.queued, (GDestroyNotify) tg_queued_clear);

@@ -6,8 +6,6 @@
  * It must survive any input (unterminated tags, stray '<', binary junk)
  * and never fails. Pure GLib.
  */
-#include "settings.h"
-
 #include "html.h"
 
 #include <string.h>

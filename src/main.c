@@ -14,6 +14,7 @@
 
 #include "admin.h"
 #include "deliver.h"
+#include "exitcode.h"
 #include "log.h"
 #include "message.h"
 #include "store.h"
@@ -93,8 +94,9 @@ main (int argc, char **argv)
 	signal (SIGXFSZ, SIG_IGN);
 	if (!parse_globals (&argc, &argv, &g, &error)) {
 		/* deliver's caller is Postfix: misconfiguration defers. */
-		g_printerr ("4.3.5 ticketgate: %s\n", error->message);
-		return EX_TEMPFAIL;
+		g_printerr ("%s ticketgate: %s\n",
+			    tg_exit_status (TG_FAULT_USAGE), error->message);
+		return tg_exit_code (TG_FAULT_USAGE, TG_CALLER_DELIVER);
 	}
 	if (g.version) {
 		printf ("ticketgate %s\n", PACKAGE_VERSION);

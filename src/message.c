@@ -6,8 +6,6 @@
  * thread, priority). Every mail is hostile: anything GMime cannot read
  * still yields a message, and only a spool read error fails.
  */
-#include "settings.h"
-
 #include "message.h"
 
 #include <string.h>

@@ -10,8 +10,6 @@
  * do not end it. Where it cannot know (is "--x" a delimiter?), it counts
  * more, never less. GLib only.
  */
-#include "settings.h"
-
 #include "mimescan.h"
 
 #include <string.h>

@@ -4,8 +4,6 @@
  * (X-Priority, Importance, Priority) to a ticket priority.
  * Pure: no GMime, no database; it never decides anything but the enum.
  */
-#include "settings.h"
-
 #include "priority.h"
 
 #include <string.h>

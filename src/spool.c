@@ -5,8 +5,6 @@
  * to an unlinked temporary file, so memory never grows with the mail.
  * Pure GLib and POSIX: it knows nothing about mail and never exits.
  */
-#include "settings.h"
-
 #include "spool.h"
 
 #include <errno.h>

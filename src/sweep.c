@@ -13,6 +13,7 @@
 #include "calendar.h"
 #include "settings.h"
 #include "escalate.h"
+#include "exitcode.h"
 #include "log.h"
 #include "sender.h"
 #include "store.h"
@@ -191,7 +192,7 @@ sweep (const TgSettings *c, TgStore *store, const SweepOptions *o)
 	tg_sender_fold (sender);
 	if (o->flush && !tg_store_outbox_due_now (store, &error)) {
 		trouble ("%s", error->message);
-		return EX_TEMPFAIL;
+		return tg_exit_for_error (error, TG_CALLER_SWEEP);
 	}
 	for (gboolean more = TRUE; ok && more;)
 		ok = sweep_batch (c, store, sender, o, &more, &total, &tally);
@@ -202,7 +203,7 @@ sweep (const TgSettings *c, TgStore *store, const SweepOptions *o)
 					     "stopped)"
 					   : "");
 	if (!ok)
-		return EX_TEMPFAIL;
+		return tg_exit_code (TG_FAULT_DB_DOWN, TG_CALLER_SWEEP);
 	if (!tg_store_prune_sent_log (store, &error))
 		g_warning ("sweep: pruning the send log: %s", error->message);
 	return EX_OK;
@@ -219,10 +220,7 @@ escalate (const TgSettings *c, TgStore *store, GDateTime *now,
 
 	if (!tg_escalate_run (c, store, now, dry_run, &tally, &error)) {
 		trouble ("the deadline watch: %s", error->message);
-		return g_error_matches (error, TG_STORE_ERROR,
-					TG_STORE_ERROR_TEMPORARY)
-			? EX_TEMPFAIL
-			: EX_CONFIG;
+		return tg_exit_for_error (error, TG_CALLER_SWEEP);
 	}
 	for (guint i = 0; i < tally.lines->len; i++)
 		printf ("would send %s\n", (char *) tally.lines->pdata[i]);
@@ -274,24 +272,24 @@ tg_sweep_main (const char *config_path, int argc, char **argv)
 	if (!g_option_context_parse (ctx, &argc, &argv, &error) || o.limit < 1) {
 		g_printerr ("ticketgate sweep: %s\n",
 			    error ? error->message : "--limit must be positive");
-		return EX_USAGE;
+		return tg_exit_code (TG_FAULT_USAGE, TG_CALLER_SWEEP);
 	}
 	config = tg_settings_load (path, &error);
 	if (config == NULL) {
 		g_printerr ("ticketgate: %s\n", error->message);
-		return EX_CONFIG;
+		return tg_exit_code (TG_FAULT_CONFIG, TG_CALLER_SWEEP);
 	}
 	now = parse_now (now_text, config, &error);
 	if (now == NULL) {
 		g_printerr ("ticketgate sweep: --now: %s\n", error->message);
-		return EX_USAGE;
+		return tg_exit_code (TG_FAULT_USAGE, TG_CALLER_SWEEP);
 	}
 	store = tg_store_connect (config->conninfo, "ticketgate-sweep",
 				  config->connect_timeout,
 				  config->statement_timeout, &error);
 	if (store == NULL) {
 		trouble ("%s", error->message);
-		return EX_TEMPFAIL;
+		return tg_exit_for_error (error, TG_CALLER_SWEEP);
 	}
 	code = escalate (config, store, now, dry_run);
 	if (code != EX_OK || dry_run)

@@ -5,8 +5,6 @@
  * holidays, parsing. A property test compares tg_calendar_deadline() with
  * a minute-stepping oracle on random desks, holidays and start instants.
  */
-#include "settings.h"
-
 #include "calendar.h"
 
 #include <stdio.h>

@@ -5,8 +5,6 @@
  * hostile input: random bytes and patterns that would be slow to scan
  * again and again, which must give valid UTF-8 and never stall.
  */
-#include "settings.h"
-
 #include "html.h"
 
 #include <string.h>

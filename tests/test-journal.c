@@ -6,8 +6,6 @@
  * reader lists one database's files with their whole lines, tells a gone
  * writer's file (removable) from a running one's, and skips broken lines.
  */
-#include "settings.h"
-
 #include "journal.h"
 
 #include <errno.h>

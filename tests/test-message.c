@@ -6,8 +6,6 @@
  * limits on hostile input built in memory; the small helpers; and every
  * mail of the shared real-world corpus, from memory and from a file.
  */
-#include "settings.h"
-
 #include "message.h"
 
 #include <errno.h>

@@ -8,8 +8,6 @@
  * GMime reads them: blanks before the colon, any case, folded values,
  * blank-only lines that continue a header, lines that are no header.
  */
-#include "settings.h"
-
 #include "mimescan.h"
 
 #include <string.h>

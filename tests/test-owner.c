@@ -5,8 +5,6 @@
  * reaped), a pid with another start time (a reused pid), and names from
  * another host, boot or namespace, or malformed, which are never "gone".
  */
-#include "settings.h"
-
 #include "owner.h"
 
 #include <signal.h>

@@ -7,8 +7,6 @@
  * also pin the action they lead to, so that the fuzzer keeps reaching
  * every branch of the decision and every kind of answer.
  */
-#include "settings.h"
-
 #include <string.h>
 
 #include "fuzz/pipeline.h"

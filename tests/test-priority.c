@@ -3,8 +3,6 @@
  * test-priority: the priority a sender asked for, from X-Priority,
  * Importance and Priority, and the names of the priorities.
  */
-#include "settings.h"
-
 #include "priority.h"
 
 #include "tgtest.h"

@@ -5,8 +5,6 @@
  * reads; the switch from memory to file; the size limit and the draining
  * that goes with it; read and write failures; tg_spool_read_at().
  */
-#include "settings.h"
-
 #include "spool.h"
 
 #include <errno.h>
