@@ -9,11 +9,9 @@
 
 #include <string.h>
 
-G_DEFINE_QUARK (tg-command-error-quark, tg_command_error)
+#include "ticket.h"
 
-const char *const tg_command_statuses[] = {
-	"open", "pending", "resolved", "closed", NULL,
-};
+G_DEFINE_QUARK (tg-command-error-quark, tg_command_error)
 
 /* Looks like a command: "#" then a letter. "# heading" and "#1" do not. */
 static gboolean
@@ -57,8 +55,9 @@ apply (TgCommands *c, const char *line, GError **error)
 	}
 	if (strcmp (name, "status") == 0 && args->len == 2) {
 		g_autofree char *v = g_ascii_strdown (args->pdata[1], -1);
+		TgStatus status;
 
-		if (!g_strv_contains (tg_command_statuses, v))
+		if (!tg_status_parse (v, &status) || !tg_status_settable (status))
 			return invalid (error, line, "the status is one of open, "
 						     "pending, resolved, closed");
 		g_free (c->status);

@@ -29,9 +29,6 @@ typedef struct {
 	char *text;          /* the text without the command block */
 } TgCommands;
 
-/* Statuses a ticket can be set to, NULL-terminated. */
-extern const char *const tg_command_statuses[];
-
 /*
  * tg_commands_parse: reads the command block at the top of @text: after
  * any blank lines, every line that starts with "#" and a letter, up to the

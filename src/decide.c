@@ -9,6 +9,7 @@
 
 #include "address.h"
 #include "thread.h"
+#include "ticket.h"
 
 static const char *const action_names[] = {
 	[TG_ACTION_NEW_TICKET] = "new-ticket",
@@ -149,10 +150,11 @@ tg_decide_thread (const TgWriter *w, const TgTicket *const *candidates, guint n,
 static gboolean
 is_long_closed (const TgActionFacts *f, const TgTicket *t)
 {
-	return g_strcmp0 (t->status, "closed") == 0 && t->closed_at != NULL &&
-	       f->received_at != NULL &&
-	       g_date_time_difference (f->received_at, t->closed_at) >
-		       (GTimeSpan)f->reopen_days * G_TIME_SPAN_DAY;
+	TgStatus status;
+
+	return tg_status_parse (t->status, &status) &&
+	       tg_ticket_is_long_closed (status, t->closed_at, f->received_at,
+					 f->reopen_days);
 }
 
 static TgAction
