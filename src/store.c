@@ -60,19 +60,19 @@ typedef struct {
 } Params;
 
 static void
-params_init (Params *p)
+store_params_init (Params *p)
 {
 	memset (p, 0, sizeof *p);
 	p->owned = g_ptr_array_new_with_free_func (g_free);
 }
 
 static void
-params_clear (Params *p)
+store_params_clear (Params *p)
 {
 	g_clear_pointer (&p->owned, g_ptr_array_unref);
 }
 
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Params, params_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Params, store_params_clear)
 
 static void
 params_add_raw (Params *p, const char *value, int length, int format)
@@ -87,7 +87,7 @@ params_add_raw (Params *p, const char *value, int length, int format)
 /* Text parameters must be valid UTF-8: the server refuses anything else,
  * and a mail's header may hold any bytes. */
 static void
-params_add (Params *p, const char *value)
+store_params_add (Params *p, const char *value)
 {
 	if (value != NULL && !g_utf8_validate (value, -1, NULL)) {
 		char *valid = g_utf8_make_valid (value, -1);
@@ -99,57 +99,58 @@ params_add (Params *p, const char *value)
 }
 
 static void
-params_take (Params *p, char *value)
+store_params_take (Params *p, char *value)
 {
 	if (value != NULL)
 		g_ptr_array_add (p->owned, value);
-	params_add (p, value);
+	store_params_add (p, value);
 }
 
 static void
-params_add_int (Params *p, gint64 value)
+store_params_add_int (Params *p, gint64 value)
 {
-	params_take (p, g_strdup_printf ("%" G_GINT64_FORMAT, value));
+	store_params_take (p, g_strdup_printf ("%" G_GINT64_FORMAT, value));
 }
 
 /* 0 means "none" for ids and minutes: sent as NULL. */
 static void
-params_add_id (Params *p, gint64 value)
+store_params_add_id (Params *p, gint64 value)
 {
 	if (value == 0)
-		params_add (p, NULL);
+		store_params_add (p, NULL);
 	else
-		params_add_int (p, value);
+		store_params_add_int (p, value);
 }
 
 static void
-params_add_bool (Params *p, gboolean value)
+store_params_add_bool (Params *p, gboolean value)
 {
-	params_add (p, value ? "true" : "false");
+	store_params_add (p, value ? "true" : "false");
 }
 
 static void
-params_add_time (Params *p, GDateTime *t)
+store_params_add_time (Params *p, GDateTime *t)
 {
-	params_take (p, t != NULL ? g_date_time_format_iso8601 (t) : NULL);
+	store_params_take (p, t != NULL ? g_date_time_format_iso8601 (t)
+					: NULL);
 }
 
 static void
-params_add_date (Params *p, const GDate *d)
+store_params_add_date (Params *p, const GDate *d)
 {
 	if (d == NULL || !g_date_valid (d)) {
-		params_add (p, NULL);
+		store_params_add (p, NULL);
 		return;
 	}
-	params_take (p, g_strdup_printf ("%04d-%02d-%02d",
-					 g_date_get_year (d),
-					 g_date_get_month (d),
-					 g_date_get_day (d)));
+	store_params_take (p, g_strdup_printf ("%04d-%02d-%02d",
+					       g_date_get_year (d),
+					       g_date_get_month (d),
+					       g_date_get_day (d)));
 }
 
 /* A text[] literal: {"a","b"} with quotes and backslashes escaped. */
 static void
-params_add_array (Params *p, const char *const *items, gssize n)
+store_params_add_array (Params *p, const char *const *items, gssize n)
 {
 	GString *out = g_string_new ("{");
 
@@ -172,11 +173,11 @@ params_add_array (Params *p, const char *const *items, gssize n)
 		g_string_append_c (out, '"');
 	}
 	g_string_append_c (out, '}');
-	params_take (p, g_string_free (out, FALSE));
+	store_params_take (p, g_string_free (out, FALSE));
 }
 
 static void
-params_add_binary (Params *p, const void *data, gsize len)
+store_params_add_binary (Params *p, const void *data, gsize len)
 {
 	params_add_raw (p, data, (int) len, 1);
 }
@@ -215,7 +216,7 @@ classify_sqlstate (const char *state, PGconn *conn)
 }
 
 static void
-set_result_error (TgStore *store, const PGresult *res, GError **error)
+store_set_result_error (TgStore *store, const PGresult *res, GError **error)
 {
 	const char *state =
 		res != NULL ? PQresultErrorField (res, PG_DIAG_SQLSTATE) : NULL;
@@ -240,8 +241,8 @@ set_result_error (TgStore *store, const PGresult *res, GError **error)
  * result, or NULL with an error classified by SQLSTATE.
  */
 static PGresult *
-run (TgStore *store, const char *sql, const Params *p, ExecStatusType expect,
-     GError **error)
+store_run (TgStore *store, const char *sql, const Params *p,
+	   ExecStatusType expect, GError **error)
 {
 	PGresult *res = PQexecParams (store->conn, sql, p ? p->n : 0, NULL,
 				      p ? p->values : NULL,
@@ -250,27 +251,31 @@ run (TgStore *store, const char *sql, const Params *p, ExecStatusType expect,
 
 	if (res != NULL && PQresultStatus (res) == expect)
 		return res;
-	set_result_error (store, res, error);
+	store_set_result_error (store, res, error);
 	PQclear (res);
 	return NULL;
 }
 
 static gboolean
-run_command (TgStore *store, const char *sql, const Params *p, GError **error)
+store_run_command (TgStore *store, const char *sql, const Params *p,
+		   GError **error)
 {
-	g_autoptr (PGresult) res = run (store, sql, p, PGRES_COMMAND_OK, error);
+	g_autoptr (PGresult) res =
+		store_run (store, sql, p, PGRES_COMMAND_OK, error);
 
 	return res != NULL;
 }
 
 static PGresult *
-run_query (TgStore *store, const char *sql, const Params *p, GError **error)
+store_run_query (TgStore *store, const char *sql, const Params *p,
+		 GError **error)
 {
-	return run (store, sql, p, PGRES_TUPLES_OK, error);
+	return store_run (store, sql, p, PGRES_TUPLES_OK, error);
 }
 
-static gboolean run_change (TgStore *store, const char *sql, const Params *p,
-			    const char *what, GError **error);
+static gboolean store_run_change (TgStore *store, const char *sql,
+				  const Params *p, const char *what,
+				  GError **error);
 
 /*
  * One statement of a pipeline: its SQL, parameters, the status it must
@@ -293,12 +298,12 @@ send_steps (TgStore *store, Step *steps, int n, GError **error)
 					NULL, p ? p->values : NULL,
 					p ? p->lengths : NULL,
 					p ? p->formats : NULL, 0)) {
-			set_result_error (store, NULL, error);
+			store_set_result_error (store, NULL, error);
 			return FALSE;
 		}
 	}
 	if (!PQpipelineSync (store->conn)) {
-		set_result_error (store, NULL, error);
+		store_set_result_error (store, NULL, error);
 		return FALSE;
 	}
 	return TRUE;
@@ -314,7 +319,7 @@ read_step (TgStore *store, Step *step, GError **error)
 
 	if (res == NULL || PQresultStatus (res) != step->expect) {
 		if (error != NULL && *error == NULL)
-			set_result_error (store, res, error);
+			store_set_result_error (store, res, error);
 		PQclear (res);
 	} else if (step->result_out != NULL) {
 		*step->result_out = res;
@@ -332,13 +337,13 @@ read_step (TgStore *store, Step *step, GError **error)
  * implicit one that holds them all). Returns FALSE with the first error.
  */
 static gboolean
-run_pipeline (TgStore *store, Step *steps, int n, GError **error)
+store_run_pipeline (TgStore *store, Step *steps, int n, GError **error)
 {
 	GError *first = NULL;
 	PGresult *res;
 
 	if (PQenterPipelineMode (store->conn) != 1) {
-		set_result_error (store, NULL, error);
+		store_set_result_error (store, NULL, error);
 		return FALSE;
 	}
 	if (!send_steps (store, steps, n, &first)) {
@@ -384,16 +389,16 @@ rows_to_list (const PGresult *res, RowFunc row_func, GDestroyNotify free_func)
 
 /* Runs a query and makes a list of its rows; NULL with an error. */
 static GPtrArray *
-query_list (TgStore *store, const char *sql, const Params *p,
-	    RowFunc row_func, GDestroyNotify free_func, GError **error)
+store_query_list (TgStore *store, const char *sql, const Params *p,
+		  RowFunc row_func, GDestroyNotify free_func, GError **error)
 {
-	g_autoptr (PGresult) res = run_query (store, sql, p, error);
+	g_autoptr (PGresult) res = store_run_query (store, sql, p, error);
 
 	return res != NULL ? rows_to_list (res, row_func, free_func) : NULL;
 }
 
 static char *
-get_str (const PGresult *res, int row, int col)
+store_get_str (const PGresult *res, int row, int col)
 {
 	return PQgetisnull (res, row, col)
 		       ? NULL
@@ -401,7 +406,7 @@ get_str (const PGresult *res, int row, int col)
 }
 
 static gint64
-get_int (const PGresult *res, int row, int col)
+store_get_int (const PGresult *res, int row, int col)
 {
 	return PQgetisnull (res, row, col)
 		       ? 0
@@ -409,14 +414,14 @@ get_int (const PGresult *res, int row, int col)
 }
 
 static gboolean
-get_bool (const PGresult *res, int row, int col)
+store_get_bool (const PGresult *res, int row, int col)
 {
 	return !PQgetisnull (res, row, col) &&
 	       PQgetvalue (res, row, col)[0] == 't';
 }
 
 static GDateTime *
-get_time (const PGresult *res, int row, int col)
+store_get_time (const PGresult *res, int row, int col)
 {
 	gint64 us;
 	g_autoptr (GDateTime) whole = NULL;
@@ -432,7 +437,7 @@ get_time (const PGresult *res, int row, int col)
 }
 
 static char **
-get_list (const PGresult *res, int row, int col)
+store_get_list (const PGresult *res, int row, int col)
 {
 	const char *v;
 
@@ -445,7 +450,7 @@ get_list (const PGresult *res, int row, int col)
 }
 
 static void
-get_date (const PGresult *res, int row, int col, GDate *out)
+store_get_date (const PGresult *res, int row, int col, GDate *out)
 {
 	int y = 0, m = 0, d = 0;
 
@@ -670,10 +675,11 @@ tg_store_begin (TgStore *store, GError **error)
 
 	g_return_val_if_fail (store != NULL, FALSE);
 	if (store->how.statement_timeout <= 0)
-		return run_command (store, SQL_BEGIN, NULL, error);
-	params_init (&p);
-	params_take (&p, g_strdup_printf ("%ds", store->how.statement_timeout));
-	if (!run_pipeline (store, steps, G_N_ELEMENTS (steps), error)) {
+		return store_run_command (store, SQL_BEGIN, NULL, error);
+	store_params_init (&p);
+	store_params_take (&p, g_strdup_printf ("%ds",
+						store->how.statement_timeout));
+	if (!store_run_pipeline (store, steps, G_N_ELEMENTS (steps), error)) {
 		tg_store_rollback (store);
 		return FALSE;
 	}
@@ -684,7 +690,7 @@ gboolean
 tg_store_commit (TgStore *store, GError **error)
 {
 	g_return_val_if_fail (store != NULL, FALSE);
-	return run_command (store, SQL_COMMIT, NULL, error);
+	return store_run_command (store, SQL_COMMIT, NULL, error);
 }
 
 void
@@ -749,20 +755,20 @@ applied_migrations (TgStore *store, GError **error)
 	GHashTable *set = g_hash_table_new_full (g_str_hash, g_str_equal,
 						 g_free, NULL);
 
-	exists = run_query (store, SQL_MIGRATIONS_EXIST, NULL, error);
+	exists = store_run_query (store, SQL_MIGRATIONS_EXIST, NULL, error);
 	if (exists == NULL) {
 		g_hash_table_unref (set);
 		return NULL;
 	}
-	if (!get_bool (exists, 0, 0))
+	if (!store_get_bool (exists, 0, 0))
 		return set;
-	res = run_query (store, SQL_MIGRATION_APPLIED, NULL, error);
+	res = store_run_query (store, SQL_MIGRATION_APPLIED, NULL, error);
 	if (res == NULL) {
 		g_hash_table_unref (set);
 		return NULL;
 	}
 	for (int i = 0; i < PQntuples (res); i++)
-		g_hash_table_add (set, get_str (res, i, 0));
+		g_hash_table_add (set, store_get_str (res, i, 0));
 	return set;
 }
 
@@ -782,7 +788,7 @@ run_script (TgStore *store, const char *path, GError **error)
 	res = PQexec (store->conn, sql);
 	if (PQresultStatus (res) != PGRES_COMMAND_OK &&
 	    PQresultStatus (res) != PGRES_TUPLES_OK) {
-		set_result_error (store, res, error);
+		store_set_result_error (store, res, error);
 		return FALSE;
 	}
 	return TRUE;
@@ -797,27 +803,27 @@ apply_one (TgStore *store, const char *dir, const char *name,
 	g_auto (Params) p = { 0 };
 
 	*applied_out = FALSE;
-	if (!run_command (store, SQL_BEGIN, NULL, error))
+	if (!store_run_command (store, SQL_BEGIN, NULL, error))
 		return FALSE;
 	/* The lock first: two CREATE TABLE IF NOT EXISTS at once collide. */
 	{
-		g_autoptr (PGresult) lock =
-			run_query (store, SQL_MIGRATION_LOCK, NULL, error);
+		g_autoptr (PGresult) lock = store_run_query (
+			store, SQL_MIGRATION_LOCK, NULL, error);
 		if (lock == NULL)
 			goto fail;
 	}
-	if (!run_command (store, SQL_MIGRATIONS_TABLE, NULL, error))
+	if (!store_run_command (store, SQL_MIGRATIONS_TABLE, NULL, error))
 		goto fail;
 	done = applied_migrations (store, error);
 	if (done == NULL)
 		goto fail;
 	if (g_hash_table_contains (done, name))
-		return run_command (store, SQL_COMMIT, NULL, error);
-	params_init (&p);
-	params_add (&p, name);
+		return store_run_command (store, SQL_COMMIT, NULL, error);
+	store_params_init (&p);
+	store_params_add (&p, name);
 	if (!run_script (store, path, error) ||
-	    !run_command (store, SQL_MIGRATION_RECORD, &p, error) ||
-	    !run_command (store, SQL_COMMIT, NULL, error)) {
+	    !store_run_command (store, SQL_MIGRATION_RECORD, &p, error) ||
+	    !store_run_command (store, SQL_COMMIT, NULL, error)) {
 		g_prefix_error (error, "%s: ", name);
 		goto fail;
 	}
@@ -904,10 +910,10 @@ tg_store_desk_in_step (TgStore *store, gboolean *in_step_out, GError **error)
 	g_autoptr (PGresult) res = NULL;
 
 	g_return_val_if_fail (store != NULL && in_step_out != NULL, FALSE);
-	res = run_query (store, SQL_DESK_IN_STEP, NULL, error);
+	res = store_run_query (store, SQL_DESK_IN_STEP, NULL, error);
 	if (res == NULL)
 		return FALSE;
-	*in_step_out = get_bool (res, 0, 0);
+	*in_step_out = store_get_bool (res, 0, 0);
 	return TRUE;
 }
 
@@ -917,10 +923,10 @@ tg_store_rotate_secret (TgStore *store, int *count_out, GError **error)
 	g_autoptr (PGresult) res = NULL;
 
 	g_return_val_if_fail (store != NULL && count_out != NULL, FALSE);
-	res = run_query (store, SQL_ROTATE_SECRET, NULL, error);
+	res = store_run_query (store, SQL_ROTATE_SECRET, NULL, error);
 	if (res == NULL)
 		return FALSE;
-	*count_out = (int) get_int (res, 0, 0);
+	*count_out = (int) store_get_int (res, 0, 0);
 	return TRUE;
 }
 
@@ -932,10 +938,10 @@ tg_store_count_secrets (TgStore *store, int *count_out, GError **error)
 	g_autoptr (PGresult) res = NULL;
 
 	g_return_val_if_fail (store != NULL && count_out != NULL, FALSE);
-	res = run_query (store, SQL_COUNT_SECRETS, NULL, error);
+	res = store_run_query (store, SQL_COUNT_SECRETS, NULL, error);
 	if (res == NULL)
 		return FALSE;
-	*count_out = (int) get_int (res, 0, 0);
+	*count_out = (int) store_get_int (res, 0, 0);
 	return TRUE;
 }
 
@@ -945,7 +951,7 @@ tg_store_refresh_desk (TgStore *store, GError **error)
 	g_autoptr (PGresult) res = NULL;
 
 	g_return_val_if_fail (store != NULL, FALSE);
-	res = run_query (store, SQL_REFRESH_DESK, NULL, error);
+	res = store_run_query (store, SQL_REFRESH_DESK, NULL, error);
 	return res != NULL;
 }
 
@@ -994,14 +1000,14 @@ plan_from_row (const PGresult *res, int row, int col)
 	if (PQgetisnull (res, row, col))
 		return NULL;
 	plan = g_new0 (TgPlan, 1);
-	plan->name = get_str (res, row, col);
-	plan->rank = (int) get_int (res, row, col + 1);
-	plan->reaction_minutes = (int) get_int (res, row, col + 2);
-	plan->email_support = get_bool (res, row, col + 3);
-	plan->full_service = get_bool (res, row, col + 4);
-	plan->hourly_rate = get_str (res, row, col + 5);
-	plan->currency = get_str (res, row, col + 6);
-	plan->description = get_str (res, row, col + 7);
+	plan->name = store_get_str (res, row, col);
+	plan->rank = (int) store_get_int (res, row, col + 1);
+	plan->reaction_minutes = (int) store_get_int (res, row, col + 2);
+	plan->email_support = store_get_bool (res, row, col + 3);
+	plan->full_service = store_get_bool (res, row, col + 4);
+	plan->hourly_rate = store_get_str (res, row, col + 5);
+	plan->currency = store_get_str (res, row, col + 6);
+	plan->description = store_get_str (res, row, col + 7);
 	return plan;
 }
 
@@ -1022,8 +1028,8 @@ plan_copy (const TgPlan *plan)
 static void
 holiday_from_row (const PGresult *res, int row, int col, TgHoliday *out)
 {
-	get_date (res, row, col, &out->date);
-	out->name = get_str (res, row, col + 1);
+	store_get_date (res, row, col, &out->date);
+	out->name = store_get_str (res, row, col + 1);
 }
 
 /* A scope rule from 5 columns starting at @col: topic, pattern, plans
@@ -1033,11 +1039,11 @@ rule_from_row (const PGresult *res, int row, int col)
 {
 	TgScopeRuleRow *rule = g_new0 (TgScopeRuleRow, 1);
 
-	rule->topic = get_str (res, row, col);
-	rule->pattern = get_str (res, row, col + 1);
-	rule->plans = get_bool (res, row, col + 3) ? NULL
-						    : get_list (res, row, col + 2);
-	rule->rule = get_str (res, row, col + 4);
+	rule->topic = store_get_str (res, row, col);
+	rule->pattern = store_get_str (res, row, col + 1);
+	rule->plans = store_get_bool (res, row, col + 3) ? NULL
+						    : store_get_list (res, row, col + 2);
+	rule->rule = store_get_str (res, row, col + 4);
 	return rule;
 }
 
@@ -1089,7 +1095,7 @@ key_from_row (const PGresult *res, int row, int col)
 	}
 	key = g_new0 (TgSigningKey, 1);
 	key->secret = g_bytes_new_take (g_steal_pointer (&bytes), n);
-	key->replaced_at = get_int (res, row, col + 1);
+	key->replaced_at = store_get_int (res, row, col + 1);
 	return key;
 }
 
@@ -1112,8 +1118,9 @@ desk_from (const PGresult *res)
 		} else if (strcmp (kind, "scope") == 0) {
 			g_ptr_array_add (desk->rules, rule_from_row (res, i, 1));
 		} else if (strcmp (kind, "staff") == 0) {
-			g_hash_table_insert (desk->staff, get_str (res, i, 1),
-					     get_str (res, i, 2));
+			g_hash_table_insert (desk->staff,
+					     store_get_str (res, i, 1),
+					     store_get_str (res, i, 2));
 		} else if (strcmp (kind, "key") == 0) {
 			TgSigningKey *key = key_from_row (res, i, 1);
 
@@ -1196,19 +1203,19 @@ customer_plan (TgStore *store, const GDate *day, const TgDesk *desk,
 		{ SQL_SUBSCRIBED_PLANS, &p, PGRES_TUPLES_OK, &subscribed },
 	};
 
-	params_init (&id);
-	params_add_id (&id, identity->customer_id);
-	params_init (&p);
-	params_add_id (&p, identity->customer_id);
-	params_add_date (&p, day);
-	if (!run_pipeline (store, steps, G_N_ELEMENTS (steps), error))
+	store_params_init (&id);
+	store_params_add_id (&id, identity->customer_id);
+	store_params_init (&p);
+	store_params_add_id (&p, identity->customer_id);
+	store_params_add_date (&p, day);
+	if (!store_run_pipeline (store, steps, G_N_ELEMENTS (steps), error))
 		return FALSE;
 	if (PQntuples (name) == 0) {
 		identity->customer_id = 0;
 		identity->matched_by = TG_MATCH_NONE;
 		return TRUE;
 	}
-	identity->customer_name = get_str (name, 0, 0);
+	identity->customer_name = store_get_str (name, 0, 0);
 	identity->plan = choose_plan (subscribed, desk);
 	return TRUE;
 }
@@ -1224,12 +1231,12 @@ identity_from (const PGresult *res, const TgDesk *desk, const char *address,
 	identity->is_staff = g_hash_table_lookup_extended (
 		desk->staff, address, NULL, &name);
 	identity->staff_name = g_strdup (name);
-	identity->is_duplicate = get_bool (res, 0, 2);
+	identity->is_duplicate = store_get_bool (res, 0, 2);
 	if (!PQgetisnull (res, 0, 0)) {
-		identity->customer_id = get_int (res, 0, 0);
+		identity->customer_id = store_get_int (res, 0, 0);
 		identity->matched_by = TG_MATCH_ADDRESS;
 	} else if (!PQgetisnull (res, 0, 1)) {
-		identity->customer_id = get_int (res, 0, 1);
+		identity->customer_id = store_get_int (res, 0, 1);
 		identity->matched_by = TG_MATCH_DOMAIN;
 	}
 }
@@ -1256,11 +1263,11 @@ tg_store_identify (TgStore *store,
 	g_return_val_if_fail (store != NULL && address != NULL, FALSE);
 	g_return_val_if_fail (day != NULL && identity_out != NULL, FALSE);
 	domains = candidate_domains (address);
-	params_init (&p);
-	params_add (&p, address);
-	params_add_array (&p, (const char *const *) domains, -1);
-	params_add (&p, dedup_key);
-	if (!run_pipeline (store, steps, G_N_ELEMENTS (steps), error))
+	store_params_init (&p);
+	store_params_add (&p, address);
+	store_params_add_array (&p, (const char *const *) domains, -1);
+	store_params_add (&p, dedup_key);
+	if (!store_run_pipeline (store, steps, G_N_ELEMENTS (steps), error))
 		return FALSE;
 	desk = desk_from (rows);
 	identity_from (who, desk, address, identity_out);
@@ -1292,9 +1299,9 @@ tg_store_get_plan (TgStore *store, const char *name, GError **error)
 	g_autoptr (PGresult) res = NULL;
 
 	g_return_val_if_fail (store != NULL && name != NULL, NULL);
-	params_init (&p);
-	params_add (&p, name);
-	res = run_query (store, SQL_GET_PLAN, &p, error);
+	store_params_init (&p);
+	store_params_add (&p, name);
+	res = store_run_query (store, SQL_GET_PLAN, &p, error);
 	if (res == NULL)
 		return NULL;
 	if (PQntuples (res) == 0) {
@@ -1315,8 +1322,8 @@ GPtrArray *
 tg_store_list_plans (TgStore *store, GError **error)
 {
 	g_return_val_if_fail (store != NULL, NULL);
-	return query_list (store, SQL_LIST_PLANS, NULL, plan_row,
-			   (GDestroyNotify) tg_plan_free, error);
+	return store_query_list (store, SQL_LIST_PLANS, NULL, plan_row,
+				 (GDestroyNotify) tg_plan_free, error);
 }
 
 static const char SQL_LIST_HOLIDAYS[] =
@@ -1346,9 +1353,9 @@ tg_store_list_holidays (TgStore *store, const GDate *from, GError **error)
 	g_autoptr (PGresult) res = NULL;
 
 	g_return_val_if_fail (store != NULL, NULL);
-	params_init (&p);
-	params_add_date (&p, from);
-	res = run_query (store, SQL_LIST_HOLIDAYS, &p, error);
+	store_params_init (&p);
+	store_params_add_date (&p, from);
+	res = store_run_query (store, SQL_LIST_HOLIDAYS, &p, error);
 	return res != NULL ? holidays_from (res) : NULL;
 }
 
@@ -1404,34 +1411,34 @@ ticket_from_row (const PGresult *res, int row)
 {
 	TgTicket *t = g_new0 (TgTicket, 1);
 
-	t->id = get_int (res, row, 0);
-	t->number = get_int (res, row, 1);
-	t->requester = get_str (res, row, 2);
-	t->requester_name = get_str (res, row, 3);
-	t->reply_address = get_str (res, row, 4);
-	t->customer_id = get_int (res, row, 5);
-	t->customer_name = get_str (res, row, 6);
-	t->subject = get_str (res, row, 7);
-	t->status = get_str (res, row, 8);
-	t->priority = (int) get_int (res, row, 9);
-	t->plan_name = get_str (res, row, 10);
-	t->plan_rank = (int) get_int (res, row, 11);
-	t->reaction_minutes = (int) get_int (res, row, 12);
-	t->billable = get_bool (res, row, 13);
-	t->hourly_rate = get_str (res, row, 14);
-	t->currency = get_str (res, row, 15);
-	t->scope_flags = get_list (res, row, 16);
-	t->cc = get_list (res, row, 17);
-	t->received_at = get_time (res, row, 18);
-	t->response_due_at = get_time (res, row, 19);
-	t->first_response_at = get_time (res, row, 20);
-	t->closed_at = get_time (res, row, 21);
-	t->updated_at = get_time (res, row, 22);
-	t->assignee = get_str (res, row, 23);
-	t->follows_number = get_int (res, row, 24);
+	t->id = store_get_int (res, row, 0);
+	t->number = store_get_int (res, row, 1);
+	t->requester = store_get_str (res, row, 2);
+	t->requester_name = store_get_str (res, row, 3);
+	t->reply_address = store_get_str (res, row, 4);
+	t->customer_id = store_get_int (res, row, 5);
+	t->customer_name = store_get_str (res, row, 6);
+	t->subject = store_get_str (res, row, 7);
+	t->status = store_get_str (res, row, 8);
+	t->priority = (int) store_get_int (res, row, 9);
+	t->plan_name = store_get_str (res, row, 10);
+	t->plan_rank = (int) store_get_int (res, row, 11);
+	t->reaction_minutes = (int) store_get_int (res, row, 12);
+	t->billable = store_get_bool (res, row, 13);
+	t->hourly_rate = store_get_str (res, row, 14);
+	t->currency = store_get_str (res, row, 15);
+	t->scope_flags = store_get_list (res, row, 16);
+	t->cc = store_get_list (res, row, 17);
+	t->received_at = store_get_time (res, row, 18);
+	t->response_due_at = store_get_time (res, row, 19);
+	t->first_response_at = store_get_time (res, row, 20);
+	t->closed_at = store_get_time (res, row, 21);
+	t->updated_at = store_get_time (res, row, 22);
+	t->assignee = store_get_str (res, row, 23);
+	t->follows_number = store_get_int (res, row, 24);
 	t->deadline_met = PQgetisnull (res, row, 25) ? -1
-						      : get_bool (res, row, 25);
-	t->refers_number = get_int (res, row, 26);
+						      : store_get_bool (res, row, 25);
+	t->refers_number = store_get_int (res, row, 26);
 	t->references = g_ptr_array_new_with_free_func (g_free);
 	return t;
 }
@@ -1442,16 +1449,16 @@ load_thread (TgStore *store, TgTicket *t, GError **error)
 	g_auto (Params) p = { 0 };
 	g_autoptr (PGresult) res = NULL;
 
-	params_init (&p);
-	params_add_int (&p, t->id);
-	res = run_query (store, SQL_TICKET_THREAD, &p, error);
+	store_params_init (&p);
+	store_params_add_int (&p, t->id);
+	res = store_run_query (store, SQL_TICKET_THREAD, &p, error);
 	if (res == NULL)
 		return FALSE;
 	for (int i = 0; i < PQntuples (res); i++) {
-		g_ptr_array_add (t->references, get_str (res, i, 0));
-		if (get_bool (res, i, 1)) {
+		g_ptr_array_add (t->references, store_get_str (res, i, 0));
+		if (store_get_bool (res, i, 1)) {
 			g_free (t->last_message_id);
-			t->last_message_id = get_str (res, i, 0);
+			t->last_message_id = store_get_str (res, i, 0);
 		}
 	}
 	return TRUE;
@@ -1462,7 +1469,7 @@ static TgTicket *
 query_ticket (TgStore *store, const char *sql, const Params *p,
 	      GError **error)
 {
-	g_autoptr (PGresult) res = run_query (store, sql, p, error);
+	g_autoptr (PGresult) res = store_run_query (store, sql, p, error);
 	g_autoptr (TgTicket) t = NULL;
 
 	if (res == NULL || PQntuples (res) == 0)
@@ -1489,11 +1496,11 @@ tg_store_find_tickets_by_message_ids (TgStore *store,
 	g_return_val_if_fail (store != NULL, NULL);
 	if (n_ids == 0 || max == 0)
 		return g_steal_pointer (&tickets);
-	params_init (&p);
-	params_add_array (&p, ids, n_ids);
-	params_add (&p, sender);
-	params_add_int (&p, max);
-	res = run_query (store, SQL_TICKETS_BY_MESSAGE_IDS, &p, error);
+	store_params_init (&p);
+	store_params_add_array (&p, ids, n_ids);
+	store_params_add (&p, sender);
+	store_params_add_int (&p, max);
+	res = store_run_query (store, SQL_TICKETS_BY_MESSAGE_IDS, &p, error);
 	if (res == NULL)
 		return NULL;
 	for (int i = 0; i < PQntuples (res); i++) {
@@ -1514,8 +1521,8 @@ tg_store_get_ticket (TgStore *store, gint64 number, GError **error)
 	TgTicket *t;
 
 	g_return_val_if_fail (store != NULL, NULL);
-	params_init (&p);
-	params_add_int (&p, number);
+	store_params_init (&p);
+	store_params_add_int (&p, number);
 	t = query_ticket (store, SQL_TICKET_BY_NUMBER, &p, &local);
 	if (t == NULL && local == NULL)
 		g_set_error (error, TG_STORE_ERROR, TG_STORE_ERROR_NOT_FOUND,
@@ -1535,8 +1542,8 @@ GPtrArray *
 tg_store_list_queue (TgStore *store, GError **error)
 {
 	g_return_val_if_fail (store != NULL, NULL);
-	return query_list (store, SQL_QUEUE, NULL, ticket_row,
-			   (GDestroyNotify) tg_ticket_free, error);
+	return store_query_list (store, SQL_QUEUE, NULL, ticket_row,
+				 (GDestroyNotify) tg_ticket_free, error);
 }
 
 /* ---- delivering: writing ------------------------------------------- */
@@ -1561,29 +1568,29 @@ tg_store_create_ticket (TgStore *store,
 	const TgPlan *plan = t->plan;
 
 	g_return_val_if_fail (store != NULL && t != NULL, FALSE);
-	params_init (&p);
-	params_add (&p, t->requester);
-	params_add (&p, t->requester_name);
-	params_add (&p, t->reply_address);
-	params_add_id (&p, t->customer_id);
-	params_add (&p, t->subject);
-	params_add_int (&p, t->priority);
-	params_add (&p, plan ? plan->name : NULL);
-	params_add_int (&p, plan ? plan->rank : NO_PLAN_RANK);
-	params_add_id (&p, plan ? plan->reaction_minutes : 0);
-	params_add_bool (&p, t->billable);
-	params_add (&p, plan ? plan->hourly_rate : NULL);
-	params_add (&p, plan ? plan->currency : NULL);
-	params_add_array (&p, t->scope_flags, -1);
-	params_add_time (&p, t->received_at);
-	params_add_time (&p, t->response_due_at);
-	params_add_id (&p, t->follows_id);
-	params_add_id (&p, t->refers_id);
-	res = run_query (store, SQL_CREATE_TICKET, &p, error);
+	store_params_init (&p);
+	store_params_add (&p, t->requester);
+	store_params_add (&p, t->requester_name);
+	store_params_add (&p, t->reply_address);
+	store_params_add_id (&p, t->customer_id);
+	store_params_add (&p, t->subject);
+	store_params_add_int (&p, t->priority);
+	store_params_add (&p, plan ? plan->name : NULL);
+	store_params_add_int (&p, plan ? plan->rank : NO_PLAN_RANK);
+	store_params_add_id (&p, plan ? plan->reaction_minutes : 0);
+	store_params_add_bool (&p, t->billable);
+	store_params_add (&p, plan ? plan->hourly_rate : NULL);
+	store_params_add (&p, plan ? plan->currency : NULL);
+	store_params_add_array (&p, t->scope_flags, -1);
+	store_params_add_time (&p, t->received_at);
+	store_params_add_time (&p, t->response_due_at);
+	store_params_add_id (&p, t->follows_id);
+	store_params_add_id (&p, t->refers_id);
+	res = store_run_query (store, SQL_CREATE_TICKET, &p, error);
 	if (res == NULL)
 		return FALSE;
-	*id_out = get_int (res, 0, 0);
-	*number_out = get_int (res, 0, 1);
+	*id_out = store_get_int (res, 0, 0);
+	*number_out = store_get_int (res, 0, 1);
 	return TRUE;
 }
 
@@ -1603,10 +1610,10 @@ tg_store_record_first_response (TgStore *store, gint64 ticket_id,
 	g_auto (Params) p = { 0 };
 
 	g_return_val_if_fail (store != NULL && at != NULL, FALSE);
-	params_init (&p);
-	params_add_int (&p, ticket_id);
-	params_add_time (&p, at);
-	return run_command (store, SQL_FIRST_RESPONSE, &p, error);
+	store_params_init (&p);
+	store_params_add_int (&p, ticket_id);
+	store_params_add_time (&p, at);
+	return store_run_command (store, SQL_FIRST_RESPONSE, &p, error);
 }
 
 gboolean
@@ -1616,10 +1623,10 @@ tg_store_set_ticket_priority (TgStore *store, gint64 ticket_id, int priority,
 	g_auto (Params) p = { 0 };
 
 	g_return_val_if_fail (store != NULL, FALSE);
-	params_init (&p);
-	params_add_int (&p, ticket_id);
-	params_add_int (&p, priority);
-	return run_command (store, SQL_SET_PRIORITY, &p, error);
+	store_params_init (&p);
+	store_params_add_int (&p, ticket_id);
+	store_params_add_int (&p, priority);
+	return store_run_command (store, SQL_SET_PRIORITY, &p, error);
 }
 
 gboolean
@@ -1629,10 +1636,10 @@ tg_store_set_ticket_assignee (TgStore *store, gint64 ticket_id,
 	g_auto (Params) p = { 0 };
 
 	g_return_val_if_fail (store != NULL, FALSE);
-	params_init (&p);
-	params_add_int (&p, ticket_id);
-	params_add (&p, assignee);
-	return run_command (store, SQL_SET_ASSIGNEE, &p, error);
+	store_params_init (&p);
+	store_params_add_int (&p, ticket_id);
+	store_params_add (&p, assignee);
+	return store_run_command (store, SQL_SET_ASSIGNEE, &p, error);
 }
 
 static const char SQL_ADD_CC[] =
@@ -1649,10 +1656,10 @@ tg_store_add_cc (TgStore *store, gint64 ticket_id,
 	g_return_val_if_fail (store != NULL, FALSE);
 	if (addresses == NULL || addresses[0] == NULL)
 		return TRUE;
-	params_init (&p);
-	params_add_int (&p, ticket_id);
-	params_add_array (&p, addresses, -1);
-	return run_command (store, SQL_ADD_CC, &p, error);
+	store_params_init (&p);
+	store_params_add_int (&p, ticket_id);
+	store_params_add_array (&p, addresses, -1);
+	return store_run_command (store, SQL_ADD_CC, &p, error);
 }
 
 static const char SQL_SET_STATUS[] =
@@ -1668,10 +1675,10 @@ tg_store_set_ticket_status (TgStore *store, gint64 ticket_id,
 	g_auto (Params) p = { 0 };
 
 	g_return_val_if_fail (store != NULL && status != NULL, FALSE);
-	params_init (&p);
-	params_add_int (&p, ticket_id);
-	params_add (&p, status);
-	return run_command (store, SQL_SET_STATUS, &p, error);
+	store_params_init (&p);
+	store_params_add_int (&p, ticket_id);
+	store_params_add (&p, status);
+	return store_run_command (store, SQL_SET_STATUS, &p, error);
 }
 
 const char *
@@ -1723,7 +1730,7 @@ static const char SQL_ADD_ATTACHMENTS[] = ADD_ATTACHMENTS (
 	"$1::bigint", "", "$2::text[], $3::text[], $4::text[], $5::bigint[]");
 
 static char **
-address_list (const TgMessage *msg)
+store_address_list (const TgMessage *msg)
 {
 	GPtrArray *list = g_ptr_array_new ();
 
@@ -1752,10 +1759,10 @@ add_attachment_params (Params *p, const GPtrArray *attachments)
 		types[i] = a->content_type;
 		sizes[i] = g_strdup_printf ("%" G_GUINT64_FORMAT, a->size);
 	}
-	params_add_array (p, paths, n);
-	params_add_array (p, names, n);
-	params_add_array (p, types, n);
-	params_add_array (p, (const char *const *) sizes, n);
+	store_params_add_array (p, paths, n);
+	store_params_add_array (p, names, n);
+	store_params_add_array (p, types, n);
+	store_params_add_array (p, (const char *const *) sizes, n);
 }
 
 /* One column of an incoming message, as the INSERT's parameters and the
@@ -1778,10 +1785,10 @@ typedef struct {
 } Column;
 
 /* The columns of @in in the order of INCOMING_COLUMNS; @rcpts are its
- * recipients (address_list()). */
+ * recipients (store_address_list()). */
 static void
-incoming_columns (Column out[INCOMING_PARAMS], const TgIncoming *in,
-		  char **rcpts)
+store_incoming_columns (Column out[INCOMING_PARAMS], const TgIncoming *in,
+			char **rcpts)
 {
 	const TgMessage *msg = in->msg;
 	const Column cols[INCOMING_PARAMS] = {
@@ -1845,7 +1852,7 @@ copy_end (TgStore *store, const char *why, GError **error)
 	}
 	res = PQgetResult (store->conn);
 	if (PQresultStatus (res) != PGRES_COMMAND_OK) {
-		set_result_error (store, res, error);
+		store_set_result_error (store, res, error);
 		drain_results (store);
 		return FALSE;
 	}
@@ -1890,7 +1897,7 @@ bin_int (GByteArray *row, gint64 value, int bytes)
 	bin_be (row, (guint64) value, bytes);
 }
 
-/* 0 means "none", as in params_add_id(). */
+/* 0 means "none", as in store_params_add_id(). */
 static void
 bin_id (GByteArray *row, gint64 value, int bytes)
 {
@@ -1900,7 +1907,7 @@ bin_id (GByteArray *row, gint64 value, int bytes)
 		bin_int (row, value, bytes);
 }
 
-/* Text goes as valid UTF-8, as in params_add(). */
+/* Text goes as valid UTF-8, as in store_params_add(). */
 static void
 bin_text (GByteArray *row, const char *value)
 {
@@ -1974,10 +1981,10 @@ bin_column (GByteArray *row, const Column *c)
 static void
 incoming_row (GByteArray *row, gint64 id, const TgIncoming *in)
 {
-	g_autofree char **rcpts = address_list (in->msg);
+	g_autofree char **rcpts = store_address_list (in->msg);
 	Column cols[INCOMING_PARAMS];
 
-	incoming_columns (cols, in, rcpts);
+	store_incoming_columns (cols, in, rcpts);
 	bin_be (row, 1 + INCOMING_PARAMS + 1, 2);
 	bin_int (row, id, 8);
 	for (int i = 0; i < INCOMING_PARAMS; i++)
@@ -2013,8 +2020,8 @@ copy_spool (TgStore *store, const TgSpool *spool, GError **error)
  * one row, the trailer), so that memory stays flat whatever the size of
  * the mail. */
 static gboolean
-copy_incoming (TgStore *store, gint64 id, const TgIncoming *in,
-	       GError **error)
+store_copy_incoming (TgStore *store, gint64 id, const TgIncoming *in,
+		     GError **error)
 {
 	static const guint8 header[19] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0";
 	static const guint8 trailer[2] = { 0xff, 0xff };
@@ -2023,7 +2030,7 @@ copy_incoming (TgStore *store, gint64 id, const TgIncoming *in,
 
 	g_byte_array_append (row, header, sizeof header);
 	incoming_row (row, id, in);
-	res = run (store, SQL_COPY_INCOMING, NULL, PGRES_COPY_IN, error);
+	res = store_run (store, SQL_COPY_INCOMING, NULL, PGRES_COPY_IN, error);
 	if (res == NULL)
 		return FALSE;
 	if (!put_copy (store, row->data, row->len, error) ||
@@ -2041,18 +2048,18 @@ add_spooled (TgStore *store, const TgIncoming *in, gint64 *message_row_out,
 	g_autoptr (PGresult) res = NULL;
 	g_auto (Params) a = { 0 };
 
-	res = run_query (store, SQL_NEXT_MESSAGE_ID, NULL, error);
+	res = store_run_query (store, SQL_NEXT_MESSAGE_ID, NULL, error);
 	if (res == NULL)
 		return FALSE;
-	*message_row_out = get_int (res, 0, 0);
-	if (!copy_incoming (store, *message_row_out, in, error))
+	*message_row_out = store_get_int (res, 0, 0);
+	if (!store_copy_incoming (store, *message_row_out, in, error))
 		return FALSE;
 	if (in->msg->attachments->len == 0)
 		return TRUE;
-	params_init (&a);
-	params_add_int (&a, *message_row_out);
+	store_params_init (&a);
+	store_params_add_int (&a, *message_row_out);
 	add_attachment_params (&a, in->msg->attachments);
-	return run_command (store, SQL_ADD_ATTACHMENTS, &a, error);
+	return store_run_command (store, SQL_ADD_ATTACHMENTS, &a, error);
 }
 
 static void
@@ -2061,19 +2068,19 @@ params_add_column (Params *p, const Column *c)
 	switch (c->type) {
 	case COL_ID:
 	case COL_SMALL:
-		params_add_id (p, c->number);
+		store_params_add_id (p, c->number);
 		break;
 	case COL_BIG:
-		params_add_int (p, c->number);
+		store_params_add_int (p, c->number);
 		break;
 	case COL_TEXT:
-		params_add (p, c->text);
+		store_params_add (p, c->text);
 		break;
 	case COL_TEXTS:
-		params_add_array (p, c->texts, -1);
+		store_params_add_array (p, c->texts, -1);
 		break;
 	case COL_TIME:
-		params_add_time (p, c->time);
+		store_params_add_time (p, c->time);
 		break;
 	}
 }
@@ -2082,10 +2089,10 @@ params_add_column (Params *p, const Column *c)
 static void
 incoming_params (Params *p, const TgIncoming *in)
 {
-	g_autofree char **rcpts = address_list (in->msg);
+	g_autofree char **rcpts = store_address_list (in->msg);
 	Column cols[INCOMING_PARAMS];
 
-	incoming_columns (cols, in, rcpts);
+	store_incoming_columns (cols, in, rcpts);
 	for (int i = 0; i < INCOMING_PARAMS; i++)
 		params_add_column (p, &cols[i]);
 }
@@ -2106,19 +2113,19 @@ tg_store_add_incoming (TgStore *store,
 	bytes = tg_spool_get_bytes (in->raw);
 	if (bytes == NULL)
 		return add_spooled (store, in, message_row_out, error);
-	params_init (&p);
+	store_params_init (&p);
 	incoming_params (&p, in);
-	params_add_binary (&p, g_bytes_get_data (bytes, NULL),
-			   g_bytes_get_size (bytes));
+	store_params_add_binary (&p, g_bytes_get_data (bytes, NULL),
+				 g_bytes_get_size (bytes));
 	attached = in->msg->attachments->len > 0;
 	if (attached)
 		add_attachment_params (&p, in->msg->attachments);
-	res = run_query (store, attached ? SQL_ADD_INCOMING_ATTACHED
-					 : SQL_ADD_INCOMING,
-			 &p, error);
+	res = store_run_query (store, attached ? SQL_ADD_INCOMING_ATTACHED
+					       : SQL_ADD_INCOMING,
+			       &p, error);
 	if (res == NULL)
 		return FALSE;
-	*message_row_out = get_int (res, 0, 0);
+	*message_row_out = store_get_int (res, 0, 0);
 	return TRUE;
 }
 
@@ -2153,27 +2160,27 @@ tg_store_add_outgoing (TgStore *store,
 	g_return_val_if_fail (store != NULL && out != NULL, FALSE);
 	g_return_val_if_fail (out->content != NULL, FALSE);
 	data = g_bytes_get_data (out->content, &len);
-	params_init (&p);
-	params_add_id (&p, out->ticket_id);
-	params_add (&p, tg_message_kind_to_string (out->kind));
-	params_add (&p, out->message_id);
-	params_add (&p, out->envelope_from);
-	params_add_array (&p, out->recipients, -1);
-	params_add (&p, out->subject);
-	params_add (&p, out->body_text);
-	params_add_int (&p, (gint64) len);
-	params_add_binary (&p, data, len);
-	params_add_int (&p, claim_seconds);
-	params_add (&p, out->note);
-	params_add (&p, tg_owner_self ());
-	params_add (&p, out->cause_key);
-	params_add_id (&p, out->encloses);
-	res = run_query (store, SQL_ADD_OUTGOING, &p, error);
+	store_params_init (&p);
+	store_params_add_id (&p, out->ticket_id);
+	store_params_add (&p, tg_message_kind_to_string (out->kind));
+	store_params_add (&p, out->message_id);
+	store_params_add (&p, out->envelope_from);
+	store_params_add_array (&p, out->recipients, -1);
+	store_params_add (&p, out->subject);
+	store_params_add (&p, out->body_text);
+	store_params_add_int (&p, (gint64) len);
+	store_params_add_binary (&p, data, len);
+	store_params_add_int (&p, claim_seconds);
+	store_params_add (&p, out->note);
+	store_params_add (&p, tg_owner_self ());
+	store_params_add (&p, out->cause_key);
+	store_params_add_id (&p, out->encloses);
+	res = store_run_query (store, SQL_ADD_OUTGOING, &p, error);
 	if (res == NULL)
 		return FALSE;
-	*outbox_id_out = get_int (res, 0, 0);
+	*outbox_id_out = store_get_int (res, 0, 0);
 	if (store->database_id == NULL)
-		store->database_id = get_str (res, 0, 1);
+		store->database_id = store_get_str (res, 0, 1);
 	return TRUE;
 }
 
@@ -2192,14 +2199,14 @@ read_raw_slice (TgStore *store, gint64 id, gint64 offset, GError **error)
 	g_auto (Params) p = { 0 };
 	PGresult *res;
 
-	params_init (&p);
-	params_add_int (&p, id);
-	params_add_int (&p, offset + 1);
-	params_add_int (&p, RAW_SLICE);
+	store_params_init (&p);
+	store_params_add_int (&p, id);
+	store_params_add_int (&p, offset + 1);
+	store_params_add_int (&p, RAW_SLICE);
 	res = PQexecParams (store->conn, SQL_READ_RAW, p.n, NULL, p.values,
 			    p.lengths, p.formats, 1);
 	if (res == NULL || PQresultStatus (res) != PGRES_TUPLES_OK) {
-		set_result_error (store, res, error);
+		store_set_result_error (store, res, error);
 		PQclear (res);
 		return NULL;
 	}
@@ -2291,9 +2298,9 @@ tg_store_lock_ticket (TgStore *store, gint64 ticket_id, GError **error)
 	g_autoptr (PGresult) res = NULL;
 
 	g_return_val_if_fail (store != NULL, FALSE);
-	params_init (&p);
-	params_add_int (&p, ticket_id);
-	res = run_query (store, SQL_LOCK_TICKET, &p, error);
+	store_params_init (&p);
+	store_params_add_int (&p, ticket_id);
+	res = store_run_query (store, SQL_LOCK_TICKET, &p, error);
 	return res != NULL;
 }
 
@@ -2311,20 +2318,20 @@ tg_store_reserve_send (TgStore *store, const char *address, const char *kind,
 	};
 
 	g_return_val_if_fail (store != NULL && address != NULL, FALSE);
-	params_init (&lock);
-	params_add (&lock, address);
-	params_init (&p);
-	params_add (&p, address);
-	params_add (&p, kind);
-	params_add_bool (&p, enforce);
-	params_add_int (&p, per_hour);
-	params_add_int (&p, per_day);
-	if (!run_pipeline (store, steps, G_N_ELEMENTS (steps), error))
+	store_params_init (&lock);
+	store_params_add (&lock, address);
+	store_params_init (&p);
+	store_params_add (&p, address);
+	store_params_add (&p, kind);
+	store_params_add_bool (&p, enforce);
+	store_params_add_int (&p, per_hour);
+	store_params_add_int (&p, per_day);
+	if (!store_run_pipeline (store, steps, G_N_ELEMENTS (steps), error))
 		return FALSE;
-	if (!get_bool (res, 0, 0))
-		*verdict_out = get_bool (res, 0, 1) ? TG_SEND_BOUNCING
+	if (!store_get_bool (res, 0, 0))
+		*verdict_out = store_get_bool (res, 0, 1) ? TG_SEND_BOUNCING
 						    : TG_SEND_CAPPED;
-	else if (get_bool (res, 0, 1) || get_bool (res, 0, 2))
+	else if (store_get_bool (res, 0, 1) || store_get_bool (res, 0, 2))
 		*verdict_out = TG_SEND_OVER;
 	else
 		*verdict_out = TG_SEND_OK;
@@ -2340,15 +2347,15 @@ tg_store_find_sent (TgStore *store, const char *message_id,
 	g_autoptr (PGresult) res = NULL;
 
 	g_return_val_if_fail (store != NULL && message_id != NULL, FALSE);
-	params_init (&p);
-	params_add (&p, message_id);
-	res = run_query (store, SQL_FIND_SENT, &p, error);
+	store_params_init (&p);
+	store_params_add (&p, message_id);
+	res = store_run_query (store, SQL_FIND_SENT, &p, error);
 	if (res == NULL)
 		return FALSE;
 	*found_out = PQntuples (res) > 0;
 	if (*found_out) {
-		*ticket_id_out = get_int (res, 0, 0);
-		*recipients_out = get_list (res, 0, 1);
+		*ticket_id_out = store_get_int (res, 0, 0);
+		*recipients_out = store_get_list (res, 0, 1);
 	}
 	return TRUE;
 }
@@ -2360,11 +2367,11 @@ tg_store_mark_bouncing (TgStore *store, const char *address, gint64 ticket_id,
 	g_auto (Params) p = { 0 };
 
 	g_return_val_if_fail (store != NULL && address != NULL, FALSE);
-	params_init (&p);
-	params_add (&p, address);
-	params_add_id (&p, ticket_id);
-	params_add (&p, status);
-	return run_command (store, SQL_MARK_BOUNCING, &p, error);
+	store_params_init (&p);
+	store_params_add (&p, address);
+	store_params_add_id (&p, ticket_id);
+	store_params_add (&p, status);
+	return store_run_command (store, SQL_MARK_BOUNCING, &p, error);
 }
 
 gboolean
@@ -2375,13 +2382,13 @@ tg_store_machine_noticed (TgStore *store, gint64 ticket_id, int seconds,
 	g_autoptr (PGresult) res = NULL;
 
 	g_return_val_if_fail (store != NULL, FALSE);
-	params_init (&p);
-	params_add_int (&p, ticket_id);
-	params_add_int (&p, seconds);
-	res = run_query (store, SQL_MACHINE_NOTICED, &p, error);
+	store_params_init (&p);
+	store_params_add_int (&p, ticket_id);
+	store_params_add_int (&p, seconds);
+	res = store_run_query (store, SQL_MACHINE_NOTICED, &p, error);
 	if (res == NULL)
 		return FALSE;
-	*noticed_out = get_bool (res, 0, 0);
+	*noticed_out = store_get_bool (res, 0, 0);
 	return TRUE;
 }
 
@@ -2390,10 +2397,10 @@ bouncing_row (const PGresult *res, int i)
 {
 	TgBouncing *b = g_new0 (TgBouncing, 1);
 
-	b->address = get_str (res, i, 0);
-	b->since = get_time (res, i, 1);
-	b->ticket_number = get_int (res, i, 2);
-	b->status = get_str (res, i, 3);
+	b->address = store_get_str (res, i, 0);
+	b->since = store_get_time (res, i, 1);
+	b->ticket_number = store_get_int (res, i, 2);
+	b->status = store_get_str (res, i, 3);
 	return b;
 }
 
@@ -2401,8 +2408,8 @@ GPtrArray *
 tg_store_list_bouncing (TgStore *store, GError **error)
 {
 	g_return_val_if_fail (store != NULL, NULL);
-	return query_list (store, SQL_LIST_BOUNCING, NULL, bouncing_row,
-			   (GDestroyNotify) tg_bouncing_free, error);
+	return store_query_list (store, SQL_LIST_BOUNCING, NULL, bouncing_row,
+				 (GDestroyNotify) tg_bouncing_free, error);
 }
 
 gboolean
@@ -2412,16 +2419,16 @@ tg_store_clear_bouncing (TgStore *store, const char *address, GError **error)
 	g_autofree char *what = g_strdup_printf ("bouncing address %s", address);
 
 	g_return_val_if_fail (store != NULL && address != NULL, FALSE);
-	params_init (&p);
-	params_add (&p, address);
-	return run_change (store, SQL_CLEAR_BOUNCING, &p, what, error);
+	store_params_init (&p);
+	store_params_add (&p, address);
+	return store_run_change (store, SQL_CLEAR_BOUNCING, &p, what, error);
 }
 
 gboolean
 tg_store_prune_sent_log (TgStore *store, GError **error)
 {
 	g_return_val_if_fail (store != NULL, FALSE);
-	return run_command (store, SQL_PRUNE_SENT_LOG, NULL, error);
+	return store_run_command (store, SQL_PRUNE_SENT_LOG, NULL, error);
 }
 
 void
@@ -2522,14 +2529,14 @@ outbox_row (const PGresult *res, int i)
 {
 	TgOutboxItem *item = g_new0 (TgOutboxItem, 1);
 
-	item->id = get_int (res, i, 0);
-	item->envelope_from = get_str (res, i, 1);
-	item->recipients = get_list (res, i, 2);
+	item->id = store_get_int (res, i, 0);
+	item->envelope_from = store_get_str (res, i, 1);
+	item->recipients = store_get_list (res, i, 2);
 	item->content = get_bytea (res, i, 3);
-	item->attempts = (int) get_int (res, i, 4);
-	item->created_at = get_time (res, i, 5);
-	item->message_id = get_str (res, i, 6);
-	item->encloses = get_int (res, i, 7);
+	item->attempts = (int) store_get_int (res, i, 4);
+	item->created_at = store_get_time (res, i, 5);
+	item->message_id = store_get_str (res, i, 6);
+	item->encloses = store_get_int (res, i, 7);
 	return item;
 }
 
@@ -2540,12 +2547,12 @@ tg_store_claim_due (TgStore *store, int limit, int claim_seconds,
 	g_auto (Params) p = { 0 };
 
 	g_return_val_if_fail (store != NULL, NULL);
-	params_init (&p);
-	params_add_int (&p, limit);
-	params_add_int (&p, claim_seconds);
-	params_add (&p, tg_owner_self ());
-	return query_list (store, SQL_CLAIM_DUE, &p, outbox_row,
-			   (GDestroyNotify) tg_outbox_item_free, error);
+	store_params_init (&p);
+	store_params_add_int (&p, limit);
+	store_params_add_int (&p, claim_seconds);
+	store_params_add (&p, tg_owner_self ());
+	return store_query_list (store, SQL_CLAIM_DUE, &p, outbox_row,
+				 (GDestroyNotify) tg_outbox_item_free, error);
 }
 
 /*
@@ -2559,9 +2566,9 @@ tg_store_outbox_sent (TgStore *store, gint64 id, GError **error)
 	g_auto (Params) p = { 0 };
 
 	g_return_val_if_fail (store != NULL, FALSE);
-	params_init (&p);
-	params_add_int (&p, id);
-	return run_command (store, SQL_OUTBOX_SENT, &p, error);
+	store_params_init (&p);
+	store_params_add_int (&p, id);
+	return store_run_command (store, SQL_OUTBOX_SENT, &p, error);
 }
 
 /* A new connection in place of the store's, made as the first was. */
@@ -2611,12 +2618,12 @@ tg_store_outbox_failed (TgStore *store, gint64 id, const char *why,
 	g_auto (Params) p = { 0 };
 
 	g_return_val_if_fail (store != NULL, FALSE);
-	params_init (&p);
-	params_add_int (&p, id);
-	params_add (&p, why);
-	params_add_int (&p, retry_seconds);
-	params_add_bool (&p, give_up);
-	return run_command (store, SQL_OUTBOX_FAILED, &p, error);
+	store_params_init (&p);
+	store_params_add_int (&p, id);
+	store_params_add (&p, why);
+	store_params_add_int (&p, retry_seconds);
+	store_params_add_bool (&p, give_up);
+	return store_run_command (store, SQL_OUTBOX_FAILED, &p, error);
 }
 
 static gpointer
@@ -2624,10 +2631,10 @@ holder_row (const PGresult *res, int i)
 {
 	TgOutboxHolder *h = g_new0 (TgOutboxHolder, 1);
 
-	h->id = get_int (res, i, 0);
-	h->claimed_by = get_str (res, i, 1);
-	h->is_held = get_bool (res, i, 2);
-	h->is_due = get_bool (res, i, 3);
+	h->id = store_get_int (res, i, 0);
+	h->claimed_by = store_get_str (res, i, 1);
+	h->is_held = store_get_bool (res, i, 2);
+	h->is_due = store_get_bool (res, i, 3);
 	return h;
 }
 
@@ -2637,10 +2644,10 @@ tg_store_answers_of (TgStore *store, const char *dedup_key, GError **error)
 	g_auto (Params) p = { 0 };
 
 	g_return_val_if_fail (store != NULL && dedup_key != NULL, NULL);
-	params_init (&p);
-	params_add (&p, dedup_key);
-	return query_list (store, SQL_ANSWERS_OF, &p, holder_row,
-			   (GDestroyNotify) tg_outbox_holder_free, error);
+	store_params_init (&p);
+	store_params_add (&p, dedup_key);
+	return store_query_list (store, SQL_ANSWERS_OF, &p, holder_row,
+				 (GDestroyNotify) tg_outbox_holder_free, error);
 }
 
 /* A bigint[] literal of @n numbers. */
@@ -2653,7 +2660,7 @@ params_add_int_array (Params *p, const gint64 *values, guint n)
 		g_string_append_printf (out, "%s%" G_GINT64_FORMAT,
 					i ? "," : "", values[i]);
 	g_string_append_c (out, '}');
-	params_take (p, g_string_free (out, FALSE));
+	store_params_take (p, g_string_free (out, FALSE));
 }
 
 GPtrArray *
@@ -2675,14 +2682,14 @@ tg_store_take_over (TgStore *store, const GPtrArray *holders,
 					h->is_held ? "f" : "t");
 	}
 	g_string_append_c (is_free, '}');
-	params_init (&p);
+	store_params_init (&p);
 	params_add_int_array (&p, ids, holders->len);
-	params_add_array (&p, names, holders->len);
-	params_add (&p, is_free->str);
-	params_add_int (&p, claim_seconds);
-	params_add (&p, tg_owner_self ());
-	return query_list (store, SQL_TAKE_OVER, &p, outbox_row,
-			   (GDestroyNotify) tg_outbox_item_free, error);
+	store_params_add_array (&p, names, holders->len);
+	store_params_add (&p, is_free->str);
+	store_params_add_int (&p, claim_seconds);
+	store_params_add (&p, tg_owner_self ());
+	return store_query_list (store, SQL_TAKE_OVER, &p, outbox_row,
+				 (GDestroyNotify) tg_outbox_item_free, error);
 }
 
 gboolean
@@ -2695,11 +2702,11 @@ tg_store_outbox_mark_sent (TgStore *store, const gint64 *ids,
 	g_autoptr (PGresult) res = NULL;
 
 	g_return_val_if_fail (store != NULL, FALSE);
-	params_init (&p);
+	store_params_init (&p);
 	params_add_int_array (&p, ids, n);
-	params_add_array (&p, message_ids, n);
+	store_params_add_array (&p, message_ids, n);
 	params_add_int_array (&p, sent_at, n);
-	res = run (store, SQL_MARK_SENT, &p, PGRES_COMMAND_OK, error);
+	res = store_run (store, SQL_MARK_SENT, &p, PGRES_COMMAND_OK, error);
 	if (res == NULL)
 		return FALSE;
 	if (marked_out != NULL)
@@ -2716,7 +2723,7 @@ tg_store_database_id (TgStore *store, GError **error)
 	g_return_val_if_fail (store != NULL, NULL);
 	if (store->database_id != NULL)
 		return store->database_id;
-	res = run_query (store, SQL_DATABASE_ID, NULL, error);
+	res = store_run_query (store, SQL_DATABASE_ID, NULL, error);
 	if (res == NULL)
 		return NULL;
 	if (PQntuples (res) != 1) {
@@ -2725,7 +2732,7 @@ tg_store_database_id (TgStore *store, GError **error)
 			     PQntuples (res));
 		return NULL;
 	}
-	store->database_id = get_str (res, 0, 0);
+	store->database_id = store_get_str (res, 0, 0);
 	return store->database_id;
 }
 
@@ -2733,7 +2740,7 @@ gboolean
 tg_store_outbox_due_now (TgStore *store, GError **error)
 {
 	g_return_val_if_fail (store != NULL, FALSE);
-	return run_command (store, SQL_DUE_NOW, NULL, error);
+	return store_run_command (store, SQL_DUE_NOW, NULL, error);
 }
 
 void
@@ -2804,10 +2811,11 @@ static const char SQL_LIST_MESSAGES[] =
 
 /* Rows changed by an UPDATE or DELETE, for NOT_FOUND. */
 static gboolean
-run_change (TgStore *store, const char *sql, const Params *p,
-	    const char *what, GError **error)
+store_run_change (TgStore *store, const char *sql, const Params *p,
+		  const char *what, GError **error)
 {
-	g_autoptr (PGresult) res = run (store, sql, p, PGRES_COMMAND_OK, error);
+	g_autoptr (PGresult) res =
+		store_run (store, sql, p, PGRES_COMMAND_OK, error);
 
 	if (res == NULL)
 		return FALSE;
@@ -2827,14 +2835,14 @@ tg_store_add_customer (TgStore *store, const char *name, gint64 *id_out,
 	g_autoptr (PGresult) res = NULL;
 
 	g_return_val_if_fail (store != NULL && name != NULL, FALSE);
-	params_init (&p);
-	params_add (&p, name);
-	res = run_query (store, SQL_ADD_CUSTOMER, &p, error);
+	store_params_init (&p);
+	store_params_add (&p, name);
+	res = store_run_query (store, SQL_ADD_CUSTOMER, &p, error);
 	if (res == NULL) {
 		g_prefix_error (error, "customer %s: ", name);
 		return FALSE;
 	}
-	*id_out = get_int (res, 0, 0);
+	*id_out = store_get_int (res, 0, 0);
 	return TRUE;
 }
 
@@ -2846,9 +2854,9 @@ tg_store_find_customer (TgStore *store, const char *name, gint64 *id_out,
 	g_autoptr (PGresult) res = NULL;
 
 	g_return_val_if_fail (store != NULL && name != NULL, FALSE);
-	params_init (&p);
-	params_add (&p, name);
-	res = run_query (store, SQL_FIND_CUSTOMER, &p, error);
+	store_params_init (&p);
+	store_params_add (&p, name);
+	res = store_run_query (store, SQL_FIND_CUSTOMER, &p, error);
 	if (res == NULL)
 		return FALSE;
 	if (PQntuples (res) == 0) {
@@ -2856,7 +2864,7 @@ tg_store_find_customer (TgStore *store, const char *name, gint64 *id_out,
 			     "no customer called \"%s\"", name);
 		return FALSE;
 	}
-	*id_out = get_int (res, 0, 0);
+	*id_out = store_get_int (res, 0, 0);
 	return TRUE;
 }
 
@@ -2867,11 +2875,11 @@ tg_store_add_contact (TgStore *store, gint64 customer_id, const char *address,
 	g_auto (Params) p = { 0 };
 
 	g_return_val_if_fail (store != NULL && address != NULL, FALSE);
-	params_init (&p);
-	params_add (&p, address);
-	params_add_int (&p, customer_id);
-	params_add (&p, name);
-	if (!run_command (store, SQL_ADD_CONTACT, &p, error)) {
+	store_params_init (&p);
+	store_params_add (&p, address);
+	store_params_add_int (&p, customer_id);
+	store_params_add (&p, name);
+	if (!store_run_command (store, SQL_ADD_CONTACT, &p, error)) {
 		g_prefix_error (error, "contact %s: ", address);
 		return FALSE;
 	}
@@ -2885,10 +2893,10 @@ tg_store_add_domain (TgStore *store, gint64 customer_id, const char *domain,
 	g_auto (Params) p = { 0 };
 
 	g_return_val_if_fail (store != NULL && domain != NULL, FALSE);
-	params_init (&p);
-	params_add (&p, domain);
-	params_add_int (&p, customer_id);
-	if (!run_command (store, SQL_ADD_DOMAIN, &p, error)) {
+	store_params_init (&p);
+	store_params_add (&p, domain);
+	store_params_add_int (&p, customer_id);
+	if (!store_run_command (store, SQL_ADD_DOMAIN, &p, error)) {
 		g_prefix_error (error, "domain %s: ", domain);
 		return FALSE;
 	}
@@ -2903,12 +2911,12 @@ tg_store_add_subscription (TgStore *store, gint64 customer_id,
 	g_auto (Params) p = { 0 };
 
 	g_return_val_if_fail (store != NULL && plan != NULL, FALSE);
-	params_init (&p);
-	params_add_int (&p, customer_id);
-	params_add (&p, plan);
-	params_add_date (&p, from);
-	params_add_date (&p, until);
-	if (!run_command (store, SQL_ADD_SUBSCRIPTION, &p, error)) {
+	store_params_init (&p);
+	store_params_add_int (&p, customer_id);
+	store_params_add (&p, plan);
+	store_params_add_date (&p, from);
+	store_params_add_date (&p, until);
+	if (!store_run_command (store, SQL_ADD_SUBSCRIPTION, &p, error)) {
 		g_prefix_error (error, "subscription %s: ", plan);
 		return FALSE;
 	}
@@ -2919,13 +2927,13 @@ static gpointer
 customer_row (const PGresult *res, int i)
 {
 	TgCustomer *c = g_new0 (TgCustomer, 1);
-	g_auto (GStrv) subs = get_list (res, i, 5);
+	g_auto (GStrv) subs = store_get_list (res, i, 5);
 
-	c->id = get_int (res, i, 0);
-	c->name = get_str (res, i, 1);
-	c->contacts = get_list (res, i, 2);
-	c->domains = get_list (res, i, 3);
-	c->plan_today = get_str (res, i, 4);
+	c->id = store_get_int (res, i, 0);
+	c->name = store_get_str (res, i, 1);
+	c->contacts = store_get_list (res, i, 2);
+	c->domains = store_get_list (res, i, 3);
+	c->plan_today = store_get_str (res, i, 4);
 	c->subscriptions = g_ptr_array_new_with_free_func (g_free);
 	for (char **sub = subs; *sub != NULL; sub++)
 		g_ptr_array_add (c->subscriptions, g_strdup (*sub));
@@ -2938,10 +2946,10 @@ tg_store_list_customers (TgStore *store, const GDate *today, GError **error)
 	g_auto (Params) p = { 0 };
 
 	g_return_val_if_fail (store != NULL && today != NULL, NULL);
-	params_init (&p);
-	params_add_date (&p, today);
-	return query_list (store, SQL_LIST_CUSTOMERS, &p, customer_row,
-			   (GDestroyNotify) tg_customer_free, error);
+	store_params_init (&p);
+	store_params_add_date (&p, today);
+	return store_query_list (store, SQL_LIST_CUSTOMERS, &p, customer_row,
+				 (GDestroyNotify) tg_customer_free, error);
 }
 
 gboolean
@@ -2951,10 +2959,10 @@ tg_store_add_staff (TgStore *store, const char *address, const char *name,
 	g_auto (Params) p = { 0 };
 
 	g_return_val_if_fail (store != NULL && address != NULL, FALSE);
-	params_init (&p);
-	params_add (&p, address);
-	params_add (&p, name);
-	if (!run_command (store, SQL_ADD_STAFF, &p, error)) {
+	store_params_init (&p);
+	store_params_add (&p, address);
+	store_params_add (&p, name);
+	if (!store_run_command (store, SQL_ADD_STAFF, &p, error)) {
 		g_prefix_error (error, "staff %s: ", address);
 		return FALSE;
 	}
@@ -2969,10 +2977,10 @@ tg_store_set_staff_active (TgStore *store, const char *address,
 	g_autofree char *what = g_strdup_printf ("staff member %s", address);
 
 	g_return_val_if_fail (store != NULL && address != NULL, FALSE);
-	params_init (&p);
-	params_add (&p, address);
-	params_add_bool (&p, active);
-	return run_change (store, SQL_SET_STAFF_ACTIVE, &p, what, error);
+	store_params_init (&p);
+	store_params_add (&p, address);
+	store_params_add_bool (&p, active);
+	return store_run_change (store, SQL_SET_STAFF_ACTIVE, &p, what, error);
 }
 
 static gpointer
@@ -2980,9 +2988,9 @@ staff_row (const PGresult *res, int i)
 {
 	TgStaff *s = g_new0 (TgStaff, 1);
 
-	s->address = get_str (res, i, 0);
-	s->name = get_str (res, i, 1);
-	s->active = get_bool (res, i, 2);
+	s->address = store_get_str (res, i, 0);
+	s->name = store_get_str (res, i, 1);
+	s->active = store_get_bool (res, i, 2);
 	return s;
 }
 
@@ -2990,8 +2998,8 @@ GPtrArray *
 tg_store_list_staff (TgStore *store, GError **error)
 {
 	g_return_val_if_fail (store != NULL, NULL);
-	return query_list (store, SQL_LIST_STAFF, NULL, staff_row,
-			   (GDestroyNotify) tg_staff_free, error);
+	return store_query_list (store, SQL_LIST_STAFF, NULL, staff_row,
+				 (GDestroyNotify) tg_staff_free, error);
 }
 
 gboolean
@@ -3001,10 +3009,10 @@ tg_store_add_holiday (TgStore *store, const GDate *day, const char *name,
 	g_auto (Params) p = { 0 };
 
 	g_return_val_if_fail (store != NULL && day != NULL, FALSE);
-	params_init (&p);
-	params_add_date (&p, day);
-	params_add (&p, name);
-	if (!run_command (store, SQL_ADD_HOLIDAY, &p, error)) {
+	store_params_init (&p);
+	store_params_add_date (&p, day);
+	store_params_add (&p, name);
+	if (!store_run_command (store, SQL_ADD_HOLIDAY, &p, error)) {
 		g_prefix_error (error, "holiday: ");
 		return FALSE;
 	}
@@ -3017,10 +3025,10 @@ tg_store_remove_holiday (TgStore *store, const GDate *day, GError **error)
 	g_auto (Params) p = { 0 };
 
 	g_return_val_if_fail (store != NULL && day != NULL, FALSE);
-	params_init (&p);
-	params_add_date (&p, day);
-	return run_change (store, SQL_REMOVE_HOLIDAY, &p, "holiday on that day",
-			   error);
+	store_params_init (&p);
+	store_params_add_date (&p, day);
+	return store_run_change (store, SQL_REMOVE_HOLIDAY, &p,
+				 "holiday on that day", error);
 }
 
 static void
@@ -3035,7 +3043,7 @@ attachment_free (TgAttachment *a)
 static GPtrArray *
 get_attachments (const PGresult *res, int row, int col)
 {
-	g_auto (GStrv) rows = get_list (res, row, col);
+	g_auto (GStrv) rows = store_get_list (res, row, col);
 	GPtrArray *list = g_ptr_array_new_with_free_func (
 		(GDestroyNotify) attachment_free);
 
@@ -3060,19 +3068,19 @@ message_row (const PGresult *res, int i)
 {
 	TgStoredMessage *m = g_new0 (TgStoredMessage, 1);
 
-	m->id = get_int (res, i, 0);
-	m->direction = get_str (res, i, 1);
-	m->kind = get_str (res, i, 2);
-	m->message_id = get_str (res, i, 3);
-	m->sender = get_str (res, i, 4);
-	m->recipients = get_list (res, i, 5);
-	m->subject = get_str (res, i, 6);
-	m->body_text = get_str (res, i, 7);
-	m->size = get_int (res, i, 8);
-	m->received_at = get_time (res, i, 9);
+	m->id = store_get_int (res, i, 0);
+	m->direction = store_get_str (res, i, 1);
+	m->kind = store_get_str (res, i, 2);
+	m->message_id = store_get_str (res, i, 3);
+	m->sender = store_get_str (res, i, 4);
+	m->recipients = store_get_list (res, i, 5);
+	m->subject = store_get_str (res, i, 6);
+	m->body_text = store_get_str (res, i, 7);
+	m->size = store_get_int (res, i, 8);
+	m->received_at = store_get_time (res, i, 9);
 	m->attachments = get_attachments (res, i, 10);
-	m->delivery = get_str (res, i, 11);
-	m->note = get_str (res, i, 12);
+	m->delivery = store_get_str (res, i, 11);
+	m->note = store_get_str (res, i, 12);
 	return m;
 }
 
@@ -3082,10 +3090,11 @@ tg_store_list_messages (TgStore *store, gint64 ticket_id, GError **error)
 	g_auto (Params) p = { 0 };
 
 	g_return_val_if_fail (store != NULL, NULL);
-	params_init (&p);
-	params_add_int (&p, ticket_id);
-	return query_list (store, SQL_LIST_MESSAGES, &p, message_row,
-			   (GDestroyNotify) tg_stored_message_free, error);
+	store_params_init (&p);
+	store_params_add_int (&p, ticket_id);
+	return store_query_list (store, SQL_LIST_MESSAGES, &p, message_row,
+				 (GDestroyNotify) tg_stored_message_free,
+				 error);
 }
 
 /* ---- releasing results --------------------------------------------- */
@@ -3169,7 +3178,7 @@ tg_store_read_desk (TgStore *store, GError **error)
 	g_autoptr (PGresult) res = NULL;
 
 	g_return_val_if_fail (store != NULL, NULL);
-	res = run_query (store, SQL_DESK, NULL, error);
+	res = store_run_query (store, SQL_DESK, NULL, error);
 	return res != NULL ? desk_from (res) : NULL;
 }
 
@@ -3204,7 +3213,7 @@ watched_row (const PGresult *res, int row)
 	TgWatched *w = g_new0 (TgWatched, 1);
 
 	w->ticket = ticket_from_row (res, row);
-	w->warned = get_bool (res, row, TICKET_N_COLUMNS);
+	w->warned = store_get_bool (res, row, TICKET_N_COLUMNS);
 	return w;
 }
 
@@ -3212,8 +3221,8 @@ GPtrArray *
 tg_store_list_watched (TgStore *store, GError **error)
 {
 	g_return_val_if_fail (store != NULL, NULL);
-	return query_list (store, SQL_WATCHED, NULL, watched_row,
-			   (GDestroyNotify) tg_watched_free, error);
+	return store_query_list (store, SQL_WATCHED, NULL, watched_row,
+				 (GDestroyNotify) tg_watched_free, error);
 }
 
 gboolean
@@ -3225,12 +3234,12 @@ tg_store_record_escalation (TgStore *store, gint64 ticket_id,
 	g_autoptr (PGresult) res = NULL;
 
 	g_return_val_if_fail (store != NULL && kind != NULL, FALSE);
-	params_init (&p);
-	params_add_int (&p, ticket_id);
-	params_add (&p, kind);
-	params_add_time (&p, due_at);
-	params_add_time (&p, at);
-	res = run_query (store, SQL_RECORD_ESCALATION, &p, error);
+	store_params_init (&p);
+	store_params_add_int (&p, ticket_id);
+	store_params_add (&p, kind);
+	store_params_add_time (&p, due_at);
+	store_params_add_time (&p, at);
+	res = store_run_query (store, SQL_RECORD_ESCALATION, &p, error);
 	if (res == NULL)
 		return FALSE;
 	*inserted_out = PQntuples (res) == 1;
@@ -3246,14 +3255,14 @@ tg_store_record_daily (TgStore *store, const GDate *day, GDateTime *at,
 	g_autoptr (PGresult) res = NULL;
 
 	g_return_val_if_fail (store != NULL && day != NULL, FALSE);
-	params_init (&p);
-	params_add_date (&p, day);
-	params_add_time (&p, at);
-	res = run_query (store, SQL_RECORD_DAILY, &p, error);
+	store_params_init (&p);
+	store_params_add_date (&p, day);
+	store_params_add_time (&p, at);
+	res = store_run_query (store, SQL_RECORD_DAILY, &p, error);
 	if (res == NULL)
 		return FALSE;
-	*inserted_out = get_bool (res, 0, 0);
-	*previous_out = get_time (res, 0, 1);
+	*inserted_out = store_get_bool (res, 0, 0);
+	*previous_out = store_get_time (res, 0, 1);
 	return TRUE;
 }
 
@@ -3264,11 +3273,11 @@ tg_store_list_late (TgStore *store, GDateTime *since, GDateTime *until,
 	g_auto (Params) p = { 0 };
 
 	g_return_val_if_fail (store != NULL && until != NULL, NULL);
-	params_init (&p);
-	params_add_time (&p, since);
-	params_add_time (&p, until);
-	return query_list (store, SQL_LATE, &p, ticket_row,
-			   (GDestroyNotify) tg_ticket_free, error);
+	store_params_init (&p);
+	store_params_add_time (&p, since);
+	store_params_add_time (&p, until);
+	return store_query_list (store, SQL_LATE, &p, ticket_row,
+				 (GDestroyNotify) tg_ticket_free, error);
 }
 
 static const char SQL_RECEIVED[] =
@@ -3284,12 +3293,12 @@ tg_store_list_received (TgStore *store, GDateTime *from, GDateTime *until,
 
 	g_return_val_if_fail (store != NULL && from != NULL && until != NULL,
 			      NULL);
-	params_init (&p);
-	params_add_time (&p, from);
-	params_add_time (&p, until);
-	params_add_id (&p, customer_id);
-	return query_list (store, SQL_RECEIVED, &p, ticket_row,
-			   (GDestroyNotify) tg_ticket_free, error);
+	store_params_init (&p);
+	store_params_add_time (&p, from);
+	store_params_add_time (&p, until);
+	store_params_add_id (&p, customer_id);
+	return store_query_list (store, SQL_RECEIVED, &p, ticket_row,
+				 (GDestroyNotify) tg_ticket_free, error);
 }
 
 void
