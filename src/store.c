@@ -7,72 +7,34 @@
  * (no SET, no named prepared statements), so PgBouncer's transaction mode
  * works.
  */
-#include "store.h"
+#include "store-private.h"
 
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <libpq-fe.h>
-
 #include "owner.h"
 
 G_DEFINE_QUARK (tg-store-error-quark, tg_store_error)
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGresult, PQclear)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGconn, PQfinish)
-
-/* How it connects, kept to connect again (tg_store_outbox_sent_patiently). */
-typedef struct {
-	char *conninfo;
-	char *application_name;
-	int connect_timeout;
-	int statement_timeout;
-} ConnectParams;
-
-struct _TgStore {
-	PGconn *conn;
-	ConnectParams how;
-	char *database_id; /* desk_identity, once read */
-};
-
 /* Plans without e-mail support or no plan at all sort after every plan. */
 #define NO_PLAN_RANK 1000
 
-/* Timestamps travel as microseconds since the epoch, never as text in
- * the server's DateStyle. */
-#define US(col) "(extract(epoch from " col ") * 1000000)::bigint"
-/* Arrays come back joined with the unit separator, which no address,
- * domain or plan name can hold. */
-#define JOINED(col) "array_to_string(" col ", E'\\x1f')"
-
 /* ---- parameters ---------------------------------------------------- */
 
-#define MAX_PARAMS 24
-
-typedef struct {
-	const char *values[MAX_PARAMS];
-	int lengths[MAX_PARAMS];
-	int formats[MAX_PARAMS];
-	int n;
-	GPtrArray *owned;
-} Params;
-
-static void
+void
 store_params_init (Params *p)
 {
 	memset (p, 0, sizeof *p);
 	p->owned = g_ptr_array_new_with_free_func (g_free);
 }
 
-static void
+void
 store_params_clear (Params *p)
 {
 	g_clear_pointer (&p->owned, g_ptr_array_unref);
 }
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Params, store_params_clear)
 
 static void
 params_add_raw (Params *p, const char *value, int length, int format)
@@ -86,7 +48,7 @@ params_add_raw (Params *p, const char *value, int length, int format)
 
 /* Text parameters must be valid UTF-8: the server refuses anything else,
  * and a mail's header may hold any bytes. */
-static void
+void
 store_params_add (Params *p, const char *value)
 {
 	if (value != NULL && !g_utf8_validate (value, -1, NULL)) {
@@ -98,7 +60,7 @@ store_params_add (Params *p, const char *value)
 	params_add_raw (p, value, 0, 0);
 }
 
-static void
+void
 store_params_take (Params *p, char *value)
 {
 	if (value != NULL)
@@ -106,14 +68,14 @@ store_params_take (Params *p, char *value)
 	store_params_add (p, value);
 }
 
-static void
+void
 store_params_add_int (Params *p, gint64 value)
 {
 	store_params_take (p, g_strdup_printf ("%" G_GINT64_FORMAT, value));
 }
 
 /* 0 means "none" for ids and minutes: sent as NULL. */
-static void
+void
 store_params_add_id (Params *p, gint64 value)
 {
 	if (value == 0)
@@ -122,20 +84,20 @@ store_params_add_id (Params *p, gint64 value)
 		store_params_add_int (p, value);
 }
 
-static void
+void
 store_params_add_bool (Params *p, gboolean value)
 {
 	store_params_add (p, value ? "true" : "false");
 }
 
-static void
+void
 store_params_add_time (Params *p, GDateTime *t)
 {
 	store_params_take (p, t != NULL ? g_date_time_format_iso8601 (t)
 					: NULL);
 }
 
-static void
+void
 store_params_add_date (Params *p, const GDate *d)
 {
 	if (d == NULL || !g_date_valid (d)) {
@@ -149,7 +111,7 @@ store_params_add_date (Params *p, const GDate *d)
 }
 
 /* A text[] literal: {"a","b"} with quotes and backslashes escaped. */
-static void
+void
 store_params_add_array (Params *p, const char *const *items, gssize n)
 {
 	GString *out = g_string_new ("{");
@@ -176,7 +138,7 @@ store_params_add_array (Params *p, const char *const *items, gssize n)
 	store_params_take (p, g_string_free (out, FALSE));
 }
 
-static void
+void
 store_params_add_binary (Params *p, const void *data, gsize len)
 {
 	params_add_raw (p, data, (int) len, 1);
@@ -215,7 +177,7 @@ classify_sqlstate (const char *state, PGconn *conn)
 	return TG_STORE_ERROR_FAILED;
 }
 
-static void
+void
 store_set_result_error (TgStore *store, const PGresult *res, GError **error)
 {
 	const char *state =
@@ -240,7 +202,7 @@ store_set_result_error (TgStore *store, const PGresult *res, GError **error)
  * Runs one statement and checks its status against @expect. Returns the
  * result, or NULL with an error classified by SQLSTATE.
  */
-static PGresult *
+PGresult *
 store_run (TgStore *store, const char *sql, const Params *p,
 	   ExecStatusType expect, GError **error)
 {
@@ -256,7 +218,7 @@ store_run (TgStore *store, const char *sql, const Params *p,
 	return NULL;
 }
 
-static gboolean
+gboolean
 store_run_command (TgStore *store, const char *sql, const Params *p,
 		   GError **error)
 {
@@ -266,27 +228,30 @@ store_run_command (TgStore *store, const char *sql, const Params *p,
 	return res != NULL;
 }
 
-static PGresult *
+PGresult *
 store_run_query (TgStore *store, const char *sql, const Params *p,
 		 GError **error)
 {
 	return store_run (store, sql, p, PGRES_TUPLES_OK, error);
 }
 
-static gboolean store_run_change (TgStore *store, const char *sql,
-				  const Params *p, const char *what,
-				  GError **error);
+/* Rows changed by an UPDATE or DELETE, for NOT_FOUND. */
+gboolean
+store_run_change (TgStore *store, const char *sql, const Params *p,
+		  const char *what, GError **error)
+{
+	g_autoptr (PGresult) res =
+		store_run (store, sql, p, PGRES_COMMAND_OK, error);
 
-/*
- * One statement of a pipeline: its SQL, parameters, the status it must
- * end with, and where to keep its result (NULL: not wanted).
- */
-typedef struct {
-	const char *sql;
-	const Params *p;
-	ExecStatusType expect;
-	PGresult **result_out;
-} Step;
+	if (res == NULL)
+		return FALSE;
+	if (strcmp (PQcmdTuples (res), "0") == 0) {
+		g_set_error (error, TG_STORE_ERROR, TG_STORE_ERROR_NOT_FOUND,
+			     "no %s", what);
+		return FALSE;
+	}
+	return TRUE;
+}
 
 static gboolean
 send_steps (TgStore *store, Step *steps, int n, GError **error)
@@ -336,7 +301,7 @@ read_step (TgStore *store, Step *step, GError **error)
  * aborts the ones after it (and, outside an explicit transaction, the
  * implicit one that holds them all). Returns FALSE with the first error.
  */
-static gboolean
+gboolean
 store_run_pipeline (TgStore *store, Step *steps, int n, GError **error)
 {
 	GError *first = NULL;
@@ -374,9 +339,6 @@ store_run_pipeline (TgStore *store, Step *steps, int n, GError **error)
 
 /* ---- reading results ----------------------------------------------- */
 
-/* Turns each row of a result into one element of a list. */
-typedef gpointer (*RowFunc) (const PGresult *res, int row);
-
 static GPtrArray *
 rows_to_list (const PGresult *res, RowFunc row_func, GDestroyNotify free_func)
 {
@@ -388,7 +350,7 @@ rows_to_list (const PGresult *res, RowFunc row_func, GDestroyNotify free_func)
 }
 
 /* Runs a query and makes a list of its rows; NULL with an error. */
-static GPtrArray *
+GPtrArray *
 store_query_list (TgStore *store, const char *sql, const Params *p,
 		  RowFunc row_func, GDestroyNotify free_func, GError **error)
 {
@@ -397,7 +359,7 @@ store_query_list (TgStore *store, const char *sql, const Params *p,
 	return res != NULL ? rows_to_list (res, row_func, free_func) : NULL;
 }
 
-static char *
+char *
 store_get_str (const PGresult *res, int row, int col)
 {
 	return PQgetisnull (res, row, col)
@@ -405,7 +367,7 @@ store_get_str (const PGresult *res, int row, int col)
 		       : g_strdup (PQgetvalue (res, row, col));
 }
 
-static gint64
+gint64
 store_get_int (const PGresult *res, int row, int col)
 {
 	return PQgetisnull (res, row, col)
@@ -413,14 +375,14 @@ store_get_int (const PGresult *res, int row, int col)
 		       : g_ascii_strtoll (PQgetvalue (res, row, col), NULL, 10);
 }
 
-static gboolean
+gboolean
 store_get_bool (const PGresult *res, int row, int col)
 {
 	return !PQgetisnull (res, row, col) &&
 	       PQgetvalue (res, row, col)[0] == 't';
 }
 
-static GDateTime *
+GDateTime *
 store_get_time (const PGresult *res, int row, int col)
 {
 	gint64 us;
@@ -436,7 +398,7 @@ store_get_time (const PGresult *res, int row, int col)
 					       G_USEC_PER_SEC);
 }
 
-static char **
+char **
 store_get_list (const PGresult *res, int row, int col)
 {
 	const char *v;
@@ -449,7 +411,7 @@ store_get_list (const PGresult *res, int row, int col)
 	return g_strsplit (v, "\x1f", -1);
 }
 
-static void
+void
 store_get_date (const PGresult *res, int row, int col, GDate *out)
 {
 	int y = 0, m = 0, d = 0;
@@ -657,8 +619,8 @@ tg_store_free (TgStore *store)
 	g_free (store);
 }
 
-static const char SQL_BEGIN[] = "BEGIN";
-static const char SQL_COMMIT[] = "COMMIT";
+const char SQL_BEGIN[] = "BEGIN";
+const char SQL_COMMIT[] = "COMMIT";
 static const char SQL_ROLLBACK[] = "ROLLBACK";
 /* SET LOCAL through set_config(), so that the value is a parameter. */
 static const char SQL_SET_TIMEOUT[] =
@@ -703,186 +665,6 @@ tg_store_rollback (TgStore *store)
 	    PQtransactionStatus (store->conn) != PQTRANS_IDLE)
 		res = PQexecParams (store->conn, SQL_ROLLBACK, 0, NULL, NULL,
 				    NULL, NULL, 0);
-}
-
-/* ---- migrations ---------------------------------------------------- */
-
-static const char SQL_MIGRATIONS_TABLE[] =
-	"CREATE TABLE IF NOT EXISTS schema_migrations ("
-	" name text PRIMARY KEY,"
-	" applied_at timestamptz NOT NULL DEFAULT now())";
-/* One key for every ticketgate migration: concurrent runs take turns. */
-static const char SQL_MIGRATION_LOCK[] =
-	"SELECT pg_advisory_xact_lock(7413250862011)";
-static const char SQL_MIGRATION_APPLIED[] =
-	"SELECT name FROM schema_migrations ORDER BY name";
-static const char SQL_MIGRATION_RECORD[] =
-	"INSERT INTO schema_migrations (name) VALUES ($1)";
-static const char SQL_MIGRATIONS_EXIST[] =
-	"SELECT to_regclass('schema_migrations') IS NOT NULL";
-
-static int
-compare_names (gconstpointer a, gconstpointer b)
-{
-	return strcmp (*(const char *const *) a, *(const char *const *) b);
-}
-
-/* The NNN-name.sql files of @dir, sorted. */
-static GPtrArray *
-list_schema_files (const char *dir, GError **error)
-{
-	g_autoptr (GDir) d = g_dir_open (dir, 0, error);
-	GPtrArray *files;
-	const char *name;
-
-	if (d == NULL) {
-		g_prefix_error (error, "schema: ");
-		return NULL;
-	}
-	files = g_ptr_array_new_with_free_func (g_free);
-	while ((name = g_dir_read_name (d)) != NULL)
-		if (g_ascii_isdigit (name[0]) && g_str_has_suffix (name, ".sql"))
-			g_ptr_array_add (files, g_strdup (name));
-	g_ptr_array_sort (files, compare_names);
-	return files;
-}
-
-static GHashTable *
-applied_migrations (TgStore *store, GError **error)
-{
-	g_autoptr (PGresult) exists = NULL;
-	g_autoptr (PGresult) res = NULL;
-	GHashTable *set = g_hash_table_new_full (g_str_hash, g_str_equal,
-						 g_free, NULL);
-
-	exists = store_run_query (store, SQL_MIGRATIONS_EXIST, NULL, error);
-	if (exists == NULL) {
-		g_hash_table_unref (set);
-		return NULL;
-	}
-	if (!store_get_bool (exists, 0, 0))
-		return set;
-	res = store_run_query (store, SQL_MIGRATION_APPLIED, NULL, error);
-	if (res == NULL) {
-		g_hash_table_unref (set);
-		return NULL;
-	}
-	for (int i = 0; i < PQntuples (res); i++)
-		g_hash_table_add (set, store_get_str (res, i, 0));
-	return set;
-}
-
-/*
- * A schema file is a script of many statements, which the extended
- * protocol cannot run: this is the one place that uses PQexec. The text
- * comes from our own schema folder, never from input.
- */
-static gboolean
-run_script (TgStore *store, const char *path, GError **error)
-{
-	g_autofree char *sql = NULL;
-	g_autoptr (PGresult) res = NULL;
-
-	if (!g_file_get_contents (path, &sql, NULL, error))
-		return FALSE;
-	res = PQexec (store->conn, sql);
-	if (PQresultStatus (res) != PGRES_COMMAND_OK &&
-	    PQresultStatus (res) != PGRES_TUPLES_OK) {
-		store_set_result_error (store, res, error);
-		return FALSE;
-	}
-	return TRUE;
-}
-
-static gboolean
-apply_one (TgStore *store, const char *dir, const char *name,
-	   gboolean *applied_out, GError **error)
-{
-	g_autoptr (GHashTable) done = NULL;
-	g_autofree char *path = g_build_filename (dir, name, NULL);
-	g_auto (Params) p = { 0 };
-
-	*applied_out = FALSE;
-	if (!store_run_command (store, SQL_BEGIN, NULL, error))
-		return FALSE;
-	/* The lock first: two CREATE TABLE IF NOT EXISTS at once collide. */
-	{
-		g_autoptr (PGresult) lock = store_run_query (
-			store, SQL_MIGRATION_LOCK, NULL, error);
-		if (lock == NULL)
-			goto fail;
-	}
-	if (!store_run_command (store, SQL_MIGRATIONS_TABLE, NULL, error))
-		goto fail;
-	done = applied_migrations (store, error);
-	if (done == NULL)
-		goto fail;
-	if (g_hash_table_contains (done, name))
-		return store_run_command (store, SQL_COMMIT, NULL, error);
-	store_params_init (&p);
-	store_params_add (&p, name);
-	if (!run_script (store, path, error) ||
-	    !store_run_command (store, SQL_MIGRATION_RECORD, &p, error) ||
-	    !store_run_command (store, SQL_COMMIT, NULL, error)) {
-		g_prefix_error (error, "%s: ", name);
-		goto fail;
-	}
-	*applied_out = TRUE;
-	return TRUE;
-fail:
-	tg_store_rollback (store);
-	return FALSE;
-}
-
-gboolean
-tg_store_migrate (TgStore *store,
-		  const char *schema_dir,
-		  GPtrArray **applied_out,
-		  GError **error)
-{
-	g_autoptr (GPtrArray) files = NULL;
-	g_autoptr (GPtrArray) applied =
-		g_ptr_array_new_with_free_func (g_free);
-
-	g_return_val_if_fail (store != NULL && schema_dir != NULL, FALSE);
-	files = list_schema_files (schema_dir, error);
-	if (files == NULL)
-		return FALSE;
-	for (guint i = 0; i < files->len; i++) {
-		gboolean now = FALSE;
-
-		if (!apply_one (store, schema_dir, files->pdata[i], &now,
-				error))
-			return FALSE;
-		if (now)
-			g_ptr_array_add (applied, g_strdup (files->pdata[i]));
-	}
-	if (applied_out != NULL)
-		*applied_out = g_steal_pointer (&applied);
-	return TRUE;
-}
-
-GPtrArray *
-tg_store_pending_migrations (TgStore *store,
-			     const char *schema_dir,
-			     GError **error)
-{
-	g_autoptr (GPtrArray) files = NULL;
-	g_autoptr (GHashTable) done = NULL;
-	GPtrArray *pending;
-
-	g_return_val_if_fail (store != NULL && schema_dir != NULL, NULL);
-	files = list_schema_files (schema_dir, error);
-	if (files == NULL)
-		return NULL;
-	done = applied_migrations (store, error);
-	if (done == NULL)
-		return NULL;
-	pending = g_ptr_array_new_with_free_func (g_free);
-	for (guint i = 0; i < files->len; i++)
-		if (!g_hash_table_contains (done, files->pdata[i]))
-			g_ptr_array_add (pending, g_strdup (files->pdata[i]));
-	return pending;
 }
 
 /* ---- delivering: who wrote, which plan, which ticket --------------- */
@@ -2808,24 +2590,6 @@ static const char SQL_LIST_MESSAGES[] =
 	"  ELSE 'queued' END, m.note"
 	" FROM messages m LEFT JOIN outbox o ON o.message_id = m.id"
 	" WHERE m.ticket_id = $1 ORDER BY m.id";
-
-/* Rows changed by an UPDATE or DELETE, for NOT_FOUND. */
-static gboolean
-store_run_change (TgStore *store, const char *sql, const Params *p,
-		  const char *what, GError **error)
-{
-	g_autoptr (PGresult) res =
-		store_run (store, sql, p, PGRES_COMMAND_OK, error);
-
-	if (res == NULL)
-		return FALSE;
-	if (strcmp (PQcmdTuples (res), "0") == 0) {
-		g_set_error (error, TG_STORE_ERROR, TG_STORE_ERROR_NOT_FOUND,
-			     "no %s", what);
-		return FALSE;
-	}
-	return TRUE;
-}
 
 gboolean
 tg_store_add_customer (TgStore *store, const char *name, gint64 *id_out,
