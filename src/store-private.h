@@ -131,3 +131,46 @@ gboolean store_get_bool (const PGresult *res, int row, int col);
 GDateTime *store_get_time (const PGresult *res, int row, int col);
 char **store_get_list (const PGresult *res, int row, int col);
 void store_get_date (const PGresult *res, int row, int col, GDate *out);
+
+/* Incoming mail: its row, as INSERT and COPY both write it. */
+
+/* An incoming message's columns in the order of its parameters $1 to
+ * $15; its raw bytes follow as $16. */
+#define INCOMING_COLUMNS                                                 \
+	"ticket_id, direction, kind, message_id, dedup_key,"             \
+	" envelope_sender, envelope_recipient, sender, recipients,"      \
+	" subject, body_text, priority, size, received_at, note"
+#define INCOMING_PARAMS 15
+
+/* One column of an incoming message, as the INSERT's parameters and the
+ * binary COPY both need it, so that the row is written down once. */
+typedef enum {
+	COL_ID,	   /* bigint; 0 is NULL */
+	COL_SMALL, /* smallint; 0 is NULL */
+	COL_BIG,   /* bigint */
+	COL_TEXT,
+	COL_TEXTS, /* text[] */
+	COL_TIME,  /* timestamptz */
+} ColumnType;
+
+typedef struct {
+	ColumnType type;
+	gint64 number;
+	const char *text;
+	const char *const *texts;
+	GDateTime *time;
+} Column;
+
+/* store_address_list: (transfer container): the addresses of To, then
+ * Cc, borrowed from @msg, NULL-terminated. */
+char **store_address_list (const TgMessage *msg);
+
+/* store_incoming_columns: the columns of @in in the order of
+ * INCOMING_COLUMNS; @rcpts: its recipients (store_address_list()). */
+void store_incoming_columns (Column out[INCOMING_PARAMS],
+			     const TgIncoming *in, char **rcpts);
+
+/* store_copy_incoming: stores @in, spooled to a file, as messages row
+ * @id (its attachments not included). */
+gboolean store_copy_incoming (TgStore *store, gint64 id,
+			      const TgIncoming *in, GError **error);
