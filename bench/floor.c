@@ -76,7 +76,7 @@ command (PGconn *conn, const char *sql)
 int
 main (int argc, char **argv)
 {
-	/* The same keywords as tg_store_connect (src/store.c). */
+	/* The same keywords as tg_store_connect (src/store-exec.c). */
 	const char *keys[] = { "dbname", "connect_timeout", "application_name",
 			       "client_encoding", NULL };
 	const char *values[] = { NULL, "10", "tg-floor", "UTF8", NULL };

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * store: ticketgate's only SQL and only libpq user. Every statement is a
- * named constant below, sent with PQexecParams and parameters; errors are
- * classified by SQLSTATE into what the caller should do (retry the
- * transaction, tempfail, treat as a duplicate). No session state is kept
- * (no SET, no named prepared statements), so PgBouncer's transaction mode
- * works.
+ * store-exec: what the other files of the store (ticketgate's only SQL
+ * and only libpq user) build on: connecting, transactions, the
+ * parameters of a statement, running statements and reading their
+ * results. Every statement is a named constant in the file of its
+ * concern, sent with PQexecParams and parameters (several at once in a
+ * pipeline); errors are classified by SQLSTATE into what the caller
+ * should do (retry the transaction, tempfail, treat as a duplicate). No
+ * session state is kept (no SET, no named prepared statements), so
+ * PgBouncer's transaction mode works.
  */
 #include "store-private.h"
 
