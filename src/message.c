@@ -97,11 +97,11 @@ dsn_free (TgDsn *dsn)
 }
 
 /*
- * truncate_utf8: cuts valid UTF-8 @s to at most @max bytes on a
+ * message_truncate_utf8: cuts valid UTF-8 @s to at most @max bytes on a
  * character boundary. Returns TRUE if it cut anything.
  */
 static gboolean
-truncate_utf8 (char *s, gsize max)
+message_truncate_utf8 (char *s, gsize max)
 {
 	gsize len = strlen (s);
 	char *cut = NULL;
@@ -116,11 +116,11 @@ truncate_utf8 (char *s, gsize max)
 }
 
 /*
- * to_valid_utf8: (transfer full): @s as UTF-8; 8-bit text that is not
+ * message_to_valid_utf8: (transfer full): @s as UTF-8; 8-bit text that is not
  * UTF-8 goes through GMime's fallback charsets (a raw Latin-1 header).
  */
 static char *
-to_valid_utf8 (const char *s)
+message_to_valid_utf8 (const char *s)
 {
 	gsize len = strlen (s);
 	g_autofree char *decoded = NULL;
@@ -132,9 +132,12 @@ to_valid_utf8 (const char *s)
 	return g_utf8_make_valid (decoded, -1);
 }
 
-/* replace_controls: control and line-separator characters become ' '. */
+/*
+ * message_replace_controls: control and line-separator characters become
+ * ' '.
+ */
 static void
-replace_controls (char *s)
+message_replace_controls (char *s)
 {
 	for (char *p = s; *p != '\0'; p = g_utf8_next_char (p)) {
 		gunichar ch = g_utf8_get_char (p);
@@ -147,9 +150,9 @@ replace_controls (char *s)
 	}
 }
 
-/* collapse_spaces: runs of ' ' become one; the ends are trimmed. */
+/* message_collapse_spaces: runs of ' ' become one; the ends are trimmed. */
 static void
-collapse_spaces (char *s)
+message_collapse_spaces (char *s)
 {
 	char *out = s;
 	gboolean space = FALSE;
@@ -168,21 +171,21 @@ collapse_spaces (char *s)
 }
 
 /*
- * clean_short: (transfer full) (nullable): a one-line, valid UTF-8,
- * trimmed copy of @s cut at @max bytes (counted in @warnings, nullable);
- * NULL for NULL or blank.
+ * message_clean_short: (transfer full) (nullable): a one-line, valid
+ * UTF-8, trimmed copy of @s cut at @max bytes (counted in @warnings,
+ * nullable); NULL for NULL or blank.
  */
 static char *
-clean_short (const char *s, gsize max, guint *warnings)
+message_clean_short (const char *s, gsize max, guint *warnings)
 {
 	char *out = NULL;
 
 	if (s == NULL)
 		return NULL;
-	out = to_valid_utf8 (s);
-	replace_controls (out);
-	collapse_spaces (out);
-	if (truncate_utf8 (out, max)) {
+	out = message_to_valid_utf8 (s);
+	message_replace_controls (out);
+	message_collapse_spaces (out);
+	if (message_truncate_utf8 (out, max)) {
 		if (warnings != NULL)
 			(*warnings)++;
 		g_strchomp (out);
@@ -192,12 +195,15 @@ clean_short (const char *s, gsize max, guint *warnings)
 	return out;
 }
 
-/* clean_id: like clean_short, for message ids: no <>, no blank. */
+/*
+ * message_clean_id: like message_clean_short, for message ids: no <>, no
+ * blank.
+ */
 static char *
-clean_id (TgMessage *msg, const char *id)
+message_clean_id (TgMessage *msg, const char *id)
 {
-	g_autofree char *clean =
-		clean_short (id, MESSAGE_MAX_SHORT, &msg->parse_warnings);
+	g_autofree char *clean = message_clean_short (id, MESSAGE_MAX_SHORT,
+						       &msg->parse_warnings);
 	char *p = NULL;
 
 	if (clean == NULL)
@@ -347,18 +353,18 @@ text_from_bytes (GByteArray *bytes)
 }
 
 /*
- * bytes_to_text: (transfer full): decoded part content in @charset
- * (nullable) as normalized UTF-8; @bytes is overwritten. Mail lies about
- * charsets: bytes that are valid UTF-8 are taken as UTF-8 whatever the
- * label says (Latin-1 or KOI8-R text is practically never valid UTF-8),
- * except under the wide and the stateful 7-bit charsets, whose text is
- * not what its bytes look like. Declared UTF-8 with a few bad bytes keeps
- * the rest. 8-bit bytes under a stateful label, an unknown label or none
- * go through the fallback charsets. NUL bytes become spaces: the C
- * strings downstream cannot carry them.
+ * message_bytes_to_text: (transfer full): decoded part content in
+ * @charset (nullable) as normalized UTF-8; @bytes is overwritten. Mail
+ * lies about charsets: bytes that are valid UTF-8 are taken as UTF-8
+ * whatever the label says (Latin-1 or KOI8-R text is practically never
+ * valid UTF-8), except under the wide and the stateful 7-bit charsets,
+ * whose text is not what its bytes look like. Declared UTF-8 with a few
+ * bad bytes keeps the rest. 8-bit bytes under a stateful label, an
+ * unknown label or none go through the fallback charsets. NUL bytes
+ * become spaces: the C strings downstream cannot carry them.
  */
 static char *
-bytes_to_text (GByteArray *bytes, const char *charset)
+message_bytes_to_text (GByteArray *bytes, const char *charset)
 {
 	g_autoptr (GByteArray) converted = NULL;
 	g_autofree char *fallback = NULL;
@@ -446,9 +452,9 @@ part_bytes (GMimePart *part, gsize cap, gboolean *truncated_out)
 	return array;
 }
 
-/* part_text: (transfer full): @part's content as normalized UTF-8. */
+/* message_part_text: (transfer full): @part's content as normalized UTF-8. */
 static char *
-part_text (TgMessage *msg, GMimePart *part, gsize cap)
+message_part_text (TgMessage *msg, GMimePart *part, gsize cap)
 {
 	gboolean truncated = FALSE;
 	g_autoptr (GByteArray) bytes = part_bytes (part, cap, &truncated);
@@ -457,11 +463,11 @@ part_text (TgMessage *msg, GMimePart *part, gsize cap)
 
 	if (truncated)
 		msg->parse_warnings++;
-	return bytes_to_text (bytes, charset);
+	return message_bytes_to_text (bytes, charset);
 }
 
 static gboolean
-is_blank_text (const char *s)
+message_is_blank_text (const char *s)
 {
 	for (const char *p = s; *p != '\0'; p++)
 		if (!g_ascii_isspace (*p))
@@ -485,22 +491,25 @@ trim_text (char *s)
 	g_strchomp (s);
 }
 
-/* set_body: takes @text as the body, trimmed, cut at TG_MESSAGE_MAX_TEXT. */
+/*
+ * message_set_body: takes @text as the body, trimmed, cut at
+ * TG_MESSAGE_MAX_TEXT.
+ */
 static void
-set_body (TgMessage *msg, char *text, gboolean from_html)
+message_set_body (TgMessage *msg, char *text, gboolean from_html)
 {
 	g_free (msg->body_text);
 	trim_text (text);
 	msg->body_text = text;
 	msg->body_from_html = from_html;
-	if (truncate_utf8 (msg->body_text, TG_MESSAGE_MAX_TEXT))
+	if (message_truncate_utf8 (msg->body_text, TG_MESSAGE_MAX_TEXT))
 		msg->parse_warnings++;
 }
 
 static gboolean
 lacks_text (const char *text)
 {
-	return text == NULL || is_blank_text (text);
+	return text == NULL || message_is_blank_text (text);
 }
 
 /* prologue_text: (transfer full): a prologue as normalized UTF-8. */
@@ -516,42 +525,43 @@ prologue_text (TgMessage *msg, const char *prologue)
 	}
 	bytes = g_byte_array_sized_new ((guint)len);
 	g_byte_array_append (bytes, (const guint8 *)prologue, (guint)len);
-	return bytes_to_text (bytes, NULL);
+	return message_bytes_to_text (bytes, NULL);
 }
 
 /*
- * fill_body: the first inline text/plain, unless it is blank and there
- * is HTML (some clients send an empty plain alternative); else the first
- * inline text/html, made readable; else, as a last resort, a text/plain
- * with a file name that is not marked "attachment" (some bounce
- * generators name every part), or the text a multipart carries before
- * its first part (what a reader without MIME would see).
+ * message_fill_body: the first inline text/plain, unless it is blank and
+ * there is HTML (some clients send an empty plain alternative); else the
+ * first inline text/html, made readable; else, as a last resort, a
+ * text/plain with a file name that is not marked "attachment" (some
+ * bounce generators name every part), or the text a multipart carries
+ * before its first part (what a reader without MIME would see).
  */
 static void
-fill_body (Walk *w)
+message_fill_body (Walk *w)
 {
 	g_autofree char *text = NULL;
 
 	if (w->plain != NULL)
-		text = part_text (w->msg, w->plain, MESSAGE_PLAIN_RAW_MAX);
+		text = message_part_text (w->msg, w->plain,
+					  MESSAGE_PLAIN_RAW_MAX);
 	if (lacks_text (text) && w->html != NULL) {
-		g_autofree char *html =
-			part_text (w->msg, w->html, MESSAGE_HTML_RAW_MAX);
+		g_autofree char *html = message_part_text (
+			w->msg, w->html, MESSAGE_HTML_RAW_MAX);
 
-		set_body (w->msg, tg_html_to_text (html, -1), TRUE);
+		message_set_body (w->msg, tg_html_to_text (html, -1), TRUE);
 		return;
 	}
 	if (lacks_text (text) && w->named_plain != NULL) {
 		g_free (text);
-		text = part_text (w->msg, w->named_plain,
-				  MESSAGE_PLAIN_RAW_MAX);
+		text = message_part_text (w->msg, w->named_plain,
+					  MESSAGE_PLAIN_RAW_MAX);
 	}
 	if (lacks_text (text) && w->prologue != NULL) {
 		g_free (text);
 		text = prologue_text (w->msg, w->prologue);
 	}
 	if (text != NULL)
-		set_body (w->msg, g_steal_pointer (&text), FALSE);
+		message_set_body (w->msg, g_steal_pointer (&text), FALSE);
 }
 
 /* ---- addresses ---- */
@@ -562,16 +572,16 @@ address_new (InternetAddressMailbox *mailbox, guint *warnings)
 {
 	const char *name =
 		internet_address_get_name (INTERNET_ADDRESS (mailbox));
-	g_autofree char *addr =
-		clean_short (internet_address_mailbox_get_addr (mailbox),
-			     MESSAGE_MAX_SHORT, warnings);
+	g_autofree char *addr = message_clean_short (
+		internet_address_mailbox_get_addr (mailbox), MESSAGE_MAX_SHORT,
+		warnings);
 	TgAddress *out = NULL;
 
 	if (addr == NULL)
 		return NULL;
 	out = g_new0 (TgAddress, 1);
 	out->addr = g_utf8_strdown (addr, -1);
-	out->name = clean_short (name, MESSAGE_MAX_SHORT, warnings);
+	out->name = message_clean_short (name, MESSAGE_MAX_SHORT, warnings);
 	return out;
 }
 
@@ -734,7 +744,7 @@ address_list (TgMessage *msg, GMimeMessage *gmsg, const char *name,
 }
 
 static void
-fill_addresses (TgMessage *msg, GMimeMessage *gmsg)
+message_fill_addresses (TgMessage *msg, GMimeMessage *gmsg)
 {
 	guint *warnings = &msg->parse_warnings;
 	g_autoptr (InternetAddressList) from = NULL;
@@ -760,7 +770,7 @@ fill_addresses (TgMessage *msg, GMimeMessage *gmsg)
 /* ---- headers ---- */
 
 static void
-copy_headers (TgMessage *msg, GMimeObject *obj)
+message_copy_headers (TgMessage *msg, GMimeObject *obj)
 {
 	GMimeHeaderList *list = g_mime_object_get_header_list (obj);
 	int n = g_mime_header_list_get_count (list);
@@ -776,15 +786,17 @@ copy_headers (TgMessage *msg, GMimeObject *obj)
 			msg->parse_warnings++;
 			return;
 		}
-		name = clean_short (g_mime_header_get_raw_name (hdr),
-				    MESSAGE_MAX_SHORT, &msg->parse_warnings);
+		name = message_clean_short (g_mime_header_get_raw_name (hdr),
+					    MESSAGE_MAX_SHORT,
+					    &msg->parse_warnings);
 		if (name == NULL)
 			continue;
 		unfolded = g_mime_utils_header_unfold (raw != NULL ? raw : "");
 		header = g_new0 (TgHeader, 1);
 		header->name = g_steal_pointer (&name);
-		header->value = to_valid_utf8 (unfolded);
-		if (truncate_utf8 (header->value, TG_MESSAGE_MAX_HEADER_VALUE))
+		header->value = message_to_valid_utf8 (unfolded);
+		if (message_truncate_utf8 (header->value,
+					   TG_MESSAGE_MAX_HEADER_VALUE))
 			msg->parse_warnings++;
 		g_strstrip (header->value);
 		g_ptr_array_add (msg->headers, header);
@@ -840,7 +852,7 @@ parse_ids (TgMessage *msg, GMimeParserOptions *options, const char *value)
 		int n = refs != NULL ? g_mime_references_length (refs) : 0;
 
 		for (int j = 0; j < n; j++) {
-			char *id = clean_id (
+			char *id = message_clean_id (
 				msg,
 				g_mime_references_get_message_id (refs, j));
 
@@ -853,7 +865,7 @@ parse_ids (TgMessage *msg, GMimeParserOptions *options, const char *value)
 	words = g_strsplit_set (value, " \t,", -1);
 	for (gsize i = 0; words[i] != NULL; i++) {
 		char *id = strchr (words[i], '@') != NULL
-				   ? clean_id (msg, words[i])
+				   ? message_clean_id (msg, words[i])
 				   : NULL;
 
 		if (id != NULL)
@@ -945,7 +957,7 @@ fill_received (TgMessage *msg)
 	if (semi != NULL)
 		msg->received_at = g_mime_utils_header_decode_date (semi + 1);
 	id = received_id (value, semi != NULL ? semi : value + strlen (value));
-	msg->received_id = clean_id (msg, id);
+	msg->received_id = message_clean_id (msg, id);
 }
 
 /*
@@ -978,17 +990,17 @@ decode_bounded (const char *value, gboolean *cut_out)
 	joined = join_base64_words (value);
 	decoded = g_mime_utils_header_decode_text (
 		g_mime_parser_options_get_default (), joined ? joined : value);
-	out = to_valid_utf8 (decoded != NULL ? decoded : "");
-	replace_controls (out);
-	cut |= truncate_utf8 (out, TG_MESSAGE_MAX_DECODED);
+	out = message_to_valid_utf8 (decoded != NULL ? decoded : "");
+	message_replace_controls (out);
+	cut |= message_truncate_utf8 (out, TG_MESSAGE_MAX_DECODED);
 	if (cut_out != NULL)
 		*cut_out = cut;
 	return out;
 }
 
-/* fill_envelope: the fields taken from the top-level header copies. */
+/* message_fill_envelope: the fields taken from the top-level header copies. */
 static void
-fill_envelope (TgMessage *msg, GMimeParserOptions *options)
+message_fill_envelope (TgMessage *msg, GMimeParserOptions *options)
 {
 	const char *value = NULL;
 
@@ -997,7 +1009,7 @@ fill_envelope (TgMessage *msg, GMimeParserOptions *options)
 
 		g_free (msg->subject);
 		msg->subject = decode_bounded (value, &cut);
-		collapse_spaces (msg->subject);
+		message_collapse_spaces (msg->subject);
 		if (cut)
 			msg->parse_warnings++;
 	}
@@ -1006,7 +1018,7 @@ fill_envelope (TgMessage *msg, GMimeParserOptions *options)
 	if ((value = tg_message_get_header (msg, "Message-ID")) != NULL) {
 		g_autofree char *id = g_mime_utils_decode_message_id (value);
 
-		msg->message_id = clean_id (msg, id);
+		msg->message_id = message_clean_id (msg, id);
 	}
 	fill_threading (msg, options);
 	fill_received (msg);
@@ -1078,16 +1090,16 @@ dsn_end_block (TgMessage *msg, TgDsn *dsn, DsnFields *f)
 	     (failed && strcmp (dsn->action, "failed") != 0))) {
 		g_free (dsn->action);
 		g_free (dsn->status);
-		dsn->action = clean_short (f->action, MESSAGE_MAX_SHORT,
-					   &msg->parse_warnings);
-		dsn->status = clean_short (f->status, MESSAGE_MAX_SHORT,
-					   &msg->parse_warnings);
+		dsn->action = message_clean_short (f->action, MESSAGE_MAX_SHORT,
+						   &msg->parse_warnings);
+		dsn->status = message_clean_short (f->status, MESSAGE_MAX_SHORT,
+						   &msg->parse_warnings);
 	}
 	if (failed && f->final_recipient != NULL) {
 		if (dsn->final_recipients->len < TG_MESSAGE_MAX_ADDRESSES) {
-			char *addr = clean_short (f->final_recipient,
-						  MESSAGE_MAX_SHORT,
-						  &msg->parse_warnings);
+			char *addr = message_clean_short (f->final_recipient,
+							  MESSAGE_MAX_SHORT,
+							  &msg->parse_warnings);
 
 			if (addr != NULL)
 				g_ptr_array_add (dsn->final_recipients, addr);
@@ -1123,7 +1135,7 @@ parse_delivery_status (TgMessage *msg, TgDsn *dsn, const char *text)
 		if (name != NULL)
 			dsn_note_field (&f, name, value->str);
 		g_clear_pointer (&name, g_free);
-		if (is_blank_text (line)) {
+		if (message_is_blank_text (line)) {
 			dsn_end_block (msg, dsn, &f);
 			continue;
 		}
@@ -1160,7 +1172,7 @@ header_in_text (const char *text, const char *field)
 }
 
 static gboolean
-is_type (GMimeObject *obj, const char *type, const char *subtype)
+message_is_type (GMimeObject *obj, const char *type, const char *subtype)
 {
 	GMimeContentType *ct = g_mime_object_get_content_type (obj);
 
@@ -1181,18 +1193,20 @@ returned_message_id (TgMessage *msg, GMimeObject *part)
 
 		if (inner == NULL)
 			return NULL;
-		return clean_id (msg, g_mime_message_get_message_id (inner));
+		return message_clean_id (
+			msg, g_mime_message_get_message_id (inner));
 	}
 	if (!GMIME_IS_PART (part) ||
-	    !(is_type (part, "text", "rfc822-headers") ||
-	      is_type (part, "message", "global-headers")))
+	    !(message_is_type (part, "text", "rfc822-headers") ||
+	      message_is_type (part, "message", "global-headers")))
 		return NULL;
-	text = part_text (msg, GMIME_PART (part), MESSAGE_REPORT_RAW_MAX);
+	text = message_part_text (msg, GMIME_PART (part),
+				  MESSAGE_REPORT_RAW_MAX);
 	value = header_in_text (text, "Message-ID");
 	if (value == NULL)
 		return NULL;
 	id = g_mime_utils_decode_message_id (value);
-	return clean_id (msg, id);
+	return message_clean_id (msg, id);
 }
 
 static TgDsn *
@@ -1206,9 +1220,10 @@ parse_dsn (TgMessage *msg, GMimeMultipart *report)
 		GMimeObject *part = g_mime_multipart_get_part (report, i);
 
 		if (GMIME_IS_PART (part) &&
-		    (is_type (part, "message", "delivery-status") ||
-		     is_type (part, "message", "global-delivery-status"))) {
-			g_autofree char *text = part_text (
+		    (message_is_type (part, "message", "delivery-status") ||
+		     message_is_type (part, "message",
+				      "global-delivery-status"))) {
+			g_autofree char *text = message_part_text (
 				msg, GMIME_PART (part), MESSAGE_REPORT_RAW_MAX);
 
 			parse_delivery_status (msg, dsn, text);
@@ -1221,15 +1236,15 @@ parse_dsn (TgMessage *msg, GMimeMultipart *report)
 }
 
 /*
- * note_report: multipart/report tells a DSN or an MDN (RFC 6522); the
- * report parts are read from @parts (@obj itself, or its recovery).
+ * message_note_report: multipart/report tells a DSN or an MDN (RFC 6522);
+ * the report parts are read from @parts (@obj itself, or its recovery).
  */
 static void
-note_report (Walk *w, GMimeObject *obj, GMimeMultipart *parts)
+message_note_report (Walk *w, GMimeObject *obj, GMimeMultipart *parts)
 {
 	const char *type = NULL;
 
-	if (!is_type (obj, "multipart", "report"))
+	if (!message_is_type (obj, "multipart", "report"))
 		return;
 	type = g_mime_object_get_content_type_parameter (obj, "report-type");
 	if (type == NULL)
@@ -1258,7 +1273,8 @@ leaf_filename (TgMessage *msg, GMimeObject *obj)
 			name = g_mime_object_get_content_type_parameter (
 				obj, "name");
 	}
-	return clean_short (name, MESSAGE_MAX_SHORT, &msg->parse_warnings);
+	return message_clean_short (name, MESSAGE_MAX_SHORT,
+				    &msg->parse_warnings);
 }
 
 /*
@@ -1306,8 +1322,8 @@ add_attachment (Walk *w, GMimeObject *obj, char *filename,
 		return;
 	}
 	mime_type = ct != NULL ? g_mime_content_type_get_mime_type (ct) : NULL;
-	clean = clean_short (mime_type, MESSAGE_MAX_SHORT,
-			     &w->msg->parse_warnings);
+	clean = message_clean_short (mime_type, MESSAGE_MAX_SHORT,
+				     &w->msg->parse_warnings);
 	att = g_new0 (TgAttachment, 1);
 	att->filename = filename;
 	att->content_type = clean != NULL
@@ -1334,15 +1350,17 @@ visit_leaf (Walk *w, GMimeObject *obj, const char *part_path)
 		(disposition != NULL &&
 		 g_ascii_strcasecmp (disposition, "attachment") == 0);
 
-	if (!attached && GMIME_IS_PART (obj) && is_type (obj, "text", "*")) {
-		if (is_type (obj, "text", "plain") && w->plain == NULL)
+	if (!attached && GMIME_IS_PART (obj) &&
+	    message_is_type (obj, "text", "*")) {
+		if (message_is_type (obj, "text", "plain") && w->plain == NULL)
 			w->plain = GMIME_PART (obj);
-		else if (is_type (obj, "text", "html") && w->html == NULL)
+		else if (message_is_type (obj, "text", "html") &&
+			 w->html == NULL)
 			w->html = GMIME_PART (obj);
 		return;
 	}
 	if (w->named_plain == NULL && GMIME_IS_PART (obj) &&
-	    is_type (obj, "text", "plain") &&
+	    message_is_type (obj, "text", "plain") &&
 	    (disposition == NULL ||
 	     g_ascii_strcasecmp (disposition, "attachment") != 0))
 		w->named_plain = GMIME_PART (obj);
@@ -1406,7 +1424,8 @@ reparse_prologue (const char *prologue, GMimeParserOptions *options)
 	return g_steal_pointer (&obj);
 }
 
-static void walk (Walk *w, GMimeObject *obj, guint depth, const char *path);
+static void message_walk (Walk *w, GMimeObject *obj, guint depth,
+			  const char *path);
 
 static void
 walk_children (Walk *w, GMimeMultipart *multipart, guint depth,
@@ -1420,8 +1439,8 @@ walk_children (Walk *w, GMimeMultipart *multipart, guint depth,
 				? g_strdup_printf ("%d", i + 1)
 				: g_strdup_printf ("%s.%d", part_path, i + 1);
 
-		walk (w, g_mime_multipart_get_part (multipart, i), depth + 1,
-		      child_path);
+		message_walk (w, g_mime_multipart_get_part (multipart, i),
+			      depth + 1, child_path);
 	}
 }
 
@@ -1436,7 +1455,7 @@ walk_childless (Walk *w, GMimeMultipart *multipart, guint depth,
 {
 	const char *prologue = g_mime_multipart_get_prologue (multipart);
 
-	if (prologue == NULL || is_blank_text (prologue))
+	if (prologue == NULL || message_is_blank_text (prologue))
 		return NULL;
 	w->msg->parse_warnings++;
 	if (w->recovered != NULL)
@@ -1448,9 +1467,9 @@ walk_childless (Walk *w, GMimeMultipart *multipart, guint depth,
 	return GMIME_MULTIPART (w->recovered);
 }
 
-/* walk: visits the tree below @obj in document order. */
+/* message_walk: visits the tree below @obj in document order. */
 static void
-walk (Walk *w, GMimeObject *obj, guint depth, const char *part_path)
+message_walk (Walk *w, GMimeObject *obj, guint depth, const char *part_path)
 {
 	GMimeMultipart *multipart = NULL;
 	GMimeMultipart *recovered = NULL;
@@ -1474,10 +1493,10 @@ walk (Walk *w, GMimeObject *obj, guint depth, const char *part_path)
 		const char *prologue =
 			g_mime_multipart_get_prologue (multipart);
 
-		if (prologue != NULL && !is_blank_text (prologue))
+		if (prologue != NULL && !message_is_blank_text (prologue))
 			w->prologue = prologue;
 	}
-	note_report (w, obj, recovered != NULL ? recovered : multipart);
+	message_note_report (w, obj, recovered != NULL ? recovered : multipart);
 }
 
 /* ---- the raw source ---- */
@@ -1511,7 +1530,7 @@ set_tolerant_options (GMimeParserOptions *options)
 }
 
 static GMimeParserOptions *
-parser_options_new (TgMessage *msg)
+message_parser_options_new (TgMessage *msg)
 {
 	GMimeParserOptions *options = g_mime_parser_options_new ();
 
@@ -1522,8 +1541,8 @@ parser_options_new (TgMessage *msg)
 }
 
 static gboolean
-read_fully (const TgSpool *spool, goffset offset, guint8 *buf, gsize len,
-	    gsize *got_out, GError **error)
+message_read_fully (const TgSpool *spool, goffset offset, guint8 *buf,
+		    gsize len, gsize *got_out, GError **error)
 {
 	gsize got = 0;
 
@@ -1560,11 +1579,11 @@ typedef struct {
 } Sniff;
 
 static void
-sniff_clear (Sniff *sniffed)
+message_sniff_clear (Sniff *sniffed)
 {
 	g_clear_pointer (&sniffed->cuts, g_array_unref);
 }
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Sniff, sniff_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Sniff, message_sniff_clear)
 
 /* ---- charset converters -------------------------------------------- */
 
@@ -1622,13 +1641,13 @@ is_builtin_charset (const char *name)
 }
 
 /*
- * pin_charset: a mimescan callback. Once a mail names a charset that
- * needs a module, the fallback charsets are held too: GMime reads raw
- * 8-bit text and words in unknown charsets with them, and between such
- * words the other modules' conversions would unload theirs.
+ * message_pin_charset: a mimescan callback. Once a mail names a charset
+ * that needs a module, the fallback charsets are held too: GMime reads
+ * raw 8-bit text and words in unknown charsets with them, and between
+ * such words the other modules' conversions would unload theirs.
  */
 static void
-pin_charset (const char *name, gpointer data)
+message_pin_charset (const char *name, gpointer data)
 {
 	g_autofree char *key = g_ascii_strdown (name, -1);
 
@@ -1643,7 +1662,7 @@ pin_charset (const char *name, gpointer data)
 		return;
 	fallbacks_pinned = TRUE;
 	for (gsize i = 0; fallback_charsets[i] != NULL; i++)
-		pin_charset (fallback_charsets[i], NULL);
+		message_pin_charset (fallback_charsets[i], NULL);
 }
 
 /* scan_structure: sets @out->end and @out->cuts (mimescan.h). */
@@ -1651,13 +1670,14 @@ static gboolean
 scan_structure (const TgSpool *spool, Sniff *out, guint8 *buf, gsize size,
 		GError **error)
 {
-	g_autoptr (TgMimeScan) scan = tg_mimescan_new (
-		out->bare_cr ? '\r' : '\n', out->start, pin_charset, NULL);
+	g_autoptr (TgMimeScan) scan =
+		tg_mimescan_new (out->bare_cr ? '\r' : '\n', out->start,
+				 message_pin_charset, NULL);
 	goffset offset = out->start;
 	gsize got = 0;
 
 	for (;;) {
-		if (!read_fully (spool, offset, buf, size, &got, error))
+		if (!message_read_fully (spool, offset, buf, size, &got, error))
 			return FALSE;
 		if (got == 0 || !tg_mimescan_feed (scan, buf, got))
 			break;
@@ -1670,22 +1690,22 @@ scan_structure (const TgSpool *spool, Sniff *out, guint8 *buf, gsize size,
 }
 
 /*
- * sniff: looks at the mail before GMime does. Two tolerated violations
- * (doc/tolerated-input.md) are found at its head: a byte-order mark
- * before the headers, which would spoil the first header name, and bare
- * CR line ends, which GMime does not split on. Then the whole mail is
- * scanned (mimescan.h): the structure budget, overlong headers, the
+ * message_sniff: looks at the mail before GMime does. Two tolerated
+ * violations (doc/tolerated-input.md) are found at its head: a byte-order
+ * mark before the headers, which would spoil the first header name, and
+ * bare CR line ends, which GMime does not split on. Then the whole mail
+ * is scanned (mimescan.h): the structure budget, overlong headers, the
  * charsets to hold open.
  */
 static gboolean
-sniff (const TgSpool *spool, Sniff *out, GError **error)
+message_sniff (const TgSpool *spool, Sniff *out, GError **error)
 {
 	g_autofree guint8 *buf = g_malloc (MESSAGE_SNIFF_MAX);
 	gsize len = 0;
 
 	memset (out, 0, sizeof *out);
 	out->end = -1;
-	if (!read_fully (spool, 0, buf, MESSAGE_SNIFF_MAX, &len, error))
+	if (!message_read_fully (spool, 0, buf, MESSAGE_SNIFF_MAX, &len, error))
 		return FALSE;
 	if (len >= 3 && memcmp (buf, "\xEF\xBB\xBF", 3) == 0)
 		out->start = 3;
@@ -1716,7 +1736,7 @@ load_bare_cr (const TgSpool *spool, GError **error)
 	gsize got = 0;
 
 	g_byte_array_set_size (array, (guint)size);
-	if (!read_fully (spool, 0, array->data, size, &got, error))
+	if (!message_read_fully (spool, 0, array->data, size, &got, error))
 		return NULL;
 	g_byte_array_set_size (array, (guint)got);
 	for (gsize i = 0; i < got; i++)
@@ -1727,9 +1747,9 @@ load_bare_cr (const TgSpool *spool, GError **error)
 }
 
 /*
- * open_source: (transfer full): a seekable stream over the spool for the
- * parser, so that it keeps part content as substreams instead of copies.
- * A memory spool is wrapped without copying in *@borrowed_out, a
+ * message_open_source: (transfer full): a seekable stream over the spool
+ * for the parser, so that it keeps part content as substreams instead of
+ * copies. A memory spool is wrapped without copying in *@borrowed_out, a
  * GByteArray that does not own its data: the caller releases it with
  * g_byte_array_free (array, FALSE) once every GMime object is gone. A
  * file spool is read through its descriptor, which the stream does not
@@ -1739,9 +1759,9 @@ load_bare_cr (const TgSpool *spool, GError **error)
  * view_stream: (transfer full): what GMime is given of @base (which it
  * takes): @base within the bounds of @sniffed, or, when headers were
  * cut, the pieces between the cuts one after the other, in a
- * GMimeStreamCat whose offsets start at 0 (view_to_source() maps them
- * back). The pieces borrow @base's buffer or descriptor, so the view
- * holds @base.
+ * GMimeStreamCat whose offsets start at 0 (message_view_to_source()
+ * maps them back). The pieces borrow @base's buffer or descriptor, so
+ * the view holds @base.
  */
 static GMimeStream *
 view_stream (GMimeStream *base, const Sniff *sniffed)
@@ -1780,8 +1800,8 @@ view_stream (GMimeStream *base, const Sniff *sniffed)
 }
 
 static GMimeStream *
-open_source (const TgSpool *spool, const Sniff *sniffed,
-	     GByteArray **borrowed_out, GError **error)
+message_open_source (const TgSpool *spool, const Sniff *sniffed,
+		     GByteArray **borrowed_out, GError **error)
 {
 	GBytes *bytes = tg_spool_get_bytes (spool);
 	GMimeStream *stream = NULL;
@@ -1810,11 +1830,11 @@ open_source (const TgSpool *spool, const Sniff *sniffed,
 }
 
 /*
- * view_to_source: the offset in the mail of @offset in what GMime was
- * given (view_stream); -1 stays -1.
+ * message_view_to_source: the offset in the mail of @offset in what GMime
+ * was given (view_stream); -1 stays -1.
  */
 static goffset
-view_to_source (const Sniff *sniffed, goffset offset)
+message_view_to_source (const Sniff *sniffed, goffset offset)
 {
 	goffset from = sniffed->start;
 	goffset at = 0;
@@ -1854,7 +1874,8 @@ body_offset (const TgSpool *spool, gboolean have_headers, gint64 headers_end,
 		*offset_out = -1;
 		return TRUE;
 	}
-	if (!read_fully (spool, headers_end, sep, sizeof sep, &got, error))
+	if (!message_read_fully (spool, headers_end, sep, sizeof sep, &got,
+				 error))
 		return FALSE;
 	if (got >= 1 && sep[0] == '\n')
 		*offset_out = headers_end + 1;
@@ -1878,8 +1899,8 @@ fill_digest (TgMessage *msg, const TgSpool *spool, goffset offset,
 	while (offset >= 0) {
 		gsize got = 0;
 
-		if (!read_fully (spool, offset, buf, MESSAGE_IO_CHUNK, &got,
-				 error))
+		if (!message_read_fully (spool, offset, buf, MESSAGE_IO_CHUNK,
+					 &got, error))
 			return FALSE;
 		if (got == 0)
 			break;
@@ -1905,12 +1926,12 @@ fill_headerless (TgMessage *msg, const TgSpool *spool, goffset start,
 	gsize got = 0;
 
 	g_byte_array_set_size (bytes, (guint)want);
-	if (!read_fully (spool, start, bytes->data, want, &got, error))
+	if (!message_read_fully (spool, start, bytes->data, want, &got, error))
 		return FALSE;
 	g_byte_array_set_size (bytes, (guint)got);
 	if (size - (gsize)start > want)
 		msg->parse_warnings++;
-	set_body (msg, bytes_to_text (bytes, NULL), FALSE);
+	message_set_body (msg, message_bytes_to_text (bytes, NULL), FALSE);
 	return TRUE;
 }
 
@@ -1922,7 +1943,8 @@ static gboolean
 parse_stream (TgMessage *msg, const TgSpool *spool, GMimeStream *stream,
 	      const Sniff *sniffed, GError **error)
 {
-	g_autoptr (GMimeParserOptions) options = parser_options_new (msg);
+	g_autoptr (GMimeParserOptions) options =
+		message_parser_options_new (msg);
 	g_autoptr (GMimeParser) parser = g_mime_parser_new_with_stream (stream);
 	g_autoptr (GMimeMessage) gmsg = NULL;
 	GMimeObject *body = NULL;
@@ -1933,8 +1955,8 @@ parse_stream (TgMessage *msg, const TgSpool *spool, GMimeStream *stream,
 	g_mime_parser_set_format (parser, GMIME_FORMAT_MESSAGE);
 	g_mime_parser_set_persist_stream (parser, TRUE);
 	gmsg = g_mime_parser_construct_message (parser, options);
-	headers_end = view_to_source (sniffed,
-				      g_mime_parser_get_headers_end (parser));
+	headers_end = message_view_to_source (
+		sniffed, g_mime_parser_get_headers_end (parser));
 	if (!body_offset (spool, gmsg != NULL, headers_end, sniffed->start,
 			  &offset, error) ||
 	    !fill_digest (msg, spool, offset, error))
@@ -1943,14 +1965,14 @@ parse_stream (TgMessage *msg, const TgSpool *spool, GMimeStream *stream,
 		msg->parse_warnings++;
 		return fill_headerless (msg, spool, sniffed->start, error);
 	}
-	copy_headers (msg, GMIME_OBJECT (gmsg));
-	fill_envelope (msg, options);
-	fill_addresses (msg, gmsg);
+	message_copy_headers (msg, GMIME_OBJECT (gmsg));
+	message_fill_envelope (msg, options);
+	message_fill_addresses (msg, gmsg);
 	body = g_mime_message_get_mime_part (gmsg);
 	if (body != NULL) {
 		w.options = options;
-		walk (&w, body, 0, "0");
-		fill_body (&w);
+		message_walk (&w, body, 0, "0");
+		message_fill_body (&w);
 	}
 	g_clear_object (&w.recovered);
 	return TRUE;
@@ -1991,7 +2013,7 @@ tg_message_parse (const TgSpool *spool, GError **error)
 
 	msg = message_new ();
 	msg->size = tg_spool_get_size (spool);
-	if (!sniff (spool, &sniffed, error))
+	if (!message_sniff (spool, &sniffed, error))
 		return NULL;
 	if (sniffed.end >= 0) {
 		g_debug ("message: structure budget spent at offset "
@@ -2001,7 +2023,7 @@ tg_message_parse (const TgSpool *spool, GError **error)
 	}
 	/* Each overlong header cut short is a warning. */
 	msg->parse_warnings += sniffed.cuts->len;
-	stream = open_source (spool, &sniffed, &borrowed, error);
+	stream = message_open_source (spool, &sniffed, &borrowed, error);
 	if (stream == NULL)
 		return NULL;
 	ok = parse_stream (msg, spool, stream, &sniffed, error);
@@ -2057,12 +2079,13 @@ tg_mime_source_open (const TgSpool *spool, GError **error)
 
 	g_return_val_if_fail (spool != NULL, NULL);
 	src->scratch = message_new ();
-	if (!sniff (spool, &sniffed, error))
+	if (!message_sniff (spool, &sniffed, error))
 		return NULL;
-	src->stream = open_source (spool, &sniffed, &src->borrowed, error);
+	src->stream =
+		message_open_source (spool, &sniffed, &src->borrowed, error);
 	if (src->stream == NULL)
 		return NULL;
-	options = parser_options_new (src->scratch);
+	options = message_parser_options_new (src->scratch);
 	parser = g_mime_parser_new_with_stream (src->stream);
 	g_mime_parser_set_format (parser, GMIME_FORMAT_MESSAGE);
 	g_mime_parser_set_persist_stream (parser, TRUE);
