@@ -3,7 +3,7 @@
  * mime-source: a spooled mail as a GMime message, read with the same
  * tolerance message.c applies (a byte-order mark, bare CR line ends, a
  * budget on MIME structure), for compose.c, which forwards a mail's own
- * parts. Private to the two GMime modules; implemented in message.c.
+ * parts. Private to the two GMime modules; implemented in mime-source.c.
  */
 #pragma once
 

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * message-private: what the files of the message module share: the
+ * parse of one incoming mail (message*.c) and the view of a spool that
+ * GMime is given (mime-source.c). Private to them: compose.c has
+ * mime-source.h, and no other module sees GMime.
+ */
+#pragma once
+
+#include <gmime/gmime.h>
+
+#include "message.h"
+#include "spool.h"
+
+/* The spool as GMime sees it (mime-source.c). */
+
+/*
+ * What GMime is given of the mail: from @start (after a byte-order mark)
+ * to @end (-1: the end; else where the structure budget ran out), less
+ * the excess of overlong headers (@cuts). See mimescan.h.
+ */
+typedef struct {
+	goffset start;	  /* after a UTF-8 byte-order mark, else 0 */
+	gboolean bare_cr; /* lines end in CR alone (old Mac mail) */
+	goffset end;	  /* where GMime's view of the mail stops, or -1 */
+	GArray *cuts;	  /* TgMimeScanCut, in order, before end */
+} Sniff;
+
+void message_sniff_clear (Sniff *sniffed);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Sniff, message_sniff_clear)
+
+/*
+ * message_read_fully: reads up to @len bytes of @spool from @offset into
+ * @buf, fewer only at its end (*@got_out); FALSE with
+ * TG_MESSAGE_ERROR_TEMPORARY when the spool cannot be read.
+ */
+gboolean message_read_fully (const TgSpool *spool, goffset offset,
+			     guint8 *buf, gsize len, gsize *got_out,
+			     GError **error);
+
+/* message_sniff: fills @out for @spool (clear it with
+ * message_sniff_clear()); FALSE when the spool cannot be read. */
+gboolean message_sniff (const TgSpool *spool, Sniff *out, GError **error);
+
+/*
+ * message_open_source: (transfer full): the stream GMime parses, as
+ * @sniffed says; a memory spool's bytes are borrowed through
+ * *@borrowed_out, which the caller frees with g_byte_array_free (array,
+ * FALSE) after every GMime object made from the stream.
+ */
+GMimeStream *message_open_source (const TgSpool *spool, const Sniff *sniffed,
+				  GByteArray **borrowed_out, GError **error);
+
+/* message_view_to_source: the offset in the mail of @offset in the
+ * stream of message_open_source(); -1 stays -1. */
+goffset message_view_to_source (const Sniff *sniffed, goffset offset);
+
+/* The parse (message.c). */
+
+/* message_new: (transfer full): an empty TgMessage, every list made. */
+TgMessage *message_new (void);
+
+/* message_parser_options_new: (transfer full): ticketgate's tolerant
+ * parser options, counting GMime's warnings in @msg->parse_warnings. */
+GMimeParserOptions *message_parser_options_new (TgMessage *msg);
+
+/* message_pin_charset: the mimescan callback that holds the converter of
+ * charset @name open for the life of the process. */
+void message_pin_charset (const char *name, gpointer data);
