@@ -12,6 +12,60 @@
 #include "message.h"
 #include "spool.h"
 
+/*
+ * How many transfer-decoded bytes of a text part we look at. Plain text
+ * needs little more than the final cap (a charset may shrink it); HTML
+ * carries a lot of markup per visible character.
+ */
+#define MESSAGE_PLAIN_RAW_MAX (2 * TG_MESSAGE_MAX_TEXT)
+#define MESSAGE_HTML_RAW_MAX (4 * TG_MESSAGE_MAX_TEXT)
+#define MESSAGE_REPORT_RAW_MAX (256 * 1024)
+/* Display names, file names, ids: longer ones are cut (and counted). */
+#define MESSAGE_MAX_SHORT 1024
+#define MESSAGE_IO_CHUNK (64 * 1024)
+
+/* One walk over the MIME tree, and what it found. */
+typedef struct {
+	TgMessage *msg;
+	GMimeParserOptions *options;
+	GMimePart *plain;	/* borrowed: the first inline text/plain */
+	GMimePart *html;	/* borrowed: the first inline text/html */
+	GMimePart *named_plain; /* borrowed: the first text/plain with a
+				   file name, but not "attachment" */
+	const char *prologue;	/* borrowed: the first text before the
+				   first part of a multipart */
+	GMimeObject *recovered; /* a broken multipart parsed again */
+	gboolean depth_warned;
+	gboolean attachments_warned;
+} Walk;
+
+/* Text (message.c). */
+
+/* message_clean_short: (transfer full) (nullable): @s on one line, valid
+ * UTF-8, trimmed, cut at @max bytes (counted in @warnings, nullable);
+ * NULL for NULL or blank. message_clean_id: the same for a Message-ID,
+ * without <>. */
+char *message_clean_short (const char *s, gsize max, guint *warnings);
+char *message_clean_id (TgMessage *msg, const char *id);
+gboolean message_is_blank_text (const char *s);
+
+/* message_part_text: (transfer full): the content of @part, at most @cap
+ * bytes of it, as normalized UTF-8. */
+char *message_part_text (TgMessage *msg, GMimePart *part, gsize cap);
+
+/* The tree (message.c). */
+
+/* message_is_type: whether @obj's content type is @type/@subtype ("*":
+ * any). */
+gboolean message_is_type (GMimeObject *obj, const char *type,
+			  const char *subtype);
+
+/* Reports (message-dsn.c). */
+
+/* message_note_report: sets w->msg's is_mdn or dsn if @obj is a
+ * multipart/report, whose parts are read from @parts. */
+void message_note_report (Walk *w, GMimeObject *obj, GMimeMultipart *parts);
+
 /* The spool as GMime sees it (mime-source.c). */
 
 /*
