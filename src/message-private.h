@@ -41,6 +41,16 @@ typedef struct {
 
 /* Text (message.c). */
 
+/* message_truncate_utf8: cuts valid UTF-8 @s to at most @max bytes on a
+ * character boundary; TRUE if it cut anything. */
+gboolean message_truncate_utf8 (char *s, gsize max);
+/* message_to_valid_utf8: (transfer full): @s as UTF-8, 8-bit text that
+ * is not UTF-8 read in the fallback charsets. */
+char *message_to_valid_utf8 (const char *s);
+/* message_replace_controls: control and line-separator characters become
+ * ' '; message_collapse_spaces: runs of ' ' become one, the ends go. */
+void message_replace_controls (char *s);
+void message_collapse_spaces (char *s);
 /* message_clean_short: (transfer full) (nullable): @s on one line, valid
  * UTF-8, trimmed, cut at @max bytes (counted in @warnings, nullable);
  * NULL for NULL or blank. message_clean_id: the same for a Message-ID,
@@ -75,6 +85,17 @@ void message_fill_body (Walk *w);
  * any). */
 gboolean message_is_type (GMimeObject *obj, const char *type,
 			  const char *subtype);
+
+/* The header (message-header.c). */
+
+/* message_copy_headers: @obj's header fields into @msg->headers,
+ * unfolded and bounded. */
+void message_copy_headers (TgMessage *msg, GMimeObject *obj);
+/* message_fill_envelope: subject, date, ids and the Received facts, from
+ * @msg->headers. */
+void message_fill_envelope (TgMessage *msg, GMimeParserOptions *options);
+/* message_fill_addresses: From, Reply-To, To and Cc. */
+void message_fill_addresses (TgMessage *msg, GMimeMessage *gmsg);
 
 /* Reports (message-dsn.c). */
 
