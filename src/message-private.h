@@ -59,6 +59,12 @@ char *message_clean_short (const char *s, gsize max, guint *warnings);
 char *message_clean_id (TgMessage *msg, const char *id);
 gboolean message_is_blank_text (const char *s);
 
+/* message_set_body: takes @text as @msg's body, trimmed and cut at
+ * TG_MESSAGE_MAX_TEXT. */
+void message_set_body (TgMessage *msg, char *text, gboolean from_html);
+
+/* Charsets (message-charset.c). */
+
 /* message_bytes_to_text: (transfer full): decoded content in @charset
  * (nullable: unknown) as normalized UTF-8; @bytes is overwritten. */
 char *message_bytes_to_text (GByteArray *bytes, const char *charset);
@@ -66,10 +72,6 @@ char *message_bytes_to_text (GByteArray *bytes, const char *charset);
 /* message_part_text: (transfer full): the content of @part, at most @cap
  * bytes of it, as normalized UTF-8. */
 char *message_part_text (TgMessage *msg, GMimePart *part, gsize cap);
-
-/* message_set_body: takes @text as @msg's body, trimmed and cut at
- * TG_MESSAGE_MAX_TEXT. */
-void message_set_body (TgMessage *msg, char *text, gboolean from_html);
 
 /* The tree (message-walk.c). */
 
