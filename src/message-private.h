@@ -39,7 +39,7 @@ typedef struct {
 	gboolean attachments_warned;
 } Walk;
 
-/* Text (message.c). */
+/* Text (message-text.c). */
 
 /* message_truncate_utf8: cuts valid UTF-8 @s to at most @max bytes on a
  * character boundary; TRUE if it cut anything. */
