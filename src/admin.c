@@ -978,7 +978,7 @@ ticket_json_fields (TgJson *j, const TgTicket *t, const char *left)
 {
 	tg_json_int (j, "number", t->number);
 	tg_json_string (j, "subject", t->subject);
-	tg_json_string (j, "status", t->status);
+	tg_json_string (j, "status", tg_status_name (t->status));
 	tg_json_string (j, "priority",
 			tg_priority_to_string ((TgPriority) t->priority));
 	tg_json_string (j, "requester", t->requester);
@@ -1055,7 +1055,7 @@ ticket_text (Admin *a, const TgTicket *t, const char *left)
 	g_autofree char *cc = g_strjoinv (", ", t->cc);
 
 	printf ("Ticket #%" G_GINT64_FORMAT ": %s\n", t->number, t->subject);
-	printf ("  status:         %s\n", t->status);
+	printf ("  status:         %s\n", tg_status_name (t->status));
 	printf ("  requester:      %s%s%s%s\n",
 		t->requester_name ? t->requester_name : "",
 		t->requester_name ? " <" : "", t->requester,

@@ -60,8 +60,8 @@ apply (TgCommands *c, const char *line, GError **error)
 		if (!tg_status_parse (v, &status) || !tg_status_settable (status))
 			return invalid (error, line, "the status is one of open, "
 						     "pending, resolved, closed");
-		g_free (c->status);
-		c->status = g_steal_pointer (&v);
+		c->has_status = TRUE;
+		c->status = status;
 		return TRUE;
 	}
 	if (strcmp (name, "priority") == 0 && args->len == 2) {
@@ -125,7 +125,6 @@ tg_commands_free (TgCommands *c)
 {
 	if (c == NULL)
 		return;
-	g_free (c->status);
 	g_free (c->assign);
 	g_clear_pointer (&c->lines, g_ptr_array_unref);
 	g_free (c->text);

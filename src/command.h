@@ -9,6 +9,8 @@
 
 #include <glib.h>
 
+#include "domain.h"
+
 #include "priority.h"
 
 #define TG_COMMAND_ERROR (tg_command_error_quark ())
@@ -19,7 +21,8 @@ typedef enum {
 } TgCommandError;
 
 typedef struct {
-	char *status;        /* NULL, or open|pending|resolved|closed */
+	gboolean has_status; /* a #status line was given */
+	TgStatus status;     /* open, pending, resolved or closed */
 	gboolean has_priority;
 	TgPriority priority;
 	char *assign;        /* NULL, or a lower-case address */

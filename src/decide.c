@@ -150,11 +150,8 @@ tg_decide_thread (const TgWriter *w, const TgTicket *const *candidates, guint n,
 static gboolean
 is_long_closed (const TgActionFacts *f, const TgTicket *t)
 {
-	TgStatus status;
-
-	return tg_status_parse (t->status, &status) &&
-	       tg_ticket_is_long_closed (status, t->closed_at, f->received_at,
-					 f->reopen_days);
+	return tg_ticket_is_long_closed (t->status, t->closed_at,
+					 f->received_at, f->reopen_days);
 }
 
 static TgAction

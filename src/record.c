@@ -15,6 +15,7 @@
 #include "address.h"
 #include "scope.h"
 #include "thread.h"
+#include "ticket.h"
 
 
 void
@@ -666,19 +667,17 @@ static gboolean
 follow_up (Delivery *d, TgStore *store, GError **error)
 {
 	TgTicket *t = d->ticket;
-	gboolean reopen = g_strcmp0 (t->status, "resolved") == 0 ||
-			  g_strcmp0 (t->status, "closed") == 0 ||
-			  g_strcmp0 (t->status, "pending") == 0;
+	TgStatus next = tg_ticket_after_customer_mail (t->status);
+	gboolean reopen = next != t->status;
 
 	if (!tg_store_lock_ticket (store, t->id, error) ||
 	    !store_incoming (d, store, t->id, TG_KIND_CUSTOMER, NULL, error) ||
 	    !add_requester_ccs (d, store, error))
 		return FALSE;
 	if (reopen) {
-		if (!tg_store_set_ticket_status (store, t->id, "open", error))
+		if (!tg_store_set_ticket_status (store, t->id, next, error))
 			return FALSE;
-		g_free (t->status);
-		t->status = g_strdup ("open");
+		t->status = next;
 	}
 	if (causes (d, TG_ANSWER_ACK, FALSE) &&
 	    !acknowledge_again (d, store, error))
@@ -734,7 +733,7 @@ apply_commands (Delivery *d, TgStore *store, GError **error)
 static gboolean
 apply_status (Delivery *d, TgStore *store, GError **error)
 {
-	if (d->commands->status == NULL)
+	if (!d->commands->has_status)
 		return TRUE;
 	return tg_store_set_ticket_status (store, d->ticket->id,
 					   d->commands->status, error);
@@ -834,6 +833,25 @@ relay (Delivery *d, TgStore *store, GError **error)
 	       notice_relay_held (d, store, held, error);
 }
 
+/* A staff answer to the customer: the first one is the ticket's first
+ * response, and opens a new ticket (ticket.h). */
+static gboolean
+record_answer (Delivery *d, TgStore *store, GError **error)
+{
+	TgTicket *t = d->ticket;
+	g_autoptr (GDateTime) first =
+		tg_ticket_first_response (t->first_response_at, d->received_at);
+	TgStatus next = tg_ticket_after_staff_answer (t->status);
+
+	if (!tg_store_record_first_response (store, t->id, first, error))
+		return FALSE;
+	if (next != t->status &&
+	    !tg_store_set_ticket_status (store, t->id, next, error))
+		return FALSE;
+	t->status = next;
+	return TRUE;
+}
+
 /* A staff answer: stored, commands applied, relayed to the customer; the
  * first one is the ticket's first response. */
 static gboolean
@@ -844,9 +862,7 @@ staff_reply (Delivery *d, TgStore *store, GError **error)
 	return tg_store_lock_ticket (store, id, error) &&
 	       store_incoming (d, store, id, TG_KIND_STAFF, NULL, error) &&
 	       apply_commands (d, store, error) && relay (d, store, error) &&
-	       tg_store_record_first_response (store, id, d->received_at,
-					       error) &&
-	       apply_status (d, store, error);
+	       record_answer (d, store, error) && apply_status (d, store, error);
 }
 
 /* A note for staff only: never relayed, never a first response. */

@@ -580,7 +580,7 @@ tg_reply_set_ticket (TgReplyFacts *f, const TgTicket *t, TgPlan *plan,
 		    : t->requester_name ? t->requester_name
 					: t->requester;
 	f->requester_address = t->requester;
-	f->status = t->status;
+	f->status = tg_status_name (t->status);
 	f->assignee = t->assignee;
 	f->cc = (const char *const *) t->cc;
 	f->scope = scope;

@@ -497,17 +497,6 @@ tg_store_read_desk (TgStore *store, GError **error)
 
 /* ---- releasing results --------------------------------------------- */
 
-void
-tg_plan_free (TgPlan *plan)
-{
-	if (plan == NULL)
-		return;
-	g_free (plan->name);
-	g_free (plan->hourly_rate);
-	g_free (plan->currency);
-	g_free (plan->description);
-	g_free (plan);
-}
 
 void
 tg_desk_free (TgDesk *desk)

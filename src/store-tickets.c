@@ -72,7 +72,9 @@ ticket_from_row (const PGresult *res, int row)
 	t->customer_id = store_get_int (res, row, 5);
 	t->customer_name = store_get_str (res, row, 6);
 	t->subject = store_get_str (res, row, 7);
-	t->status = store_get_str (res, row, 8);
+	/* The schema admits no other name (001-core.sql). */
+	if (!tg_status_parse (PQgetvalue (res, row, 8), &t->status))
+		t->status = TG_STATUS_OPEN;
 	t->priority = (int) store_get_int (res, row, 9);
 	t->plan_name = store_get_str (res, row, 10);
 	t->plan_rank = (int) store_get_int (res, row, 11);
@@ -248,8 +250,7 @@ tg_store_create_ticket (TgStore *store,
 }
 
 static const char SQL_FIRST_RESPONSE[] =
-	"UPDATE tickets SET first_response_at = coalesce(first_response_at, $2),"
-	" status = CASE WHEN status = 'new' THEN 'open' ELSE status END,"
+	"UPDATE tickets SET first_response_at = $2,"
 	" updated_at = now() WHERE id = $1";
 static const char SQL_SET_PRIORITY[] =
 	"UPDATE tickets SET priority = $2, updated_at = now() WHERE id = $1";
@@ -323,14 +324,14 @@ static const char SQL_SET_STATUS[] =
 
 gboolean
 tg_store_set_ticket_status (TgStore *store, gint64 ticket_id,
-			    const char *status, GError **error)
+			    TgStatus status, GError **error)
 {
 	g_auto (Params) p = { 0 };
 
-	g_return_val_if_fail (store != NULL && status != NULL, FALSE);
+	g_return_val_if_fail (store != NULL, FALSE);
 	store_params_init (&p);
 	store_params_add_int (&p, ticket_id);
-	store_params_add (&p, status);
+	store_params_add (&p, tg_status_name (status));
 	return store_run_command (store, SQL_SET_STATUS, &p, error);
 }
 
@@ -482,29 +483,3 @@ tg_watched_free (TgWatched *watched)
 
 /* ---- releasing results --------------------------------------------- */
 
-void
-tg_ticket_free (TgTicket *t)
-{
-	if (t == NULL)
-		return;
-	g_free (t->requester);
-	g_free (t->requester_name);
-	g_free (t->reply_address);
-	g_free (t->customer_name);
-	g_free (t->subject);
-	g_free (t->status);
-	g_free (t->plan_name);
-	g_free (t->hourly_rate);
-	g_free (t->currency);
-	g_strfreev (t->scope_flags);
-	g_strfreev (t->cc);
-	g_clear_pointer (&t->received_at, g_date_time_unref);
-	g_clear_pointer (&t->response_due_at, g_date_time_unref);
-	g_clear_pointer (&t->first_response_at, g_date_time_unref);
-	g_clear_pointer (&t->closed_at, g_date_time_unref);
-	g_clear_pointer (&t->updated_at, g_date_time_unref);
-	g_free (t->assignee);
-	g_free (t->last_message_id);
-	g_clear_pointer (&t->references, g_ptr_array_unref);
-	g_free (t);
-}

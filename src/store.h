@@ -9,6 +9,7 @@
 
 #include <glib.h>
 
+#include "domain.h"
 #include "message.h"
 #include "spool.h"
 
@@ -27,17 +28,6 @@ typedef enum {
 
 typedef struct _TgStore TgStore;
 
-typedef struct {
-	char *name;
-	int rank;              /* order of work: lower first */
-	int reaction_minutes;  /* 0: no deadline promised */
-	gboolean email_support;
-	gboolean full_service;
-	char *hourly_rate;     /* "50.00", NULL when none */
-	char *currency;
-	char *description;
-} TgPlan;
-
 typedef enum {
 	TG_MATCH_NONE,
 	TG_MATCH_ADDRESS,
@@ -54,56 +44,6 @@ typedef struct {
 	TgPlan *plan;            /* in force on the day; NULL when none */
 	gboolean is_duplicate;   /* the mail is stored already */
 } TgIdentity;
-
-typedef struct {
-	gint64 id;
-	gint64 number;
-	char *requester;
-	char *requester_name;
-	char *reply_address;
-	gint64 customer_id;
-	char *customer_name;     /* NULL without a customer */
-	char *subject;
-	char *status;
-	int priority;            /* TgPriority value */
-	char *plan_name;         /* NULL: no plan at all */
-	int plan_rank;
-	int reaction_minutes;    /* 0: no deadline */
-	gboolean billable;
-	char *hourly_rate;
-	char *currency;
-	char **scope_flags;      /* topics flagged as likely out of scope */
-	char **cc;
-	GDateTime *received_at;
-	GDateTime *response_due_at;   /* NULL: no deadline */
-	GDateTime *first_response_at; /* NULL: no staff answer yet */
-	GDateTime *closed_at;
-	GDateTime *updated_at;
-	char *assignee;          /* staff address, NULL when unassigned */
-	gint64 follows_number;   /* the closed ticket this one follows, 0 */
-	gint64 refers_number;    /* the ticket its writer referred to
-				    without being one of its people, 0 */
-	int deadline_met;        /* 1 yes, 0 no, -1 not answered or none */
-	char *last_message_id;   /* Message-ID of the customer's last mail */
-	GPtrArray *references;   /* char *: Message-IDs of the whole thread */
-} TgTicket;
-
-/* A ticket to open (see the tickets table for the meaning of fields). */
-typedef struct {
-	const char *requester;
-	const char *requester_name;
-	const char *reply_address;
-	gint64 customer_id;      /* 0: none */
-	const char *subject;
-	int priority;
-	const TgPlan *plan;      /* NULL: no plan at all */
-	gboolean billable;
-	const char *const *scope_flags;
-	GDateTime *received_at;
-	GDateTime *response_due_at; /* NULL: no deadline */
-	gint64 follows_id;       /* 0, or the closed ticket it follows */
-	gint64 refers_id;        /* 0, or the ticket it referred to */
-} TgNewTicket;
 
 typedef enum {
 	TG_KIND_CUSTOMER,
@@ -419,7 +359,7 @@ gboolean tg_store_create_ticket (TgStore *store,
 
 /*
  * tg_store_record_first_response: sets the ticket's first response time
- * to @at unless it has one, and opens a new ticket.
+ * to @at: the caller keeps an earlier one (tg_ticket_first_response()).
  */
 gboolean tg_store_record_first_response (TgStore *store,
 					 gint64 ticket_id,
@@ -512,7 +452,7 @@ gboolean tg_store_add_cc (TgStore *store,
  */
 gboolean tg_store_set_ticket_status (TgStore *store,
 				     gint64 ticket_id,
-				     const char *status,
+				     TgStatus status,
 				     GError **error);
 
 /*
@@ -786,8 +726,6 @@ GPtrArray *tg_store_list_received (TgStore *store,
 				   GError **error);
 
 /* Releasing results. */
-void tg_plan_free (TgPlan *plan);
-void tg_ticket_free (TgTicket *ticket);
 void tg_outbox_item_free (TgOutboxItem *item);
 void tg_outbox_holder_free (TgOutboxHolder *holder);
 void tg_stored_message_free (TgStoredMessage *msg);
@@ -797,8 +735,6 @@ void tg_staff_free (TgStaff *staff);
 void tg_holiday_clear (TgHoliday *holiday);
 void tg_desk_free (TgDesk *desk);
 void tg_watched_free (TgWatched *watched);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgPlan, tg_plan_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgTicket, tg_ticket_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgOutboxItem, tg_outbox_item_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgOutboxHolder, tg_outbox_holder_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgDesk, tg_desk_free)

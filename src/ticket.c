@@ -5,34 +5,6 @@
  */
 #include "ticket.h"
 
-#include <string.h>
-
-static const char *const names[TG_STATUS_COUNT] = {
-	[TG_STATUS_NEW] = "new",
-	[TG_STATUS_OPEN] = "open",
-	[TG_STATUS_PENDING] = "pending",
-	[TG_STATUS_RESOLVED] = "resolved",
-	[TG_STATUS_CLOSED] = "closed",
-};
-
-const char *
-tg_status_name (TgStatus status)
-{
-	g_return_val_if_fail (status < TG_STATUS_COUNT, "new");
-	return names[status];
-}
-
-gboolean
-tg_status_parse (const char *name, TgStatus *out)
-{
-	for (TgStatus s = 0; name != NULL && s < TG_STATUS_COUNT; s++)
-		if (strcmp (name, names[s]) == 0) {
-			*out = s;
-			return TRUE;
-		}
-	return FALSE;
-}
-
 gboolean
 tg_status_settable (TgStatus status)
 {

@@ -13,21 +13,7 @@
 #include <glib.h>
 
 #include "calendar.h"
-
-typedef enum {
-	TG_STATUS_NEW,      /* no staff answer yet */
-	TG_STATUS_OPEN,     /* answered, being worked on */
-	TG_STATUS_PENDING,  /* waiting for the customer */
-	TG_STATUS_RESOLVED, /* staff think it done */
-	TG_STATUS_CLOSED,   /* done; a late follow-up starts a new ticket */
-	TG_STATUS_COUNT
-} TgStatus;
-
-/* The name the database and the templates use: "new", "open", ... */
-const char *tg_status_name (TgStatus status);
-
-/* The status named @name; FALSE for anything else (also NULL). */
-gboolean tg_status_parse (const char *name, TgStatus *out);
+#include "domain.h"
 
 /* Whether staff may set @status with a command ("#status"): every
  * status but "new", which only a ticket without an answer has. */

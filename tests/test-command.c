@@ -67,7 +67,10 @@ test_rows (void)
 			continue;
 		}
 		g_assert_no_error (error);
-		g_assert_cmpstr (c->status, ==, r->status);
+		g_assert_cmpint (c->has_status, ==, r->status != NULL);
+		if (r->status != NULL)
+			g_assert_cmpstr (tg_status_name (c->status), ==,
+					 r->status);
 		g_assert_cmpint (c->has_priority ? (int) c->priority : 0, ==,
 				 r->priority);
 		g_assert_cmpstr (c->assign, ==, r->assign);

@@ -24,19 +24,19 @@ static TgTicket tickets[] = {
 	 .reply_address = "jane@example.net",
 	 .customer_id = 2,
 	 .cc = cc_open,
-	 .status = "open"},
+	 .status = TG_STATUS_OPEN},
 	{.id = 12,
 	 .number = 2,
 	 .requester = "ops@acme.example",
 	 .reply_address = "noc@acme.example",
 	 .customer_id = 1,
-	 .status = "pending"},
+	 .status = TG_STATUS_PENDING},
 	{.id = 13,
 	 .number = 3,
 	 .requester = "jane@example.net",
 	 .reply_address = "jane@example.net",
 	 .customer_id = 2,
-	 .status = "closed"},
+	 .status = TG_STATUS_CLOSED},
 };
 
 static TgSettings *

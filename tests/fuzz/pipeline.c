@@ -62,7 +62,7 @@ static TgTicket tickets[] = {
 	 .customer_id = 2,
 	 .customer_name = "Example Net",
 	 .subject = "Billing export fails",
-	 .status = "open",
+	 .status = TG_STATUS_OPEN,
 	 .plan_name = "NONE",
 	 .cc = cc_1001,
 	 .last_message_id = "first@example.net"},
@@ -73,7 +73,7 @@ static TgTicket tickets[] = {
 	 .customer_id = 1,
 	 .customer_name = "ACME Telecom",
 	 .subject = "VPN tunnel down",
-	 .status = "pending",
+	 .status = TG_STATUS_PENDING,
 	 .plan_name = "GOLD",
 	 .last_message_id = "acme-1@acme.example"},
 };
@@ -487,7 +487,7 @@ ticket_facts (const TgPipeline *p, const Mail *m, const char *subject)
 	f.plan = find_plan (p, t->plan_name);
 	f.customer = t->customer_name;
 	f.requester_address = t->requester;
-	f.status = t->status;
+	f.status = tg_status_name (t->status);
 	f.cc = (const char *const *)t->cc;
 	return f;
 }
