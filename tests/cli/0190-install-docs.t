@@ -4,10 +4,14 @@
 # the one is a command of the other; they use only what a minimal Debian
 # 12 has (runuser, not sudo; postfix reload, not systemctl) and run the
 # database commands as the ticketgate user; the README's alias does not
-# run deliver as nobody; the build dependencies are listed.
+# run deliver as nobody; the build dependencies are listed. And what a
+# walk through them on a fresh Debian (tests/install/fresh-debian) found
+# wrong once: a block left unclosed, a cd that later relative paths
+# depended on, a placeholder written into a table, an example file taken
+# from where make install does not put it, a daemon that nothing starts.
 . "$TG_TOP_SRCDIR/tests/lib/common.sh"
 
-tap_plan 7
+tap_plan 14
 
 readme="$TG_TOP_SRCDIR/README.md"
 postfix="$TG_TOP_SRCDIR/doc/postfix.md"
@@ -38,5 +42,32 @@ like "$(cat "$TEST_DIR/readme")" "runuser -u ticketgate -- ticketgate check-conf
 is "$(grep -c '/etc/aliases$\|>> */etc/aliases' "$TEST_DIR/readme")" "0" "the README's alias goes into ticketgate's own table, not /etc/aliases"
 like "$(tr '\n' ' ' <"$TEST_DIR/readme")" "apt-get install build-essential .*libglib2.0-dev libgmime-3.0-dev libpq-dev" \
 	"the README lists the build dependencies"
+
+# Every fence is ```sh, ```ini or a bare ``` that closes it: text after
+# a closing fence leaves the block open to the end of the page.
+is "$(cat "$readme" "$postfix" | grep '^```' | grep -v '^```\(sh\|ini\)\{0,1\}$' || true)" "" \
+	"every code block is closed by a bare fence"
+all=$(cat "$TEST_DIR/readme" "$TEST_DIR/postfix")
+is "$(echo "$all" | grep '^cd \|[;&|] *cd ' || true)" "" \
+	"no command changes folder (the next block would run elsewhere)"
+is "$(echo "$all" | grep 'YOUR\|DOMAIN' || true)" "" \
+	"no placeholder: the commands are those of the example desk, support@example.com"
+is "$(echo "$all" | grep '^ticketgate ' || true)" "" \
+	"ticketgate's own commands run as the ticketgate user (runuser)"
+# The example files come from where make install puts them.
+bad=""
+for f in $(echo "$all" | grep -o '/usr/share/doc/ticketgate/examples/[^ ]*' | sort -u); do
+	rel=${f#/usr/share/doc/ticketgate/examples/}
+	grep -q "contrib/$rel\b" "$TG_TOP_SRCDIR/Makefile.am" || bad="$bad $rel"
+done
+is "$bad" "" "every example file named is one that make install installs"
+# Without systemd nothing starts the daemons; the README says how, and
+# before the first command that needs PostgreSQL. rsyslog has no init
+# script in Debian 12: "service rsyslog start" fails there.
+order=$(grep -n '^service postgresql start$\|^service postfix start$\|^rsyslogd$\|^apt-get install rsyslog$\|createuser ticketgate$' \
+	"$TEST_DIR/readme" | cut -d: -f2 | tr '\n' ,)
+like "$order" "^apt-get install rsyslog,service postgresql start,service postfix start,rsyslogd,.*createuser ticketgate,$" \
+	"the README installs rsyslog and starts the daemons before the database commands"
+is "$(echo "$all" | grep 'service rsyslog' || true)" "" "... rsyslog with rsyslogd, which needs no init script"
 
 tg_done
