@@ -124,16 +124,6 @@ plan_new (const char *name, int minutes, gboolean email, const char *rate)
 	return plan;
 }
 
-static void
-plan_free (TgPlan *plan)
-{
-	g_free (plan->name);
-	g_free (plan->hourly_rate);
-	g_free (plan->currency);
-	g_free (plan->description);
-	g_free (plan);
-}
-
 static const TgPlan *
 find_plan (const TgPipeline *p, const char *name)
 {
@@ -197,7 +187,7 @@ tg_pipeline_new (const char *templates_dir, GError **error)
 		return NULL;
 	tg_calendar_add_holiday (p->calendar, 2026, 12, 25, "Christmas Day");
 	p->scope = fixture_scope ();
-	p->plans = g_ptr_array_new_with_free_func ((GDestroyNotify)plan_free);
+	p->plans = g_ptr_array_new_with_free_func ((GDestroyNotify)tg_plan_free);
 	g_ptr_array_add (p->plans, plan_new ("GOLD", 180, TRUE, NULL));
 	g_ptr_array_add (p->plans, plan_new ("NONE", 0, FALSE, "50.00"));
 	p->now = g_date_time_new_from_iso8601 ("2026-03-06T16:30:00Z", NULL);
