@@ -767,9 +767,20 @@ fail (int code, const char *status, const char *format, ...)
 	return code;
 }
 
+/* Storing the mail failed: the database, or an answer written inside
+ * the transaction (a staff reply's spool file that cannot be read back
+ * to relay it). Either is ours: the transaction rolled back, and
+ * Postfix's retry does it all again. */
 static int
 fail_store (const GError *error)
 {
+	if (g_error_matches (error, TG_COMPOSE_ERROR,
+			     TG_COMPOSE_ERROR_TEMPORARY)) {
+		g_warning ("composing an answer: %s", error->message);
+		return fail (EX_TEMPFAIL, "4.3.0",
+			     "an answer could not be written, will retry "
+			     "(details in the mail log)");
+	}
 	g_warning ("database: %s", error->message);
 	if (g_error_matches (error, TG_STORE_ERROR, TG_STORE_ERROR_TEMPORARY))
 		return fail (EX_TEMPFAIL, "4.3.0", "database unavailable, "

@@ -112,7 +112,8 @@ dry_line (Watch *w, char *line)
 
 /* The notice of @kind about @t (its thread loaded) to @rcpts. */
 static TgReply *
-build_notice (Watch *w, const TgTicket *t, TgWatchKind kind, char **rcpts)
+build_notice (Watch *w, const TgTicket *t, TgWatchKind kind, char **rcpts,
+	      GError **error)
 {
 	g_autoptr (GArray) scope = g_array_new (FALSE, TRUE,
 						sizeof (TgScopeMatch));
@@ -140,7 +141,7 @@ build_notice (Watch *w, const TgTicket *t, TgWatchKind kind, char **rcpts)
 	tg_reply_set_ticket (&f, t, &plan, scope);
 	/* "Late by" reads the time since the deadline without a sign. */
 	f.time_left = left[0] == '-' ? left + 1 : left;
-	return tg_replies_build (w->replies, &f);
+	return tg_replies_build (w->replies, &f, error);
 }
 
 /* Records and queues one notice, in the caller's transaction;
@@ -168,8 +169,8 @@ record_notice (Watch *w, const TgTicket *listed, TgWatchKind kind,
 	t = tg_store_get_ticket (w->store, listed->number, error);
 	if (t == NULL)
 		return FALSE;
-	reply = build_notice (w, t, kind, rcpts);
-	return queue (w, t->id, reply, rcpts, error);
+	reply = build_notice (w, t, kind, rcpts, error);
+	return reply != NULL && queue (w, t->id, reply, rcpts, error);
 }
 
 static gboolean
@@ -308,7 +309,9 @@ record_daily (Watch *w, const GDate *day, char **rcpts, GError **error)
 	f.queue = open_text = queue_text (w, open);
 	f.queue_count = open->len;
 	f.late = late_lines = late_text (w, late);
-	reply = tg_replies_build (w->replies, &f);
+	reply = tg_replies_build (w->replies, &f, error);
+	if (reply == NULL)
+		return FALSE;
 	w->tally->daily++;
 	return queue (w, 0, reply, rcpts, error);
 }

@@ -436,7 +436,9 @@ notify_staff (Delivery *d, TgStore *store, gint64 ticket_id, TgReplyFacts *f,
 	f->from_name = from;
 	f->reply_to = reply_to =
 		reply_address_for (d, f->ticket_number, TG_TOKEN_STAFF, NULL);
-	reply = tg_replies_build (d->replies, f);
+	reply = tg_replies_build (d->replies, f, error);
+	if (reply == NULL)
+		return FALSE;
 	return queue_outgoing (d, store, ticket_id, TG_KIND_NOTICE, reply,
 			       (const char *const *) rcpts, "notify", NULL,
 			       error);
@@ -492,7 +494,9 @@ notice_to (Delivery *d, TgStore *store, gint64 ticket_id, gint64 number,
 	f.notice = text;
 	f.reply_to = reply_to =
 		reply_address_for (d, number, TG_TOKEN_PERSON, rcpts[0]);
-	reply = tg_replies_build (d->replies, &f);
+	reply = tg_replies_build (d->replies, &f, error);
+	if (reply == NULL)
+		return FALSE;
 	return queue_outgoing (d, store, ticket_id, TG_KIND_NOTICE, reply,
 			       rcpts, "notice", NULL, error);
 }
@@ -559,7 +563,9 @@ answer_new_ticket (Delivery *d, TgStore *store, gint64 id, const char *subject,
 	if (causes (d, TG_ANSWER_ACK, FALSE)) {
 		f.reply_to = reply_to = reply_address_for (
 			d, d->ticket_number, TG_TOKEN_PERSON, d->reply_address);
-		reply = tg_replies_build (d->replies, &f);
+		reply = tg_replies_build (d->replies, &f, error);
+		if (reply == NULL)
+			return FALSE;
 		if (!queue_outgoing (d, store, id, TG_KIND_ACK, reply, rcpts,
 				     "ack", NULL, error))
 			return FALSE;
@@ -638,7 +644,9 @@ acknowledge_again (Delivery *d, TgStore *store, GError **error)
 	f.reply_to = reply_to = reply_address_for (d, t->number,
 						   TG_TOKEN_PERSON,
 						   d->reply_address);
-	reply = tg_replies_build (d->replies, &f);
+	reply = tg_replies_build (d->replies, &f, error);
+	if (reply == NULL)
+		return FALSE;
 	return queue_outgoing (d, store, t->id, TG_KIND_ACK, reply, rcpts,
 			       "ack", NULL, error);
 }
@@ -707,7 +715,9 @@ reject (Delivery *d, TgStore *store, GError **error)
 		return FALSE;
 	f = reply_facts (d, TG_REPLY_REJECT_UNKNOWN, subject);
 	f.plan = d->plan;
-	reply = tg_replies_build (d->replies, &f);
+	reply = tg_replies_build (d->replies, &f, error);
+	if (reply == NULL)
+		return FALSE;
 	return queue_outgoing (d, store, 0, TG_KIND_ACK, reply, rcpts,
 			       "reject", NULL, error);
 }
@@ -826,7 +836,9 @@ relay (Delivery *d, TgStore *store, GError **error)
 						   TG_TOKEN_PERSON, rcpts[0]);
 	reply = tg_replies_build_relay (
 		&f, d->spool, (const char *const *) d->commands->lines->pdata,
-		subject);
+		subject, error);
+	if (reply == NULL)
+		return FALSE;
 	held = d->held->len;
 	return queue_outgoing (d, store, t->id, TG_KIND_RELAY, reply,
 			       (const char *const *) rcpts, "relay",

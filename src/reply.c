@@ -497,7 +497,7 @@ mail_spec (const TgReplyFacts *f, const char *subject, const char *message_id,
 
 static GBytes *
 compose (const TgReplyFacts *f, const TgRendered *r, const char *subject,
-	 const char *message_id)
+	 const char *message_id, GError **error)
 {
 	g_autoptr (GDateTime) now =
 		g_date_time_new_now (tg_calendar_get_timezone (f->calendar));
@@ -510,11 +510,11 @@ compose (const TgReplyFacts *f, const TgRendered *r, const char *subject,
 	    f->kind == TG_REPLY_DAILY) {
 		/* Not an answer to anyone's mail: RFC 3834 auto-generated. */
 		spec.auto_generated = TRUE;
-		return tg_compose_text_mail (&spec);
+		return tg_compose_text_mail (&spec, error);
 	}
 	if (f->kind != TG_REPLY_NOTIFY) {
 		spec.auto_replied = TRUE;
-		return tg_compose_text_mail (&spec);
+		return tg_compose_text_mail (&spec, error);
 	}
 	/* Staff answer notifications with a plain Reply: it must come back
 	 * to the desk (to the address signed for the ticket), not to the
@@ -522,7 +522,7 @@ compose (const TgReplyFacts *f, const TgRendered *r, const char *subject,
 	if (spec.reply_to == NULL)
 		spec.reply_to = f->config->support_address;
 	spec.auto_generated = TRUE;
-	return tg_compose_notification (&spec);
+	return tg_compose_notification (&spec, error);
 }
 
 TgReplyFacts
@@ -598,11 +598,12 @@ is_for_staff (TgReplyKind kind)
 }
 
 TgReply *
-tg_replies_build (const TgReplies *replies, const TgReplyFacts *f)
+tg_replies_build (const TgReplies *replies, const TgReplyFacts *f,
+		  GError **error)
 {
 	g_autoptr (GHashTable) values = NULL;
 	g_autoptr (TgRendered) r = NULL;
-	TgReply *reply;
+	g_autoptr (TgReply) reply = NULL;
 	const char *subject;
 
 	g_return_val_if_fail (replies != NULL && f != NULL, NULL);
@@ -624,17 +625,21 @@ tg_replies_build (const TgReplies *replies, const TgReplyFacts *f)
 				     f->ticket_number)
 		: g_strdup (subject);
 	reply->body = g_strdup (r->body);
-	reply->content = compose (f, r, reply->subject, reply->message_id);
+	reply->content = compose (f, r, reply->subject, reply->message_id,
+				  error);
+	if (reply->content == NULL)
+		return NULL;
 	reply->encloses = f->kind == TG_REPLY_NOTIFY;
-	return reply;
+	return g_steal_pointer (&reply);
 }
 
 TgReply *
 tg_replies_build_relay (const TgReplyFacts *f, const TgSpool *staff_mail,
-			const char *const *strip_lines, const char *subject)
+			const char *const *strip_lines, const char *subject,
+			GError **error)
 {
 	g_autoptr (GDateTime) now = NULL;
-	TgReply *reply;
+	g_autoptr (TgReply) reply = NULL;
 	TgMailSpec spec;
 
 	g_return_val_if_fail (f != NULL && staff_mail != NULL, NULL);
@@ -647,8 +652,10 @@ tg_replies_build_relay (const TgReplyFacts *f, const TgSpool *staff_mail,
 	spec = mail_spec (f, reply->subject, reply->message_id, now);
 	reply->content = tg_compose_relay (&spec, staff_mail, strip_lines,
 					   f->attachment_limit,
-					   &reply->body);
-	return reply;
+					   &reply->body, error);
+	if (reply->content == NULL)
+		return NULL;
+	return g_steal_pointer (&reply);
 }
 
 void

@@ -148,9 +148,13 @@ void tg_reply_set_ticket (TgReplyFacts *f,
 			  GArray *scope);
 
 /*
- * tg_replies_build: (transfer full): the answer for @facts.
+ * tg_replies_build: (transfer full): the answer for @facts, or NULL with
+ * TG_COMPOSE_ERROR_TEMPORARY when the mail could not be written out
+ * (compose.h): never an answer cut short.
  */
-TgReply *tg_replies_build (const TgReplies *replies, const TgReplyFacts *facts);
+TgReply *tg_replies_build (const TgReplies *replies,
+			   const TgReplyFacts *facts,
+			   GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /*
  * tg_replies_build_relay: (transfer full): a staff reply as the customer
@@ -158,11 +162,14 @@ TgReply *tg_replies_build (const TgReplies *replies, const TgReplyFacts *facts);
  * @f->to_address and @f->to_more, threaded to the customer's last mail,
  * the staff mail's text (without @strip_lines, the command block) and
  * attachments, no Auto-Submitted. @staff_mail is the staff member's mail.
+ * NULL with TG_COMPOSE_ERROR_TEMPORARY when @staff_mail cannot be read
+ * or the relay written out: a reply is relayed whole or not at all.
  */
 TgReply *tg_replies_build_relay (const TgReplyFacts *f,
 				 const TgSpool *staff_mail,
 				 const char *const *strip_lines,
-				 const char *subject);
+				 const char *subject,
+				 GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* tg_reply_free: NULL is allowed. */
 void tg_reply_free (TgReply *reply);

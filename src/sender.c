@@ -172,7 +172,7 @@ tg_sender_make_whole (TgSender *s, const TgSenderMail *mail, GError **error)
 		original = read;
 	}
 	return tg_compose_enclose (mail->content, original,
-				   c->attachment_limit);
+				   c->attachment_limit, error);
 }
 
 TgSenderResult

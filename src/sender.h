@@ -71,7 +71,10 @@ gboolean tg_sender_is_named (const TgSender *sender, gint64 outbox_id);
  * @mail: its content, or, when it encloses a stored mail, the content
  * with that mail put in (tg_compose_enclose), read from @mail->original
  * or else from the database. NULL with a TG_STORE_ERROR when the stored
- * mail cannot be read. tg_sender_send() calls it; a caller that must
+ * mail cannot be read from the database, with TG_COMPOSE_ERROR_TEMPORARY
+ * when it cannot be read from its spool or the mail cannot be written
+ * out: never a notification without the mail, or with part of it.
+ * tg_sender_send() calls it; a caller that must
  * know how long a send takes before it starts (sweep, inside its claim)
  * calls it first and passes the result as a content that encloses
  * nothing.

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "calendar.h"
+#include "compose.h"
 #include "settings.h"
 #include "escalate.h"
 #include "log.h"
@@ -219,8 +220,13 @@ escalate (const TgSettings *c, TgStore *store, GDateTime *now,
 
 	if (!tg_escalate_run (c, store, now, dry_run, &tally, &error)) {
 		trouble ("the deadline watch: %s", error->message);
+		/* A notice that could not be written out is recorded
+		 * nowhere (its transaction rolled back): the next sweep
+		 * writes it again. */
 		return g_error_matches (error, TG_STORE_ERROR,
-					TG_STORE_ERROR_TEMPORARY)
+					TG_STORE_ERROR_TEMPORARY) ||
+				       g_error_matches (error, TG_COMPOSE_ERROR,
+							TG_COMPOSE_ERROR_TEMPORARY)
 			? EX_TEMPFAIL
 			: EX_CONFIG;
 	}

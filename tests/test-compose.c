@@ -84,7 +84,7 @@ split_header (Mail *m)
 static Mail *
 compose (const TgMailSpec *spec)
 {
-	g_autoptr (GBytes) bytes = tg_compose_text_mail (spec);
+	g_autoptr (GBytes) bytes = tg_compose_text_mail (spec, NULL);
 	g_autoptr (TgSpool) spool = NULL;
 	g_autoptr (GError) error = NULL;
 	Mail *m = g_new0 (Mail, 1);
@@ -1219,13 +1219,15 @@ test_enclose_row (gconstpointer data)
 	spec.body = "Staff, look.\n";
 	spec.auto_replied = FALSE;
 	spec.auto_generated = TRUE;
-	skeleton = tg_compose_notification (&spec);
+	skeleton = tg_compose_notification (&spec, NULL);
 	bare = tg_test_parse_mail (skeleton);
 	g_assert_cmpuint (bare->attachments->len, ==, 0);
 	g_assert_null (g_strstr_len (g_bytes_get_data (skeleton, NULL),
 				     g_bytes_get_size (skeleton), "Hello."));
-	whole = tg_compose_enclose (skeleton, original, row->limit);
-	again = tg_compose_enclose (skeleton, original, row->limit);
+	whole = tg_compose_enclose (skeleton, original, row->limit, NULL);
+	again = tg_compose_enclose (skeleton, original, row->limit, NULL);
+	g_assert_nonnull (whole);
+	g_assert_nonnull (again);
 	if (!g_bytes_equal (whole, again))
 		tg_test_fail_row ("%s: got two different mails from one "
 				  "skeleton", row->label);
@@ -1254,8 +1256,8 @@ test_enclose_text_mail (void)
 	TgMailSpec spec;
 
 	base_spec (&spec, date);
-	mail = tg_compose_text_mail (&spec);
-	whole = tg_compose_enclose (mail, original, 0);
+	mail = tg_compose_text_mail (&spec, NULL);
+	whole = tg_compose_enclose (mail, original, 0, NULL);
 	g_assert_true (g_bytes_equal (mail, whole));
 }
 

@@ -594,7 +594,8 @@ test_build_ack (void)
 	f = world_facts (&w, TG_REPLY_ACK);
 	f.deadline = deadline;
 	f.scope = matches;
-	reply = tg_replies_build (w.replies, &f);
+	reply = tg_replies_build (w.replies, &f, NULL);
+	g_assert_nonnull (reply);
 	msg = tg_test_parse_mail (reply->content);
 	g_test_message ("ack:\n%s", reply->body);
 	check_common ("ack", &w, reply, "[Support #1234] Re: Printer broken",
@@ -638,7 +639,8 @@ test_build_ack_plain (void)
 	f = world_facts (&w, TG_REPLY_ACK);
 	f.received_at = received;
 	f.deadline = deadline;
-	reply = tg_replies_build (w.replies, &f);
+	reply = tg_replies_build (w.replies, &f, NULL);
+	g_assert_nonnull (reply);
 	msg = tg_test_parse_mail (reply->content);
 	check_common ("ack-plain", &w, reply,
 		      "[Support #1234] Re: Printer broken", msg);
@@ -673,7 +675,8 @@ test_build_ack_paid (void)
 	f = world_facts (&w, TG_REPLY_ACK_PAID);
 	f.plan = &w.none;
 	f.deadline = NULL;
-	reply = tg_replies_build (w.replies, &f);
+	reply = tg_replies_build (w.replies, &f, NULL);
+	g_assert_nonnull (reply);
 	msg = tg_test_parse_mail (reply->content);
 	check_common ("ack-paid", &w, reply,
 		      "[Support #1234] Re: Printer broken", msg);
@@ -701,7 +704,8 @@ test_build_reject (void)
 	f.ticket_number = 0;
 	/* deliver's reject() must pass the fallback plan for the rate. */
 	f.plan = &w.none;
-	reply = tg_replies_build (w.replies, &f);
+	reply = tg_replies_build (w.replies, &f, NULL);
+	g_assert_nonnull (reply);
 	msg = tg_test_parse_mail (reply->content);
 	check_common ("reject", &w, reply, "Re: Printer broken", msg);
 	check_contains ("reject", reply->body, want, unwanted);
@@ -735,7 +739,8 @@ test_build_iso_values (void)
 	f = world_facts (&w, TG_REPLY_ACK);
 	f.received_at = received;
 	f.deadline = deadline;
-	reply = tg_replies_build (replies, &f);
+	reply = tg_replies_build (replies, &f, NULL);
+	g_assert_nonnull (reply);
 	g_assert_cmpstr (reply->body, ==,
 			 "r=2024-03-08T17:30:00+02:00\n"
 			 "d=2024-03-11T09:30:00+02:00\n"

@@ -11,9 +11,9 @@ tap_plan 6
 got=$(grep -l 'libpq-fe.h' *.c *.h | tr '\n' ' ')
 is "$got" "store.c " "libpq-fe.h is included by store.c only"
 
-got=$(grep -l 'gmime/gmime.h\|gmime-autocleanups.h\|mime-source.h' *.c *.h | sort | tr '\n' ' ')
-is "$got" "compose.c gmime-autocleanups.h message.c mime-source.h " \
-	"GMime is used by message.c and compose.c only"
+got=$(grep -l 'gmime/gmime.h\|gmime-autocleanups.h\|mime-source.h\|compose-gmime.h' *.c *.h | sort | tr '\n' ' ')
+is "$got" "compose-gmime.h compose.c gmime-autocleanups.h message.c mime-source.h " \
+	"GMime is used by message.c and compose.c (and their private headers) only"
 
 got=$(grep -n 'PQexec *(' store.c | grep -v 'PQexec (store->conn, sql)' | wc -l)
 is "$got" "0" "PQexec appears once, in the migration runner"
