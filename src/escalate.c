@@ -232,7 +232,7 @@ queue_text (Watch *w, const GPtrArray *tickets)
 	for (guint i = 0; i < tickets->len; i++) {
 		const TgTicket *t = tickets->pdata[i];
 		g_autofree char *due =
-			tg_reply_format_short (w->calendar, t->response_due_at);
+			tg_reply_format_short (w->replies, w->calendar, t->response_due_at);
 		g_autofree char *left =
 			t->response_due_at
 				? tg_watch_format_left (w->calendar, w->now,
@@ -257,9 +257,9 @@ late_text (Watch *w, const GPtrArray *tickets)
 	for (guint i = 0; i < tickets->len; i++) {
 		const TgTicket *t = tickets->pdata[i];
 		g_autofree char *due =
-			tg_reply_format_short (w->calendar, t->response_due_at);
+			tg_reply_format_short (w->replies, w->calendar, t->response_due_at);
 		g_autofree char *answered = tg_reply_format_short (
-			w->calendar, t->first_response_at);
+			w->replies, w->calendar, t->first_response_at);
 
 		g_string_append_printf (
 			out, "%s#%-7" G_GINT64_FORMAT " %-9s due %-16s answered %-16s %s: %s",
@@ -282,7 +282,7 @@ record_daily (Watch *w, const GDate *day, char **rcpts, GError **error)
 	g_autoptr (GPtrArray) open = NULL;
 	g_autoptr (GPtrArray) late = NULL;
 	g_autoptr (TgReply) reply = NULL;
-	g_autofree char *day_text = tg_reply_format_day (day);
+	g_autofree char *day_text = tg_reply_format_day (w->replies, day);
 	g_autofree char *open_text = NULL;
 	g_autofree char *late_lines = NULL;
 	gboolean inserted = FALSE;

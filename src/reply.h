@@ -3,6 +3,8 @@
  * reply: the answers deliver sends in its own name (acknowledgments, the
  * answer to unknown senders): their templates, the values of every
  * placeholder, the deadline explained in words, and the finished mail.
+ * Every word of them comes from the templates folder: the mail templates
+ * and phrases.txt, whose phrases other modules use through this one.
  * Policy layer: uses calendar, template and compose; no database.
  */
 #pragma once
@@ -14,6 +16,7 @@
 #include "message.h"
 #include "priority.h"
 #include "store.h"
+#include "template.h"
 
 #define TG_REPLY_ERROR (tg_reply_error_quark ())
 GQuark tg_reply_error_quark (void);
@@ -36,13 +39,51 @@ typedef enum {
 
 typedef struct _TgReplies TgReplies;
 
+/*
+ * The phrases of phrases.txt (doc/ticketgate.conf.5), by the id the code
+ * knows them by. Lists are marked; the rest are texts.
+ */
+typedef enum {
+	TG_PHRASE_WEEKDAYS,	    /* list of 7, Monday first */
+	TG_PHRASE_WEEKDAYS_SHORT,   /* list of 7 */
+	TG_PHRASE_MONTHS,	    /* list of 12 */
+	TG_PHRASE_MONTHS_SHORT,	    /* list of 12 */
+	TG_PHRASE_DATE,
+	TG_PHRASE_DATE_TIME,
+	TG_PHRASE_DATE_SHORT,
+	TG_PHRASE_HOURS,
+	TG_PHRASE_DAYS_EVERY,
+	TG_PHRASE_DAYS_RANGE,
+	TG_PHRASE_DAYS_LIST,
+	TG_PHRASE_DAYS_LIST_LAST,
+	TG_PHRASE_OUTSIDE_HOURS,
+	TG_PHRASE_CARRIES_OVER,
+	TG_PHRASE_HOLIDAY,
+	TG_PHRASE_HOLIDAY_UNNAMED,
+	TG_PHRASE_REACTION_HOUR,
+	TG_PHRASE_REACTION_HOURS,
+	TG_PHRASE_REACTION_MINUTES,
+	TG_PHRASE_REACTION_NONE,
+	TG_PHRASE_DEADLINE_NONE,
+	TG_PHRASE_PLAN_NONE,
+	TG_PHRASE_PRIORITIES,	    /* list of 3: high, medium, low */
+	TG_PHRASE_SCOPE_NOTE,
+	TG_PHRASE_SCOPE_TOPIC,
+	TG_PHRASE_SCOPE_TOPICS_MORE,
+	TG_PHRASE_PAID_REASON,
+	TG_PHRASE_PAID_REASON_UNKNOWN,
+	TG_PHRASE_WARNING,
+	TG_PHRASE_N,
+} TgPhrase;
+
 /* tg_reply_placeholders: every placeholder name a template may use. */
 extern const char *const tg_reply_placeholders[];
 
 /*
  * tg_replies_load: reads ack.txt, ack-paid.txt, reject-unknown.txt,
- * notify.txt, staff-notice.txt, warn.txt, breach.txt and daily.txt from
- * @directory and checks every placeholder and header.
+ * notify.txt, staff-notice.txt, warn.txt, breach.txt, daily.txt and
+ * phrases.txt from @directory and checks every placeholder and header,
+ * and that phrases.txt has every phrase.
  * Returns: (transfer full): the set, or NULL with a TG_TEMPLATE_ERROR or
  * TG_REPLY_ERROR naming the file.
  */
@@ -52,6 +93,22 @@ TgReplies *tg_replies_load (const char *directory, GError **error)
 /* tg_replies_free: NULL is allowed. */
 void tg_replies_free (TgReplies *replies);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgReplies, tg_replies_free)
+
+/* tg_replies_get_phrases: (transfer none): the phrases of phrases.txt,
+ * by TgPhrase id, for tg_phrases_*() (template.h). */
+const TgPhrases *tg_replies_get_phrases (const TgReplies *replies);
+
+/*
+ * tg_replies_phrase: (transfer full): phrase @id filled from the
+ * placeholder name, value pairs that follow (NULL-terminated), without a
+ * final line break.
+ */
+char *tg_replies_phrase (const TgReplies *replies,
+			 TgPhrase id,
+			 ...) G_GNUC_NULL_TERMINATED;
+
+/* tg_replies_item: (transfer none): item @n (from 0) of list @id. */
+const char *tg_replies_item (const TgReplies *replies, TgPhrase id, guint n);
 
 /* What an answer is about. Everything is borrowed. */
 typedef struct {
@@ -176,29 +233,45 @@ void tg_reply_free (TgReply *reply);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgReply, tg_reply_free)
 
 /*
- * tg_reply_format_time: (transfer full): @t in the desk's zone, in words
- * that do not depend on the locale: "Monday, 30 November 2026, 09:30
- * (UTC+02:00)".
+ * tg_reply_format_time: (transfer full): @t in the desk's zone, in the
+ * words of phrases.txt, never the C library's locale: "Monday, 30
+ * November 2026, 09:30 (UTC+02:00)".
  */
-char *tg_reply_format_time (const TgCalendar *calendar, GDateTime *t);
+char *tg_reply_format_time (const TgReplies *replies,
+			    const TgCalendar *calendar,
+			    GDateTime *t);
 
 /*
- * tg_reply_format_day: (transfer full): @day in words that do not depend
- * on the locale: "Monday, 30 November 2026".
+ * tg_reply_format_day: (transfer full): @day in the words of
+ * phrases.txt: "Monday, 30 November 2026".
  */
-char *tg_reply_format_day (const GDate *day);
+char *tg_reply_format_day (const TgReplies *replies, const GDate *day);
 
 /*
  * tg_reply_format_short: (transfer full): @t in the desk's zone, short:
  * "Mon 30 Nov 09:30"; "-" for NULL.
  */
-char *tg_reply_format_short (const TgCalendar *calendar, GDateTime *t);
+char *tg_reply_format_short (const TgReplies *replies,
+			     const TgCalendar *calendar,
+			     GDateTime *t);
+
+/*
+ * tg_reply_describe_hours: (transfer full): the working hours in words:
+ * "Monday to Friday, 09:00-18:00 (UTC+02:00)". Days that are not one run
+ * are listed ("Monday, Wednesday and Friday"); a run may wrap ("Sunday to
+ * Thursday"), and is named from its first day to its last when it has
+ * three days or more; all seven read as the phrase days-every ("Monday
+ * to Sunday"). The zone is tg_calendar_describe_zone()'s.
+ */
+char *tg_reply_describe_hours (const TgReplies *replies,
+			       const TgCalendar *calendar);
 
 /*
  * tg_reply_deadline_note: (transfer full): why the deadline is where it is,
  * in one or two sentences, or "" when it needs no explaining (arrived in
  * working hours, due the same day).
  */
-char *tg_reply_deadline_note (const TgCalendar *calendar,
+char *tg_reply_deadline_note (const TgReplies *replies,
+			      const TgCalendar *calendar,
 			      GDateTime *received_at,
 			      GDateTime *deadline);

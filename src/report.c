@@ -218,7 +218,8 @@ minutes_or_dash (gint64 m)
 static char *
 heading (const TgReportScope *s)
 {
-	g_autofree char *hours = tg_calendar_describe_hours (s->calendar);
+	g_autofree char *hours =
+		tg_reply_describe_hours (s->replies, s->calendar);
 
 	return g_strdup_printf ("SLA report, %s to %s: %s\nWorking hours: %s, "
 				"public holidays excepted.",
@@ -255,10 +256,10 @@ lateness (const TgTicket *t, const TgReportScope *s)
 static void
 text_late (GString *out, const TgTicket *t, const TgReportScope *s)
 {
-	g_autofree char *due = tg_reply_format_short (s->calendar,
+	g_autofree char *due = tg_reply_format_short (s->replies, s->calendar,
 						      t->response_due_at);
 	g_autofree char *answered = tg_reply_format_short (
-		s->calendar, t->first_response_at);
+		s->replies, s->calendar, t->first_response_at);
 	g_autofree char *by = lateness (t, s);
 
 	g_string_append_printf (out,
@@ -480,10 +481,10 @@ html_cell_row (GString *out, const TgReportRow *r, const char *class)
 static void
 html_late (GString *out, const TgTicket *t, const TgReportScope *s)
 {
-	g_autofree char *due = tg_reply_format_short (s->calendar,
+	g_autofree char *due = tg_reply_format_short (s->replies, s->calendar,
 						      t->response_due_at);
 	g_autofree char *answered = tg_reply_format_short (
-		s->calendar, t->first_response_at);
+		s->replies, s->calendar, t->first_response_at);
 	g_autofree char *by = lateness (t, s);
 	g_autofree char *who = g_markup_escape_text (
 		t->customer_name ? t->customer_name : t->requester, -1);

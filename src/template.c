@@ -528,20 +528,18 @@ tg_phrases_render (const TgPhrases *p, guint id, GHashTable *values)
 }
 
 char *
-tg_phrases_format (const TgPhrases *p, guint id, ...)
+tg_phrases_vformat (const TgPhrases *p, guint id, va_list pairs)
 {
 	g_autoptr (GHashTable) values =
 		g_hash_table_new (g_str_hash, g_str_equal);
 	static const char *const none[] = { NULL };
 	const char *const *offered;
 	const char *key;
-	va_list ap;
 
 	g_return_val_if_fail (p != NULL && id < p->n_specs, NULL);
 	offered = p->specs[id].placeholders ? p->specs[id].placeholders : none;
-	va_start (ap, id);
-	while ((key = va_arg (ap, const char *)) != NULL) {
-		const char *value = va_arg (ap, const char *);
+	while ((key = va_arg (pairs, const char *)) != NULL) {
+		const char *value = va_arg (pairs, const char *);
 
 		if (!g_strv_contains (offered, key))
 			g_critical ("phrase [%s] offers no {{%s}}",
@@ -549,8 +547,19 @@ tg_phrases_format (const TgPhrases *p, guint id, ...)
 		g_hash_table_insert (values, (gpointer) key,
 				     (gpointer) (value ? value : ""));
 	}
-	va_end (ap);
 	return tg_phrases_render (p, id, values);
+}
+
+char *
+tg_phrases_format (const TgPhrases *p, guint id, ...)
+{
+	va_list ap;
+	char *text;
+
+	va_start (ap, id);
+	text = tg_phrases_vformat (p, id, ap);
+	va_end (ap);
+	return text;
 }
 
 const char *

@@ -8,6 +8,8 @@
  */
 #pragma once
 
+#include <stdarg.h>
+
 #include <glib.h>
 
 #define TG_TEMPLATE_ERROR (tg_template_error_quark ())
@@ -141,6 +143,9 @@ char *tg_phrases_render (const TgPhrases *phrases,
 char *tg_phrases_format (const TgPhrases *phrases,
 			 guint id,
 			 ...) G_GNUC_NULL_TERMINATED;
+
+/* tg_phrases_vformat: tg_phrases_format() with the pairs in @pairs. */
+char *tg_phrases_vformat (const TgPhrases *phrases, guint id, va_list pairs);
 
 /* tg_phrases_get_item: (transfer none): item @n (from 0) of list @id. */
 const char *tg_phrases_get_item (const TgPhrases *phrases, guint id, guint n);
