@@ -35,6 +35,7 @@ GBytes *tg_compose_serialize (GMimeObject *object,
 GBytes *tg_compose_enclose_message (GBytes *skeleton,
 				    GMimeMessage *original,
 				    guint64 attachment_limit,
+				    const TgComposeWords *words,
 				    GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /*
@@ -46,5 +47,6 @@ GBytes *tg_compose_relay_message (const TgMailSpec *spec,
 				  GMimeMessage *staff_mail,
 				  const char *const *strip_lines,
 				  guint64 attachment_limit,
+				  const TgComposeWords *words,
 				  char **text_out,
 				  GError **error) G_GNUC_WARN_UNUSED_RESULT;

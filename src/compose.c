@@ -369,25 +369,34 @@ part_text (GMimeTextPart *part, GError **error)
 	return (char *) g_byte_array_free (g_steal_pointer (&bytes), FALSE);
 }
 
-/* A text part that stands in for an attachment too large to forward. */
+/* A text part that stands in for an attachment too large to forward,
+ * in @words. */
 static GMimeObject *
-placeholder_for (GMimePart *part, guint64 size, guint64 limit)
+placeholder_for (GMimePart *part, guint64 size, guint64 limit,
+		 const TgComposeWords *words)
 {
 	const char *name = g_mime_part_get_filename (part);
 	g_autofree char *type = g_mime_content_type_get_mime_type (
 		g_mime_object_get_content_type (GMIME_OBJECT (part)));
-	g_autofree char *text = g_strdup_printf (
-		"[Attachment \"%s\" (%s, %" G_GUINT64_FORMAT " bytes) is not "
-		"forwarded: it is larger than %" G_GUINT64_FORMAT " bytes. It "
-		"is stored with the ticket.]\n",
-		name ? name : "unnamed", type, size, limit);
+	g_autofree char *bytes = g_strdup_printf ("%" G_GUINT64_FORMAT, size);
+	g_autofree char *most = g_strdup_printf ("%" G_GUINT64_FORMAT, limit);
+	g_autoptr (GHashTable) values =
+		g_hash_table_new (g_str_hash, g_str_equal);
+	g_autoptr (TgRendered) note = NULL;
 
-	return text_body (text);
+	g_hash_table_insert (values, (gpointer) "filename",
+			     (gpointer) (name ? name : words->unnamed));
+	g_hash_table_insert (values, (gpointer) "content_type", type);
+	g_hash_table_insert (values, (gpointer) "size", bytes);
+	g_hash_table_insert (values, (gpointer) "limit", most);
+	note = tg_template_render (words->too_large, values);
+	return text_body (note->body);
 }
 
 /* Replaces, in place, every attachment over @limit by a placeholder. */
 static gboolean
-trim_attachments (GMimeObject *obj, guint64 limit, GError **error)
+trim_attachments (GMimeObject *obj, guint64 limit,
+		  const TgComposeWords *words, GError **error)
 {
 	GMimeMultipart *mp;
 
@@ -399,7 +408,7 @@ trim_attachments (GMimeObject *obj, guint64 limit, GError **error)
 		guint64 size = 0;
 
 		if (GMIME_IS_MULTIPART (child)) {
-			if (!trim_attachments (child, limit, error))
+			if (!trim_attachments (child, limit, words, error))
 				return FALSE;
 			continue;
 		}
@@ -410,7 +419,8 @@ trim_attachments (GMimeObject *obj, guint64 limit, GError **error)
 			return FALSE;
 		if (size > limit) {
 			g_autoptr (GMimeObject) note =
-				placeholder_for (GMIME_PART (child), size, limit);
+				placeholder_for (GMIME_PART (child), size, limit,
+						 words);
 			g_autoptr (GMimeObject) old =
 				g_mime_multipart_replace (mp, i, note);
 		}
@@ -477,13 +487,14 @@ parse_bytes (GBytes *skeleton)
 
 GBytes *
 tg_compose_enclose_message (GBytes *skeleton, GMimeMessage *original,
-			    guint64 attachment_limit, GError **error)
+			    guint64 attachment_limit,
+			    const TgComposeWords *words, GError **error)
 {
 	g_autoptr (GMimeMessage) msg = NULL;
 	GMimeObject *top = NULL;
 	GMimeObject *content = NULL;
 
-	g_return_val_if_fail (skeleton != NULL, NULL);
+	g_return_val_if_fail (skeleton != NULL && words != NULL, NULL);
 	msg = parse_bytes (skeleton);
 	if (msg != NULL)
 		top = g_mime_message_get_mime_part (msg);
@@ -493,7 +504,8 @@ tg_compose_enclose_message (GBytes *skeleton, GMimeMessage *original,
 	if (original != NULL)
 		content = g_mime_message_get_mime_part (original);
 	if (content != NULL) {
-		if (!trim_attachments (content, attachment_limit, error))
+		if (!trim_attachments (content, attachment_limit, words,
+				       error))
 			return NULL;
 		g_mime_multipart_add (GMIME_MULTIPART (top), content);
 	}
@@ -502,7 +514,8 @@ tg_compose_enclose_message (GBytes *skeleton, GMimeMessage *original,
 
 GBytes *
 tg_compose_enclose (GBytes *skeleton, const TgSpool *original,
-		    guint64 attachment_limit, GError **error)
+		    guint64 attachment_limit, const TgComposeWords *words,
+		    GError **error)
 {
 	g_autoptr (TgMimeSource) source = NULL;
 	GMimeMessage *orig = NULL;
@@ -511,7 +524,7 @@ tg_compose_enclose (GBytes *skeleton, const TgSpool *original,
 	if (!source_message (&source, original, &orig, error))
 		return NULL;
 	return tg_compose_enclose_message (skeleton, orig, attachment_limit,
-					   error);
+					   words, error);
 }
 
 /* ---- relaying a staff reply ---------------------------------------- */
@@ -621,6 +634,7 @@ typedef struct {
 	const char *const *strip;
 	char *text;          /* the first plain text, cleaned */
 	gboolean html_unsafe; /* an HTML part could not be cleaned */
+	const TgComposeWords *words;
 } Relay;
 
 static gboolean
@@ -779,7 +793,7 @@ relay_content (GMimeMessage *orig, Relay *r, guint64 limit, GError **error)
 	if (r->text == NULL && (html = first_html (content)) != NULL &&
 	    (r->text = html_text (html, r->strip, error)) == NULL)
 		return NULL;
-	if (!trim_attachments (result, limit, error))
+	if (!trim_attachments (result, limit, r->words, error))
 		return NULL;
 	return g_steal_pointer (&result);
 }
@@ -787,7 +801,8 @@ relay_content (GMimeMessage *orig, Relay *r, guint64 limit, GError **error)
 GBytes *
 tg_compose_relay_message (const TgMailSpec *spec, GMimeMessage *staff_mail,
 			  const char *const *strip_lines,
-			  guint64 attachment_limit, char **text_out,
+			  guint64 attachment_limit,
+			  const TgComposeWords *words, char **text_out,
 			  GError **error)
 {
 	static const char *const none[] = { NULL };
@@ -795,9 +810,9 @@ tg_compose_relay_message (const TgMailSpec *spec, GMimeMessage *staff_mail,
 	g_autoptr (GMimeObject) content = NULL;
 	g_autofree char *text = NULL;
 	GBytes *mail = NULL;
-	Relay r = { strip_lines ? strip_lines : none, NULL, FALSE };
+	Relay r = { strip_lines ? strip_lines : none, NULL, FALSE, words };
 
-	g_return_val_if_fail (spec != NULL, NULL);
+	g_return_val_if_fail (spec != NULL && words != NULL, NULL);
 	set_headers (msg, spec);
 	content = relay_content (staff_mail, &r, attachment_limit, error);
 	text = g_steal_pointer (&r.text);
@@ -813,7 +828,8 @@ tg_compose_relay_message (const TgMailSpec *spec, GMimeMessage *staff_mail,
 GBytes *
 tg_compose_relay (const TgMailSpec *spec, const TgSpool *staff_mail,
 		  const char *const *strip_lines, guint64 attachment_limit,
-		  char **text_out, GError **error)
+		  const TgComposeWords *words, char **text_out,
+		  GError **error)
 {
 	g_autoptr (TgMimeSource) source = NULL;
 	GMimeMessage *orig = NULL;
@@ -822,5 +838,6 @@ tg_compose_relay (const TgMailSpec *spec, const TgSpool *staff_mail,
 	if (!source_message (&source, staff_mail, &orig, error))
 		return NULL;
 	return tg_compose_relay_message (spec, orig, strip_lines,
-					 attachment_limit, text_out, error);
+					 attachment_limit, words, text_out,
+					 error);
 }

@@ -10,6 +10,7 @@
 #include <glib.h>
 
 #include "spool.h"
+#include "template.h"
 
 #define TG_COMPOSE_ERROR (tg_compose_error_quark ())
 GQuark tg_compose_error_quark (void);
@@ -41,6 +42,14 @@ typedef struct {
 	gint64 ticket_number;           /* 0: none */
 	GDateTime *date;                /* nullable: now */
 } TgMailSpec;
+
+/* The words compose writes itself, from phrases.txt (reply.h), borrowed. */
+typedef struct {
+	/* stands in for an attachment too large to forward:
+	 * {{filename}}, {{content_type}}, {{size}}, {{limit}} (bytes) */
+	const TgTemplate *too_large;
+	const char *unnamed; /* {{filename}} of one without a name */
+} TgComposeWords;
 
 /* Headers compose writes itself; a template may not set them. */
 extern const char *const tg_compose_reserved_headers[];
@@ -77,7 +86,7 @@ GBytes *tg_compose_notification (const TgMailSpec *spec,
  * tg_compose_notification()) with the content of @original (text, HTML
  * and attachments as the customer sent them) after its own text.
  * Attachments larger than @attachment_limit bytes (0: no limit) are
- * replaced by a line that names them. @original's parts are read from
+ * replaced by a text part in @words that names them. @original's parts are read from
  * the spool while the result is written, not held beside it. The same
  * @skeleton and @original give the same mail every time: the headers and
  * the boundary are the skeleton's. A @skeleton that is not a multipart
@@ -87,6 +96,7 @@ GBytes *tg_compose_notification (const TgMailSpec *spec,
 GBytes *tg_compose_enclose (GBytes *skeleton,
 			    const TgSpool *original,
 			    guint64 attachment_limit,
+			    const TgComposeWords *words,
 			    GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /*
@@ -94,13 +104,15 @@ GBytes *tg_compose_enclose (GBytes *skeleton,
  * the customer: the content of @staff_mail (text, HTML, attachments) under
  * @spec's headers, with the lines of @strip_lines removed from the top of
  * every text part. When an HTML part would still show one of them, the
- * HTML is dropped and the plain text sent alone. @text_out: (out)
+ * HTML is dropped and the plain text sent alone. Attachments over
+ * @attachment_limit are replaced as by tg_compose_enclose(). @text_out: (out)
  * (transfer full): the text the customer reads, set on success only.
  */
 GBytes *tg_compose_relay (const TgMailSpec *spec,
 			  const TgSpool *staff_mail,
 			  const char *const *strip_lines,
 			  guint64 attachment_limit,
+			  const TgComposeWords *words,
 			  char **text_out,
 			  GError **error) G_GNUC_WARN_UNUSED_RESULT;
 

@@ -582,7 +582,7 @@ send_queued (Delivery *d, TgStore *store)
 
 	if (d->queued->len == 0)
 		return;
-	sender = tg_sender_new (c, store,
+	sender = tg_sender_new (c, d->replies, store,
 				d->t_start + (gint64) c->time_limit *
 						     G_USEC_PER_SEC -
 					RECORD_MARGIN);

@@ -22,7 +22,7 @@ typedef struct {
 	GDateTime *now;
 	gboolean dry_run;
 	TgEscalateTally *tally;
-	TgReplies *replies;
+	const TgReplies *replies;
 	TgDesk *desk;
 	TgCalendar *calendar;
 } Watch;
@@ -30,19 +30,15 @@ typedef struct {
 static void
 watch_clear (Watch *w)
 {
-	g_clear_pointer (&w->replies, tg_replies_free);
 	g_clear_pointer (&w->desk, tg_desk_free);
 	g_clear_pointer (&w->calendar, tg_calendar_free);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Watch, watch_clear)
 
-/* Templates, the desk (holidays and secrets) and its calendar. */
+/* The desk (holidays and secrets) and its calendar. */
 static gboolean
 load (Watch *w, GError **error)
 {
-	w->replies = tg_replies_load (w->config->templates_directory, error);
-	if (w->replies == NULL)
-		return FALSE;
 	w->desk = tg_store_read_desk (w->store, error);
 	if (w->desk == NULL)
 		return FALSE;
@@ -340,14 +336,17 @@ daily (Watch *w, GError **error)
 }
 
 gboolean
-tg_escalate_run (const TgSettings *config, TgStore *store, GDateTime *now,
-		 gboolean dry_run, TgEscalateTally *tally, GError **error)
+tg_escalate_run (const TgSettings *config, const TgReplies *replies,
+		 TgStore *store, GDateTime *now, gboolean dry_run,
+		 TgEscalateTally *tally, GError **error)
 {
-	g_auto (Watch) w = { .config = config, .store = store, .now = now,
-			     .dry_run = dry_run, .tally = tally };
+	g_auto (Watch) w = { .config = config, .replies = replies,
+			     .store = store, .now = now, .dry_run = dry_run,
+			     .tally = tally };
 	g_autoptr (GPtrArray) watched = NULL;
 
-	g_return_val_if_fail (config != NULL && store != NULL && now != NULL &&
+	g_return_val_if_fail (config != NULL && replies != NULL &&
+				      store != NULL && now != NULL &&
 				      tally != NULL,
 			      FALSE);
 	memset (tally, 0, sizeof *tally);

@@ -835,7 +835,7 @@ relay (Delivery *d, TgStore *store, GError **error)
 	f.reply_to = reply_to = reply_address_for (d, t->number,
 						   TG_TOKEN_PERSON, rcpts[0]);
 	reply = tg_replies_build_relay (
-		&f, d->spool, (const char *const *) d->commands->lines->pdata,
+		d->replies, &f, d->spool, (const char *const *) d->commands->lines->pdata,
 		subject, error);
 	if (reply == NULL)
 		return FALSE;

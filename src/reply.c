@@ -85,6 +85,11 @@ static const TgPhraseSpec phrase_specs[TG_PHRASE_N] = {
 	[TG_PHRASE_PAID_REASON_UNKNOWN] = { "paid-reason-unknown",
 					    PH ("hourly_rate"), 0 },
 	[TG_PHRASE_WARNING] = { "warning", PH ("warning"), 0 },
+	[TG_PHRASE_ATTACHMENT_TOO_LARGE] = { "attachment-too-large",
+					     PH ("filename", "content_type",
+						 "size", "limit"),
+					     0 },
+	[TG_PHRASE_ATTACHMENT_UNNAMED] = { "attachment-unnamed", NULL, 0 },
 };
 
 #define PHRASES_FILE "phrases.txt"
@@ -92,6 +97,7 @@ static const TgPhraseSpec phrase_specs[TG_PHRASE_N] = {
 struct _TgReplies {
 	TgTemplate *templates[TG_REPLY_N_KINDS];
 	TgPhrases *phrases;
+	char *unnamed; /* TG_PHRASE_ATTACHMENT_UNNAMED, for compose */
 };
 
 /* A template's headers are checked against the reserved list once, at
@@ -149,6 +155,8 @@ tg_replies_load (const char *directory, GError **error)
 		tg_phrases_load (phrases, phrase_specs, TG_PHRASE_N, error);
 	if (replies->phrases == NULL)
 		return NULL;
+	replies->unnamed = tg_phrases_render (replies->phrases,
+					      TG_PHRASE_ATTACHMENT_UNNAMED, NULL);
 	return g_steal_pointer (&replies);
 }
 
@@ -160,6 +168,7 @@ tg_replies_free (TgReplies *replies)
 	for (int k = 0; k < TG_REPLY_N_KINDS; k++)
 		g_clear_pointer (&replies->templates[k], tg_template_free);
 	g_clear_pointer (&replies->phrases, tg_phrases_free);
+	g_free (replies->unnamed);
 	g_free (replies);
 }
 
@@ -188,6 +197,18 @@ tg_replies_item (const TgReplies *replies, TgPhrase id, guint n)
 {
 	g_return_val_if_fail (replies != NULL, NULL);
 	return tg_phrases_get_item (replies->phrases, id, n);
+}
+
+TgComposeWords
+tg_replies_compose_words (const TgReplies *replies)
+{
+	TgComposeWords words = { NULL, NULL };
+
+	g_return_val_if_fail (replies != NULL, words);
+	words.too_large = tg_phrases_get_template (
+		replies->phrases, TG_PHRASE_ATTACHMENT_TOO_LARGE);
+	words.unnamed = replies->unnamed;
+	return words;
 }
 
 /* ---- dates and hours in words -------------------------------------- */
@@ -884,15 +905,19 @@ tg_replies_build (const TgReplies *replies, const TgReplyFacts *f,
 }
 
 TgReply *
-tg_replies_build_relay (const TgReplyFacts *f, const TgSpool *staff_mail,
+tg_replies_build_relay (const TgReplies *replies, const TgReplyFacts *f,
+			const TgSpool *staff_mail,
 			const char *const *strip_lines, const char *subject,
 			GError **error)
 {
 	g_autoptr (GDateTime) now = NULL;
 	g_autoptr (TgReply) reply = NULL;
+	TgComposeWords words;
 	TgMailSpec spec;
 
+	g_return_val_if_fail (replies != NULL, NULL);
 	g_return_val_if_fail (f != NULL && staff_mail != NULL, NULL);
+	words = tg_replies_compose_words (replies);
 	now = g_date_time_new_now (tg_calendar_get_timezone (f->calendar));
 	reply = g_new0 (TgReply, 1);
 	reply->message_id =
@@ -901,7 +926,7 @@ tg_replies_build_relay (const TgReplyFacts *f, const TgSpool *staff_mail,
 					    f->ticket_number);
 	spec = mail_spec (f, reply->subject, reply->message_id, now);
 	reply->content = tg_compose_relay (&spec, staff_mail, strip_lines,
-					   f->attachment_limit,
+					   f->attachment_limit, &words,
 					   &reply->body, error);
 	if (reply->content == NULL)
 		return NULL;

@@ -12,6 +12,7 @@
 #include <glib.h>
 
 #include "calendar.h"
+#include "compose.h"
 #include "settings.h"
 #include "message.h"
 #include "priority.h"
@@ -73,6 +74,8 @@ typedef enum {
 	TG_PHRASE_PAID_REASON,
 	TG_PHRASE_PAID_REASON_UNKNOWN,
 	TG_PHRASE_WARNING,
+	TG_PHRASE_ATTACHMENT_TOO_LARGE,
+	TG_PHRASE_ATTACHMENT_UNNAMED,
 	TG_PHRASE_N,
 } TgPhrase;
 
@@ -109,6 +112,10 @@ char *tg_replies_phrase (const TgReplies *replies,
 
 /* tg_replies_item: (transfer none): item @n (from 0) of list @id. */
 const char *tg_replies_item (const TgReplies *replies, TgPhrase id, guint n);
+
+/* tg_replies_compose_words: the words compose writes itself, borrowed
+ * from @replies. */
+TgComposeWords tg_replies_compose_words (const TgReplies *replies);
 
 /* What an answer is about. Everything is borrowed. */
 typedef struct {
@@ -222,7 +229,8 @@ TgReply *tg_replies_build (const TgReplies *replies,
  * NULL with TG_COMPOSE_ERROR_TEMPORARY when @staff_mail cannot be read
  * or the relay written out: a reply is relayed whole or not at all.
  */
-TgReply *tg_replies_build_relay (const TgReplyFacts *f,
+TgReply *tg_replies_build_relay (const TgReplies *replies,
+				 const TgReplyFacts *f,
 				 const TgSpool *staff_mail,
 				 const char *const *strip_lines,
 				 const char *subject,

@@ -13,6 +13,7 @@
 
 #include <glib.h>
 
+#include "reply.h"
 #include "settings.h"
 #include "spool.h"
 #include "store.h"
@@ -45,12 +46,15 @@ typedef struct {
 
 /*
  * tg_sender_new: (transfer full): a sender over @store (borrowed, and
- * @config, for its whole life). Recording a send gives up after
+ * @config and @replies, whose phrases name an attachment left out of a
+ * notification, for its whole life). Recording a send gives up after
  * TG_OUTBOX_SENT_PATIENCE seconds, or at @deadline (monotonic
  * microseconds) if that comes first: deliver must be done before its
  * own time limit kills it.
  */
-TgSender *tg_sender_new (const TgSettings *config, TgStore *store,
+TgSender *tg_sender_new (const TgSettings *config,
+			 const TgReplies *replies,
+			 TgStore *store,
 			 gint64 deadline);
 
 /*

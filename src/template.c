@@ -332,7 +332,8 @@ entry_name (const char *line)
 {
 	const char *end;
 
-	if (line[0] != '[' || !g_ascii_isalnum (line[1]))
+	if (line[0] != '[' ||
+	    !(g_ascii_islower (line[1]) || g_ascii_isdigit (line[1])))
 		return NULL;
 	end = line + 1 + strspn (line + 1, "abcdefghijklmnopqrstuvwxyz"
 					   "0123456789-");

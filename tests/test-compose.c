@@ -31,6 +31,11 @@
  * logged, not only the last (g_test_fail_printf() keeps one message). */
 
 #define SUPPORT "support@example.com"
+
+/* The words of the real phrases.txt, for the placeholders of attachments
+ * left out (set in main). */
+static TgReplies *test_replies;
+static TgComposeWords test_words;
 #define OWN_ID "ticketgate.0123456789abcdef0123456789abcdef@example.com"
 
 /* ---------------------------------------------------------------------- */
@@ -1233,8 +1238,10 @@ test_enclose_row (gconstpointer data)
 	g_assert_cmpuint (bare->attachments->len, ==, 0);
 	g_assert_null (g_strstr_len (g_bytes_get_data (skeleton, NULL),
 				     g_bytes_get_size (skeleton), "Hello."));
-	whole = tg_compose_enclose (skeleton, original, row->limit, NULL);
-	again = tg_compose_enclose (skeleton, original, row->limit, NULL);
+	whole = tg_compose_enclose (skeleton, original, row->limit, &test_words,
+				    NULL);
+	again = tg_compose_enclose (skeleton, original, row->limit, &test_words,
+				    NULL);
 	g_assert_nonnull (whole);
 	g_assert_nonnull (again);
 	if (!g_bytes_equal (whole, again))
@@ -1252,6 +1259,48 @@ test_enclose_row (gconstpointer data)
 				  row->want_text);
 }
 
+/* The line that names an attachment left out is the caller's words (a
+ * desk's phrases.txt), with an unnamed attachment called as it says. */
+static void
+test_enclose_words (void)
+{
+	static const char *const offered[] = { "filename", "content_type",
+					       "size", "limit", NULL };
+	static const char unnamed[] =
+		"From: ann@customer.example\nSubject: logs\nMIME-Version: 1.0\n"
+		"Content-Type: multipart/mixed; boundary=b\n\n--b\n"
+		"Content-Type: text/plain\n\nThe logs.\n--b\n"
+		"Content-Type: application/octet-stream\n"
+		"Content-Transfer-Encoding: base64\n\n" SMALL_B64 "\n--b--\n";
+	g_autoptr (GError) error = NULL;
+	g_autoptr (TgTemplate) note = tg_template_new (
+		"note", "\n[{{filename}}, {{content_type}}: {{size}} > {{limit}}]\n",
+		offered, &error);
+	TgComposeWords own = { note, "ohne Namen" };
+	g_autoptr (GBytes) skeleton = NULL;
+	g_autoptr (TgSpool) original =
+		tg_spool_new_from_data (unnamed, strlen (unnamed));
+	g_autoptr (GBytes) whole = NULL;
+	g_autoptr (TgMessage) msg = NULL;
+	g_autoptr (GDateTime) date = fixed_date ();
+	TgMailSpec spec;
+
+	g_assert_no_error (error);
+	base_spec (&spec, date);
+	skeleton = tg_compose_notification (&spec, &error);
+	g_assert_no_error (error);
+	whole = tg_compose_enclose (skeleton, original, 10, &own, &error);
+	g_assert_no_error (error);
+	msg = tg_test_parse_mail (whole);
+	g_assert_cmpuint (msg->attachments->len, ==, 0);
+	if (g_strstr_len (g_bytes_get_data (whole, NULL),
+			  g_bytes_get_size (whole),
+			  "[ohne Namen, application/octet-stream: 12 > 10]") ==
+	    NULL)
+		tg_test_fail_row ("words: got no note in the caller's words in "
+				  "the mail");
+}
+
 /* What is not a skeleton of ours is sent as it is. */
 static void
 test_enclose_text_mail (void)
@@ -1266,7 +1315,7 @@ test_enclose_text_mail (void)
 
 	base_spec (&spec, date);
 	mail = tg_compose_text_mail (&spec, NULL);
-	whole = tg_compose_enclose (mail, original, 0, NULL);
+	whole = tg_compose_enclose (mail, original, 0, &test_words, NULL);
 	g_assert_true (g_bytes_equal (mail, whole));
 }
 
@@ -1505,10 +1554,12 @@ made_from (GMimeMessage *msg, const MidwayRow *row, gboolean relay,
 	if (relay) {
 		base_spec (&spec, date);
 		return tg_compose_relay_message (&spec, msg, NULL, row->limit,
+						 &test_words,
 						 text_out, error);
 	}
 	skeleton = skeleton_for_test ();
-	return tg_compose_enclose_message (skeleton, msg, row->limit, error);
+	return tg_compose_enclose_message (skeleton, msg, row->limit, &test_words,
+					   error);
 }
 
 /*
@@ -1591,12 +1642,13 @@ test_unreadable_spool (void)
 	g_autofree char *text = NULL;
 	TgMailSpec spec;
 
-	whole = tg_compose_enclose (skeleton, spool, 0, &error);
+	whole = tg_compose_enclose (skeleton, spool, 0, &test_words, &error);
 	g_assert_null (whole);
 	g_assert_error (error, TG_COMPOSE_ERROR, TG_COMPOSE_ERROR_TEMPORARY);
 	g_clear_error (&error);
 	base_spec (&spec, date);
-	relay = tg_compose_relay (&spec, spool, NULL, 0, &text, &error);
+	relay = tg_compose_relay (&spec, spool, NULL, 0, &test_words, &text,
+				  &error);
 	g_assert_null (relay);
 	g_assert_null (text);
 	g_assert_error (error, TG_COMPOSE_ERROR, TG_COMPOSE_ERROR_TEMPORARY);
@@ -1609,6 +1661,8 @@ main (int argc, char **argv)
 
 	g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 	tg_message_init ();
+	test_replies = tg_test_load_replies ();
+	test_words = tg_replies_compose_words (test_replies);
 
 	g_test_add_func ("/compose/headers/base", test_base);
 	g_test_add_func ("/compose/headers/date-now", test_date_now);
@@ -1650,6 +1704,8 @@ main (int argc, char **argv)
 	}
 	g_test_add_func ("/compose/notification/not-a-skeleton",
 			 test_enclose_text_mail);
+	g_test_add_func ("/compose/notification/callers-words",
+			 test_enclose_words);
 	for (gsize i = 0; i < G_N_ELEMENTS (write_rows); i++) {
 		g_autofree char *path = g_strdup_printf (
 			"/compose/failure/write/%s", write_rows[i].label);
@@ -1670,6 +1726,7 @@ main (int argc, char **argv)
 	g_test_add_func ("/compose/failure/unreadable-spool",
 			 test_unreadable_spool);
 	status = g_test_run ();
+	tg_replies_free (test_replies);
 	tg_message_shutdown ();
 	return status;
 }

@@ -372,12 +372,13 @@ check_answer (const TgPipeline *p, const TgReply *reply, gint64 number,
 {
 	gsize len = 0;
 	g_autoptr (GError) error = NULL;
+	TgComposeWords words = tg_replies_compose_words (p->replies);
 	/* As the sender makes it whole from the stored mail. */
 	g_autoptr (GBytes) whole =
 		reply->encloses
 			? tg_compose_enclose (reply->content, original,
 					      p->config->attachment_limit,
-					      &error)
+					      &words, &error)
 			: g_bytes_ref (reply->content);
 	const void *data = NULL;
 	g_autoptr (TgSpool) spool = NULL;
@@ -518,7 +519,7 @@ relay (const TgPipeline *p, const Mail *m, TgPipelineResult *result)
 	f.from_name = "Alice (Example Support)";
 	f.in_reply_to = t->last_message_id;
 	reply = tg_replies_build_relay (
-		&f, m->spool, (const char *const *)m->commands->lines->pdata,
+		p->replies, &f, m->spool, (const char *const *)m->commands->lines->pdata,
 		subject, &error);
 	if (reply == NULL)
 		g_error ("a relay was not composed: %s", error->message);
