@@ -233,12 +233,22 @@ queue_text (Watch *w, const GPtrArray *tickets)
 			t->response_due_at
 				? tg_watch_format_left (w->calendar, w->now,
 							t->response_due_at)
-				: g_strdup (t->billable ? "paid" : "-");
+			: t->billable
+				? tg_replies_phrase (w->replies,
+						     TG_PHRASE_QUEUE_PAID, NULL)
+				: g_strdup ("-");
+		g_autofree char *left_col = tg_reply_pad (left, 9, FALSE,
+							  FALSE);
+		g_autofree char *due_col = tg_reply_pad (due, 16, FALSE, FALSE);
+		g_autofree char *priority = tg_reply_format_priority (
+			w->replies, (TgPriority) t->priority);
+		g_autofree char *priority_col =
+			tg_reply_pad (priority, 6, FALSE, FALSE);
 
 		g_string_append_printf (
-			out, "%s#%-7" G_GINT64_FORMAT " %-9s %-6s %-16s %-9s %s: %s",
+			out, "%s#%-7" G_GINT64_FORMAT " %-9s %s %s %s %s: %s",
 			i ? "\n" : "", t->number, t->plan_name ? t->plan_name : "-",
-			tg_priority_to_string ((TgPriority) t->priority), due, left,
+			priority_col, due_col, left_col,
 			t->customer_name ? t->customer_name : t->requester,
 			t->subject);
 	}
@@ -252,17 +262,25 @@ late_text (Watch *w, const GPtrArray *tickets)
 
 	for (guint i = 0; i < tickets->len; i++) {
 		const TgTicket *t = tickets->pdata[i];
-		g_autofree char *due =
-			tg_reply_format_short (w->replies, w->calendar, t->response_due_at);
+		g_autofree char *due = tg_reply_format_short (
+			w->replies, w->calendar, t->response_due_at);
 		g_autofree char *answered = tg_reply_format_short (
 			w->replies, w->calendar, t->first_response_at);
-
-		g_string_append_printf (
-			out, "%s#%-7" G_GINT64_FORMAT " %-9s due %-16s answered %-16s %s: %s",
-			i ? "\n" : "", t->number, t->plan_name ? t->plan_name : "-",
-			due, answered,
+		g_autofree char *number = g_strdup_printf (
+			"%-7" G_GINT64_FORMAT, t->number);
+		g_autofree char *plan = tg_reply_pad (
+			t->plan_name ? t->plan_name : "-", 9, FALSE, FALSE);
+		g_autofree char *due_col = tg_reply_pad (due, 16, FALSE, FALSE);
+		g_autofree char *answered_col =
+			tg_reply_pad (answered, 16, FALSE, FALSE);
+		g_autofree char *line = tg_replies_phrase (
+			w->replies, TG_PHRASE_LATE_LINE, "number", number,
+			"plan", plan, "due", due_col, "answered", answered_col,
+			"customer",
 			t->customer_name ? t->customer_name : t->requester,
-			t->subject);
+			"subject", t->subject, NULL);
+
+		g_string_append_printf (out, "%s%s", i ? "\n" : "", line);
 	}
 	if (out->len == 0)
 		g_string_append (out, "-");

@@ -141,6 +141,31 @@ static const TgPhraseSpec phrase_specs[TG_PHRASE_N] = {
 				 "why"),
 			     0 },
 	[TG_PHRASE_SENDER_UNKNOWN] = { "sender-unknown", NULL, 0 },
+	[TG_PHRASE_QUEUE_PAID] = { "queue-paid", NULL, 0 },
+	[TG_PHRASE_LATE_LINE] = { "late-line",
+				  PH ("number", "plan", "due", "answered",
+				      "customer", "subject"),
+				  0 },
+	[TG_PHRASE_REPORT_LANGUAGE] = { "report-language", NULL, 0 },
+	[TG_PHRASE_REPORT_HEADING] = { "report-heading",
+				       PH ("from", "to", "customer"), 0 },
+	[TG_PHRASE_REPORT_ALL_CUSTOMERS] = { "report-all-customers", NULL,
+					     0 },
+	[TG_PHRASE_REPORT_HOURS] = { "report-hours", PH ("hours"), 0 },
+	[TG_PHRASE_REPORT_NOTE] = { "report-note", NULL, 0 },
+	[TG_PHRASE_REPORT_COLUMNS] = { "report-columns", NULL, 9 },
+	[TG_PHRASE_REPORT_TOTAL] = { "report-total", NULL, 0 },
+	[TG_PHRASE_REPORT_LATE_COUNT] = { "report-late-count", PH ("count"),
+					  0 },
+	[TG_PHRASE_REPORT_LATE_COLUMNS] = { "report-late-columns", NULL, 7 },
+	[TG_PHRASE_REPORT_LATE_BY] = { "report-late-by", PH ("time"), 0 },
+	[TG_PHRASE_REPORT_PAST_DUE_BY] = { "report-past-due-by", PH ("time"),
+					   0 },
+	[TG_PHRASE_REPORT_SEGMENTS] = { "report-segments", NULL, 4 },
+	[TG_PHRASE_REPORT_CHART] = { "report-chart", NULL, 0 },
+	[TG_PHRASE_REPORT_HTML_COLUMNS] = { "report-html-columns", NULL, 9 },
+	[TG_PHRASE_REPORT_HTML_LATE_COLUMNS] = { "report-html-late-columns",
+						 NULL, 7 },
 };
 
 #define PHRASES_FILE "phrases.txt"
@@ -260,6 +285,24 @@ tg_replies_compose_words (const TgReplies *replies)
 		replies->phrases, TG_PHRASE_ATTACHMENT_TOO_LARGE);
 	words.unnamed = replies->unnamed;
 	return words;
+}
+
+char *
+tg_reply_pad (const char *text, guint width, gboolean right, gboolean cut)
+{
+	glong len = g_utf8_strlen (text, -1);
+	GString *out = NULL;
+
+	if (len >= (glong) width)
+		return cut ? g_utf8_substring (text, 0, width) : g_strdup (text);
+	out = g_string_new (NULL);
+	if (!right)
+		g_string_append (out, text);
+	for (glong i = len; i < (glong) width; i++)
+		g_string_append_c (out, ' ');
+	if (right)
+		g_string_append (out, text);
+	return g_string_free (out, FALSE);
 }
 
 /* ---- dates and hours in words -------------------------------------- */
@@ -743,10 +786,9 @@ put_staff_values (GHashTable *values, const TgReplies *r,
 	put (values, "late", g_strdup (f->late));
 }
 
-/* The priority in the desk's words (the list runs from high to low, as
- * TgPriority does); "-" for none. */
-static char *
-priority_text (const TgReplies *r, TgPriority priority)
+/* The list runs from high to low, as TgPriority does. */
+char *
+tg_reply_format_priority (const TgReplies *r, TgPriority priority)
 {
 	if (priority < TG_PRIORITY_HIGH || priority > TG_PRIORITY_LOW)
 		return g_strdup ("-");
@@ -775,7 +817,7 @@ placeholder_values (const TgReplies *r, const TgReplyFacts *f)
 	put (values, "plan", plan ? g_strdup (plan->name)
 				  : tg_replies_phrase (r, TG_PHRASE_PLAN_NONE,
 						       NULL));
-	put (values, "priority", priority_text (r, f->priority));
+	put (values, "priority", tg_reply_format_priority (r, f->priority));
 	put (values, "reaction_time",
 	     plan && plan->email_support && plan->reaction_minutes > 0
 		     ? format_minutes (r, plan->reaction_minutes)

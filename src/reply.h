@@ -110,6 +110,24 @@ typedef enum {
 	TG_PHRASE_HELD_WHY,
 	TG_PHRASE_HELD,
 	TG_PHRASE_SENDER_UNKNOWN,
+	/* The morning queue (escalate.c) and the SLA report (report.c). */
+	TG_PHRASE_QUEUE_PAID,
+	TG_PHRASE_LATE_LINE,
+	TG_PHRASE_REPORT_LANGUAGE,
+	TG_PHRASE_REPORT_HEADING,
+	TG_PHRASE_REPORT_ALL_CUSTOMERS,
+	TG_PHRASE_REPORT_HOURS,
+	TG_PHRASE_REPORT_NOTE,
+	TG_PHRASE_REPORT_COLUMNS,	/* list of 9 */
+	TG_PHRASE_REPORT_TOTAL,
+	TG_PHRASE_REPORT_LATE_COUNT,
+	TG_PHRASE_REPORT_LATE_COLUMNS, /* list of 7 */
+	TG_PHRASE_REPORT_LATE_BY,
+	TG_PHRASE_REPORT_PAST_DUE_BY,
+	TG_PHRASE_REPORT_SEGMENTS,	/* list of 4 */
+	TG_PHRASE_REPORT_CHART,
+	TG_PHRASE_REPORT_HTML_COLUMNS, /* list of 9 */
+	TG_PHRASE_REPORT_HTML_LATE_COLUMNS, /* list of 7 */
 	TG_PHRASE_N,
 } TgPhrase;
 
@@ -150,6 +168,20 @@ const char *tg_replies_item (const TgReplies *replies, TgPhrase id, guint n);
 /* tg_replies_compose_words: the words compose writes itself, borrowed
  * from @replies. */
 TgComposeWords tg_replies_compose_words (const TgReplies *replies);
+
+/* tg_reply_format_priority: (transfer full): @priority in the words of
+ * phrases.txt (the list priorities); "-" for none. */
+char *tg_reply_format_priority (const TgReplies *replies,
+				TgPriority priority);
+
+/*
+ * tg_reply_pad: (transfer full): @text padded with blanks to @width
+ * characters (not bytes: a translated word may be longer in UTF-8), on
+ * the left when @right aligns it right; longer text is cut to @width
+ * when @cut, else kept whole.
+ */
+char *tg_reply_pad (const char *text, guint width, gboolean right,
+		    gboolean cut);
 
 /* What an answer is about. Everything is borrowed. */
 typedef struct {
