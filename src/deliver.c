@@ -764,6 +764,7 @@ arm_deadline (int seconds)
 	struct sigaction sa = { 0 };
 
 	g_snprintf (timeout_line, sizeof timeout_line,
+		    /* english: the one line Postfix reads, as fail() writes */
 		    "4.3.0 ticketgate: time limit of %d seconds exceeded\n",
 		    seconds);
 	sa.sa_handler = on_alarm;
