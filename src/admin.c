@@ -1178,14 +1178,19 @@ cmd_queue (Admin *a, int argc, char **argv)
 	g_autoptr (GError) error = NULL;
 	g_autoptr (GPtrArray) list = NULL;
 	g_autoptr (TgCalendar) cal = NULL;
+	g_autoptr (TgReplies) replies = NULL;
 	g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
 	g_autoptr (TgJson) j = tg_json_new (TRUE);
 	int code = parse_args (&argc, &argv, NULL, &a->json, 0, 0);
 
 	if (code != EX_OK)
 		return code;
+	/* The working hours below the list are in the desk's words. */
 	if ((list = tg_store_list_queue (a->store, &error)) == NULL ||
-	    (cal = load_calendar (a, &error)) == NULL)
+	    (cal = load_calendar (a, &error)) == NULL ||
+	    (!a->json &&
+	     (replies = tg_replies_load (a->config->templates_directory,
+					 &error)) == NULL))
 		return failure (error);
 	if (!a->json)
 		printf ("%-8s %-9s %-6s %-23s %-10s %-20s %s\n", "TICKET",
@@ -1208,7 +1213,7 @@ cmd_queue (Admin *a, int argc, char **argv)
 	if (a->json) {
 		print_json (j);
 	} else {
-		g_autofree char *hours = tg_calendar_describe_hours (cal);
+		g_autofree char *hours = tg_reply_describe_hours (replies, cal);
 
 		printf ("(WORK LEFT: working hours to the deadline, %s; "
 			"minus: overdue)\n", hours);
@@ -1306,6 +1311,7 @@ cmd_report (Admin *a, int argc, char **argv)
 	g_autoptr (GPtrArray) tickets = NULL;
 	g_autoptr (TgCalendar) cal = NULL;
 	g_autoptr (TgReport) r = NULL;
+	g_autoptr (TgReplies) replies = NULL;
 	g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
 	TgReportScope scope;
 	GDate f, t;
@@ -1326,12 +1332,14 @@ cmd_report (Admin *a, int argc, char **argv)
 		return complain (EX_USAGE, "--to %s is before --from %s", o.to,
 				 o.from);
 	if ((tickets = report_tickets (a, &o, &error)) == NULL ||
-	    (cal = load_calendar (a, &error)) == NULL)
+	    (cal = load_calendar (a, &error)) == NULL ||
+	    (replies = tg_replies_load (a->config->templates_directory,
+					&error)) == NULL)
 		return failure (error);
 	r = tg_report_compute (tickets, cal, now);
 	scope = (TgReportScope){ .from = o.from, .to = o.to,
 				 .customer = o.customer, .calendar = cal,
-				 .now = now };
+				 .now = now, .replies = replies };
 	return write_report (a, &o, r, &scope);
 }
 

@@ -52,12 +52,6 @@ next_day (int day)
 	return day == 7 ? 1 : day + 1;
 }
 
-static int
-previous_day (int day)
-{
-	return day == 1 ? 7 : day - 1;
-}
-
 static gboolean
 is_valid_date (int year, int month, int day)
 {
@@ -253,61 +247,6 @@ check_hours (guint days_mask, int start_minute, int end_minute, GError **error)
 		return FALSE;
 	}
 	return TRUE;
-}
-
-/* The first day of the one cyclic run of days in @mask ("Sun-Thu" gives
- * Sunday), or 0 if there are several runs or all seven days. */
-static int
-single_run_start (guint mask)
-{
-	int first = 0;
-	int runs = 0;
-
-	for (int day = 1; day <= 7; day++) {
-		if ((mask & TG_CALENDAR_DAY (day)) != 0 &&
-		    (mask & TG_CALENDAR_DAY (previous_day (day))) == 0) {
-			first = day;
-			runs++;
-		}
-	}
-	return runs == 1 ? first : 0;
-}
-
-static void
-append_days (GString *out, guint mask)
-{
-	guint count = 0;
-	guint listed = 0;
-	int first = single_run_start (mask);
-
-	for (int day = 1; day <= 7; day++)
-		count += (mask & TG_CALENDAR_DAY (day)) != 0;
-	if (count == 7) {
-		g_string_append (out, "Monday to Sunday");
-		return;
-	}
-	if (first != 0 && count >= 3) {
-		int last = first;
-
-		for (guint i = 1; i < count; i++)
-			last = next_day (last);
-		g_string_append_printf (out, "%s to %s", day_names[first],
-					day_names[last]);
-		return;
-	}
-	/* A list starts on Monday, unless it is one run ("Sunday and
-	 * Monday"). */
-	if (first == 0)
-		first = 1;
-	for (int i = 0, day = first; i < 7; i++, day = next_day (day)) {
-		if ((mask & TG_CALENDAR_DAY (day)) == 0)
-			continue;
-		if (listed > 0)
-			g_string_append (out,
-					 listed + 1 == count ? " and " : ", ");
-		g_string_append (out, day_names[day]);
-		listed++;
-	}
 }
 
 /* Whether @id reads like an IANA name ("Europe/Vilnius"), not a TZ rule. */
@@ -602,22 +541,27 @@ tg_calendar_working_minutes (const TgCalendar *cal,
 	return total / TG_CALENDAR_MINUTE_USEC;
 }
 
-char *
-tg_calendar_describe_hours (const TgCalendar *cal)
+guint
+tg_calendar_get_days (const TgCalendar *cal)
 {
-	g_autoptr (GString) out = NULL;
-	g_autofree char *zone = NULL;
+	g_return_val_if_fail (cal != NULL, 0);
+	return cal->days_mask;
+}
 
+void
+tg_calendar_get_opening (const TgCalendar *cal, int *start_minute_out,
+			 int *end_minute_out)
+{
+	g_return_if_fail (cal != NULL);
+	*start_minute_out = cal->start_minute;
+	*end_minute_out = cal->end_minute;
+}
+
+char *
+tg_calendar_describe_zone (const TgCalendar *cal)
+{
 	g_return_val_if_fail (cal != NULL, NULL);
-
-	out = g_string_new (NULL);
-	zone = describe_zone (cal->tz);
-	append_days (out, cal->days_mask);
-	g_string_append_printf (out, ", %02d:%02d-%02d:%02d (%s)",
-				cal->start_minute / 60, cal->start_minute % 60,
-				cal->end_minute / 60, cal->end_minute % 60,
-				zone);
-	return g_string_free (g_steal_pointer (&out), FALSE);
+	return describe_zone (cal->tz);
 }
 
 gboolean

@@ -121,16 +121,23 @@ gint64 tg_calendar_working_minutes (const TgCalendar *cal,
 				    GDateTime *from,
 				    GDateTime *to);
 
+/* tg_calendar_get_days: the working weekdays, TG_CALENDAR_DAY() bits. */
+guint tg_calendar_get_days (const TgCalendar *cal);
+
+/* tg_calendar_get_opening: the opening and closing time of a working
+ * day, in minutes after local midnight. */
+void tg_calendar_get_opening (const TgCalendar *cal,
+			      int *start_minute_out,
+			      int *end_minute_out);
+
 /*
- * tg_calendar_describe_hours: (transfer full): the working hours in words,
- * for acknowledgments: "Monday to Friday, 09:00-18:00 (UTC+02:00)".
- * Non-contiguous days are listed: "Monday, Wednesday and Friday, ...";
- * a range may wrap ("Sunday to Thursday"); all seven days read "Monday to
- * Sunday". The zone is shown by its identifier when it is an IANA name
- * ("Europe/Vilnius"), as a UTC offset when it has a single one
- * ("UTC+02:00"), else by its identifier (a POSIX TZ rule).
+ * tg_calendar_describe_zone: (transfer full): the desk's zone as people
+ * read it: its identifier when it is an IANA name ("Europe/Vilnius"), as
+ * a UTC offset when it has a single one ("UTC+02:00"), else by its
+ * identifier (a POSIX TZ rule). The hours in words are reply's
+ * (tg_reply_describe_hours), in the desk's language.
  */
-char *tg_calendar_describe_hours (const TgCalendar *cal);
+char *tg_calendar_describe_zone (const TgCalendar *cal);
 
 /*
  * tg_calendar_parse_days: parses a working-days setting into a mask.

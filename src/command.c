@@ -30,10 +30,10 @@ is_address (const char *s)
 }
 
 static gboolean
-invalid (GError **error, const char *line, const char *why)
+invalid (GError **error, TgCommandError code, const char *line,
+	 const char *why)
 {
-	g_set_error (error, TG_COMMAND_ERROR, TG_COMMAND_ERROR_INVALID,
-		     "\"%s\": %s", line, why);
+	g_set_error (error, TG_COMMAND_ERROR, code, "\"%s\": %s", line, why);
 	return FALSE;
 }
 
@@ -58,40 +58,44 @@ apply (TgCommands *c, const char *line, GError **error)
 		TgStatus status;
 
 		if (!tg_status_parse (v, &status) || !tg_status_settable (status))
-			return invalid (error, line, "the status is one of open, "
-						     "pending, resolved, closed");
+			return invalid (error, TG_COMMAND_ERROR_STATUS, line,
+					"the status is one of open, pending, "
+					"resolved, closed");
 		c->has_status = TRUE;
 		c->status = status;
 		return TRUE;
 	}
 	if (strcmp (name, "priority") == 0 && args->len == 2) {
 		if (!tg_priority_parse (args->pdata[1], &c->priority))
-			return invalid (error, line,
+			return invalid (error, TG_COMMAND_ERROR_PRIORITY, line,
 					"the priority is high, medium or low");
 		c->has_priority = TRUE;
 		return TRUE;
 	}
 	if (strcmp (name, "assign") == 0 && args->len == 2) {
 		if (!is_address (args->pdata[1]))
-			return invalid (error, line,
+			return invalid (error, TG_COMMAND_ERROR_ADDRESS, line,
 					"#assign takes a staff address");
 		g_free (c->assign);
 		c->assign = g_ascii_strdown (args->pdata[1], -1);
 		return TRUE;
 	}
-	return invalid (error, line,
+	return invalid (error, TG_COMMAND_ERROR_INVALID, line,
 			"commands are #status open|pending|resolved|closed, "
 			"#priority high|medium|low, #assign ADDR and #internal");
 }
 
-TgCommands *
-tg_commands_parse (const char *text, GError **error)
+/*
+ * Applies the command block at the top of @text to @c, line by line;
+ * returns where the text after it starts, or NULL with the line that
+ * failed in *@bad_out and @error set.
+ */
+static const char *
+read_block (TgCommands *c, const char *text, char **bad_out, GError **error)
 {
-	g_autoptr (TgCommands) c = g_new0 (TgCommands, 1);
-	const char *p = text != NULL ? text : "";
+	const char *p = text;
 	const char *rest = p;
 
-	c->lines = g_ptr_array_new_null_terminated (4, g_free, TRUE);
 	while (*p != '\0') {
 		const char *eol = strchr (p, '\n');
 		gsize len = eol != NULL ? (gsize) (eol - p) : strlen (p);
@@ -102,11 +106,44 @@ tg_commands_parse (const char *text, GError **error)
 		p += len + (eol != NULL);
 		if (*line == '\0')
 			continue;
-		if (!apply (c, line, error))
+		if (!apply (c, line, error)) {
+			*bad_out = g_steal_pointer (&line);
 			return NULL;
+		}
 		g_ptr_array_add (c->lines, g_steal_pointer (&line));
 		rest = p;
 	}
+	return rest;
+}
+
+static TgCommands *
+commands_new (void)
+{
+	TgCommands *c = g_new0 (TgCommands, 1);
+
+	c->lines = g_ptr_array_new_null_terminated (4, g_free, TRUE);
+	return c;
+}
+
+char *
+tg_commands_bad_line (const char *text)
+{
+	g_autoptr (TgCommands) c = commands_new ();
+	char *bad = NULL;
+
+	read_block (c, text != NULL ? text : "", &bad, NULL);
+	return bad;
+}
+
+TgCommands *
+tg_commands_parse (const char *text, GError **error)
+{
+	g_autoptr (TgCommands) c = commands_new ();
+	g_autofree char *bad = NULL;
+	const char *rest = read_block (c, text != NULL ? text : "", &bad, error);
+
+	if (rest == NULL)
+		return NULL;
 	/* Keep the text from the first line after the last command. */
 	while (c->lines->len > 0 && (*rest == '\n' || *rest == '\r'))
 		rest++;

@@ -16,8 +16,16 @@
 #define TG_COMMAND_ERROR (tg_command_error_quark ())
 GQuark tg_command_error_quark (void);
 
+/* Why a command line was refused; the caller tells staff in its words
+ * (the phrases command-*), the message is for the log. */
 typedef enum {
-	TG_COMMAND_ERROR_INVALID, /* a line looks like a command but is not one */
+	TG_COMMAND_ERROR_INVALID,  /* a line looks like a command but is not
+				      one we know (or has the wrong number
+				      of words) */
+	TG_COMMAND_ERROR_STATUS,   /* #status with a status we do not know */
+	TG_COMMAND_ERROR_PRIORITY, /* #priority with a priority we do not
+				      know */
+	TG_COMMAND_ERROR_ADDRESS,  /* #assign with no address */
 } TgCommandError;
 
 typedef struct {
@@ -37,12 +45,19 @@ typedef struct {
  * any blank lines, every line that starts with "#" and a letter, up to the
  * first other line. Blank lines inside the block are allowed.
  * A line of that shape that is not a valid command fails the whole block
- * with TG_COMMAND_ERROR_INVALID, whose message names the line and says
- * what is accepted, so that nothing half-done happens.
+ * with a TG_COMMAND_ERROR saying why, whose message names the line and
+ * says what is accepted, so that nothing half-done happens.
  * Returns: (transfer full): the commands (possibly none), or NULL.
  */
 TgCommands *tg_commands_parse (const char *text, GError **error)
 	G_GNUC_WARN_UNUSED_RESULT;
+
+/*
+ * tg_commands_bad_line: (transfer full) (nullable): the line of @text's
+ * command block that tg_commands_parse() refuses, as written without its
+ * surrounding blanks; NULL when it refuses none.
+ */
+char *tg_commands_bad_line (const char *text);
 
 /* tg_commands_is_empty: whether the block held no command at all. */
 gboolean tg_commands_is_empty (const TgCommands *cmds);

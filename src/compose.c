@@ -3,10 +3,13 @@
  * compose: outgoing mail with GMime. Header values from customers (the
  * subject, names) go through GMime's encoders, never into a header by
  * printf; only Message-IDs are written as given, after a check that they
- * are plain.
+ * are plain. Every read of a mail an answer carries and every write of
+ * the answer is checked: a failure is an error, never a shorter mail.
  */
 #include "compose.h"
+#include "compose-gmime.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include "gmime-autocleanups.h"
@@ -16,12 +19,27 @@
 
 #define OWN_ID_PREFIX "ticketgate."
 
+G_DEFINE_QUARK (tg-compose-error-quark, tg_compose_error)
+
 const char *const tg_compose_reserved_headers[] = {
 	"From", "To", "Cc", "Bcc", "Sender", "Message-ID", "In-Reply-To",
 	"References", "Date", "MIME-Version", "Content-Type",
 	"Content-Transfer-Encoding", "Auto-Submitted", "X-Ticketgate-Loop",
 	"X-Ticketgate-Ticket", "Subject", NULL,
 };
+
+/* Sets @error for a failed read or write of @what; GMime leaves the
+ * reason in errno, which the caller cleared before the call. */
+static gboolean
+failed (GError **error, const char *what)
+{
+	int saved = errno;
+
+	g_set_error (error, TG_COMPOSE_ERROR, TG_COMPOSE_ERROR_TEMPORARY,
+		     "%s failed: %s", what,
+		     saved != 0 ? g_strerror (saved) : "no reason given");
+	return FALSE;
+}
 
 static const char *
 domain_of (const char *address)
@@ -218,20 +236,38 @@ set_extra_headers (GMimeMessage *msg, const TgMailSpec *spec)
 	}
 }
 
-static GBytes *
-serialize (GMimeMessage *msg)
+gboolean
+tg_compose_write (GMimeObject *object, GMimeStream *out, GError **error)
 {
-	GByteArray *bytes = g_byte_array_new ();
-	g_autoptr (GMimeStream) stream =
-		g_mime_stream_mem_new_with_byte_array (bytes);
 	g_autoptr (GMimeFormatOptions) options = g_mime_format_options_new ();
 
-	g_mime_stream_mem_set_owner (GMIME_STREAM_MEM (stream), FALSE);
+	g_return_val_if_fail (GMIME_IS_OBJECT (object), FALSE);
+	g_return_val_if_fail (GMIME_IS_STREAM (out), FALSE);
 	g_mime_format_options_set_newline_format (options,
 						  GMIME_NEWLINE_FORMAT_UNIX);
-	g_mime_object_write_to_stream (GMIME_OBJECT (msg), options, stream);
-	g_mime_stream_flush (stream);
-	return g_byte_array_free_to_bytes (bytes);
+	/* A part's content is read from its spool while it is written, so
+	 * -1 may be a failed read as well as a failed write. */
+	errno = 0;
+	if (g_mime_object_write_to_stream (object, options, out) == -1)
+		return failed (error, "writing the mail");
+	errno = 0;
+	if (g_mime_stream_flush (out) == -1)
+		return failed (error, "flushing the mail");
+	return TRUE;
+}
+
+GBytes *
+tg_compose_serialize (GMimeObject *object, GError **error)
+{
+	g_autoptr (GByteArray) bytes = g_byte_array_new ();
+	g_autoptr (GMimeStream) stream =
+		g_mime_stream_mem_new_with_byte_array (bytes);
+
+	g_mime_stream_mem_set_owner (GMIME_STREAM_MEM (stream), FALSE);
+	if (!tg_compose_write (object, stream, error))
+		return NULL;
+	g_clear_object (&stream);
+	return g_byte_array_free_to_bytes (g_steal_pointer (&bytes));
 }
 
 static void
@@ -251,7 +287,7 @@ set_headers (GMimeMessage *msg, const TgMailSpec *spec)
 }
 
 GBytes *
-tg_compose_text_mail (const TgMailSpec *spec)
+tg_compose_text_mail (const TgMailSpec *spec, GError **error)
 {
 	g_autoptr (GMimeMessage) msg = g_mime_message_new (TRUE);
 	g_autoptr (GMimeObject) body = NULL;
@@ -262,7 +298,7 @@ tg_compose_text_mail (const TgMailSpec *spec)
 	set_headers (msg, spec);
 	body = text_body (spec->body);
 	g_mime_message_set_mime_part (msg, body);
-	return serialize (msg);
+	return tg_compose_serialize (GMIME_OBJECT (msg), error);
 }
 
 /* ---- forwarding a mail's own content -------------------------------- */
@@ -277,62 +313,119 @@ is_inline_text (GMimeObject *obj, const char *subtype)
 	       g_mime_content_type_is_type (ct, "text", subtype);
 }
 
-static guint64
-decoded_size (GMimePart *part)
+/* The size of @part's content once decoded, read from its spool. */
+static gboolean
+decoded_size (GMimePart *part, guint64 *size_out, GError **error)
 {
 	GMimeDataWrapper *content = g_mime_part_get_content (part);
 	g_autoptr (GMimeStream) null = g_mime_stream_null_new ();
 
+	*size_out = 0;
 	if (content == NULL)
-		return 0;
-	g_mime_data_wrapper_write_to_stream (content, null);
-	return GMIME_STREAM_NULL (null)->written;
+		return TRUE;
+	errno = 0;
+	if (g_mime_data_wrapper_write_to_stream (content, null) == -1)
+		return failed (error, "reading an attachment");
+	*size_out = GMIME_STREAM_NULL (null)->written;
+	return TRUE;
 }
 
-/* A text part that stands in for an attachment too large to forward. */
+/*
+ * The text of @part as UTF-8, as g_mime_text_part_get_text() gives it,
+ * but with every read checked: that function returns what it could read
+ * and hides a failure, which would relay a reply cut short.
+ */
+static char *
+part_text (GMimeTextPart *part, GError **error)
+{
+	GMimeDataWrapper *content = g_mime_part_get_content (GMIME_PART (part));
+	const char *charset = g_mime_object_get_content_type_parameter (
+		GMIME_OBJECT (part), "charset");
+	g_autoptr (GByteArray) bytes = g_byte_array_new ();
+	g_autoptr (GMimeStream) mem =
+		g_mime_stream_mem_new_with_byte_array (bytes);
+	g_autoptr (GMimeStream) out = NULL;
+	g_autoptr (GMimeFilter) filter = NULL;
+
+	g_mime_stream_mem_set_owner (GMIME_STREAM_MEM (mem), FALSE);
+	if (content == NULL)
+		return g_strdup ("");
+	if (charset != NULL &&
+	    (filter = g_mime_filter_charset_new (charset, "utf-8")) != NULL) {
+		out = g_mime_stream_filter_new (mem);
+		g_mime_stream_filter_add (GMIME_STREAM_FILTER (out), filter);
+	} else {
+		out = g_object_ref (mem);
+	}
+	errno = 0;
+	if (g_mime_data_wrapper_write_to_stream (content, out) == -1 ||
+	    g_mime_stream_flush (out) == -1) {
+		failed (error, "reading a text part");
+		return NULL;
+	}
+	g_clear_object (&out);
+	g_clear_object (&mem);
+	g_byte_array_append (bytes, (const guint8 *) "", 1);
+	return (char *) g_byte_array_free (g_steal_pointer (&bytes), FALSE);
+}
+
+/* A text part that stands in for an attachment too large to forward,
+ * in @words. */
 static GMimeObject *
-placeholder_for (GMimePart *part, guint64 size, guint64 limit)
+placeholder_for (GMimePart *part, guint64 size, guint64 limit,
+		 const TgComposeWords *words)
 {
 	const char *name = g_mime_part_get_filename (part);
 	g_autofree char *type = g_mime_content_type_get_mime_type (
 		g_mime_object_get_content_type (GMIME_OBJECT (part)));
-	g_autofree char *text = g_strdup_printf (
-		"[Attachment \"%s\" (%s, %" G_GUINT64_FORMAT " bytes) is not "
-		"forwarded: it is larger than %" G_GUINT64_FORMAT " bytes. It "
-		"is stored with the ticket.]\n",
-		name ? name : "unnamed", type, size, limit);
+	g_autofree char *bytes = g_strdup_printf ("%" G_GUINT64_FORMAT, size);
+	g_autofree char *most = g_strdup_printf ("%" G_GUINT64_FORMAT, limit);
+	g_autoptr (GHashTable) values =
+		g_hash_table_new (g_str_hash, g_str_equal);
+	g_autoptr (TgRendered) note = NULL;
 
-	return text_body (text);
+	g_hash_table_insert (values, (gpointer) "filename",
+			     (gpointer) (name ? name : words->unnamed));
+	g_hash_table_insert (values, (gpointer) "content_type", type);
+	g_hash_table_insert (values, (gpointer) "size", bytes);
+	g_hash_table_insert (values, (gpointer) "limit", most);
+	note = tg_template_render (words->too_large, values);
+	return text_body (note->body);
 }
 
 /* Replaces, in place, every attachment over @limit by a placeholder. */
-static void
-trim_attachments (GMimeObject *obj, guint64 limit)
+static gboolean
+trim_attachments (GMimeObject *obj, guint64 limit,
+		  const TgComposeWords *words, GError **error)
 {
 	GMimeMultipart *mp;
 
 	if (limit == 0 || !GMIME_IS_MULTIPART (obj))
-		return;
+		return TRUE;
 	mp = GMIME_MULTIPART (obj);
 	for (int i = 0; i < g_mime_multipart_get_count (mp); i++) {
 		GMimeObject *child = g_mime_multipart_get_part (mp, i);
-		guint64 size;
+		guint64 size = 0;
 
 		if (GMIME_IS_MULTIPART (child)) {
-			trim_attachments (child, limit);
+			if (!trim_attachments (child, limit, words, error))
+				return FALSE;
 			continue;
 		}
 		if (!GMIME_IS_PART (child) || is_inline_text (child, "plain") ||
 		    is_inline_text (child, "html"))
 			continue;
-		size = decoded_size (GMIME_PART (child));
+		if (!decoded_size (GMIME_PART (child), &size, error))
+			return FALSE;
 		if (size > limit) {
 			g_autoptr (GMimeObject) note =
-				placeholder_for (GMIME_PART (child), size, limit);
+				placeholder_for (GMIME_PART (child), size, limit,
+						 words);
 			g_autoptr (GMimeObject) old =
 				g_mime_multipart_replace (mp, i, note);
 		}
 	}
+	return TRUE;
 }
 
 /*
@@ -341,21 +434,26 @@ trim_attachments (GMimeObject *obj, guint64 limit)
  * is read from it while the new mail is written, not held in memory; the
  * source must therefore outlive the new mail (declare it first).
  */
-static GMimeMessage *
-source_message (TgMimeSource **source_out, const TgSpool *spool)
+static gboolean
+source_message (TgMimeSource **source_out, const TgSpool *spool,
+		GMimeMessage **message_out, GError **error)
 {
-	g_autoptr (GError) error = NULL;
+	g_autoptr (GError) local = NULL;
 
-	*source_out = tg_mime_source_open (spool, &error);
+	*source_out = tg_mime_source_open (spool, &local);
 	if (*source_out == NULL) {
-		g_warning ("forwarding: %s", error->message);
-		return NULL;
+		g_set_error (error, TG_COMPOSE_ERROR,
+			     TG_COMPOSE_ERROR_TEMPORARY,
+			     "reading the spooled mail failed: %s",
+			     local->message);
+		return FALSE;
 	}
-	return tg_mime_source_get_message (*source_out);
+	*message_out = tg_mime_source_get_message (*source_out);
+	return TRUE;
 }
 
 GBytes *
-tg_compose_notification (const TgMailSpec *spec)
+tg_compose_notification (const TgMailSpec *spec, GError **error)
 {
 	g_autoptr (GMimeMessage) msg = g_mime_message_new (TRUE);
 	g_autoptr (GMimeMultipart) mixed =
@@ -369,7 +467,7 @@ tg_compose_notification (const TgMailSpec *spec)
 	set_headers (msg, spec);
 	g_mime_multipart_add (mixed, head);
 	g_mime_message_set_mime_part (msg, GMIME_OBJECT (mixed));
-	return serialize (msg);
+	return tg_compose_serialize (GMIME_OBJECT (msg), error);
 }
 
 /* @skeleton as a GMime message; its parts are copies, not views. */
@@ -388,30 +486,45 @@ parse_bytes (GBytes *skeleton)
 }
 
 GBytes *
-tg_compose_enclose (GBytes *skeleton, const TgSpool *original,
-		    guint64 attachment_limit)
+tg_compose_enclose_message (GBytes *skeleton, GMimeMessage *original,
+			    guint64 attachment_limit,
+			    const TgComposeWords *words, GError **error)
 {
-	g_autoptr (TgMimeSource) source = NULL;
 	g_autoptr (GMimeMessage) msg = NULL;
-	GMimeMessage *orig = NULL;
 	GMimeObject *top = NULL;
 	GMimeObject *content = NULL;
 
-	g_return_val_if_fail (skeleton != NULL && original != NULL, NULL);
+	g_return_val_if_fail (skeleton != NULL && words != NULL, NULL);
 	msg = parse_bytes (skeleton);
 	if (msg != NULL)
 		top = g_mime_message_get_mime_part (msg);
 	/* Not a skeleton of ours: sent as it is rather than not at all. */
 	if (top == NULL || !GMIME_IS_MULTIPART (top))
 		return g_bytes_ref (skeleton);
-	orig = source_message (&source, original);
-	if (orig != NULL)
-		content = g_mime_message_get_mime_part (orig);
+	if (original != NULL)
+		content = g_mime_message_get_mime_part (original);
 	if (content != NULL) {
-		trim_attachments (content, attachment_limit);
+		if (!trim_attachments (content, attachment_limit, words,
+				       error))
+			return NULL;
 		g_mime_multipart_add (GMIME_MULTIPART (top), content);
 	}
-	return serialize (msg);
+	return tg_compose_serialize (GMIME_OBJECT (msg), error);
+}
+
+GBytes *
+tg_compose_enclose (GBytes *skeleton, const TgSpool *original,
+		    guint64 attachment_limit, const TgComposeWords *words,
+		    GError **error)
+{
+	g_autoptr (TgMimeSource) source = NULL;
+	GMimeMessage *orig = NULL;
+
+	g_return_val_if_fail (skeleton != NULL && original != NULL, NULL);
+	if (!source_message (&source, original, &orig, error))
+		return NULL;
+	return tg_compose_enclose_message (skeleton, orig, attachment_limit,
+					   words, error);
 }
 
 /* ---- relaying a staff reply ---------------------------------------- */
@@ -470,12 +583,18 @@ html_shows_command (const char *html, const char *const *strip)
 }
 
 /* Removes the first occurrence of each command line from @html (as
- * written, or HTML-escaped); FALSE when the reader would still see one. */
+ * written, or HTML-escaped); *@clean_out FALSE when the reader would
+ * still see one. */
 static gboolean
-strip_html (GMimeTextPart *part, const char *const *strip)
+strip_html (GMimeTextPart *part, const char *const *strip,
+	    gboolean *clean_out, GError **error)
 {
-	g_autofree char *html = g_mime_text_part_get_text (part);
-	GString *out = g_string_new (html);
+	g_autofree char *html = part_text (part, error);
+	GString *out = NULL;
+
+	if (html == NULL)
+		return FALSE;
+	out = g_string_new (html);
 
 	for (int i = 0; strip[i] != NULL; i++) {
 		g_autofree char *escaped = g_markup_escape_text (strip[i], -1);
@@ -487,11 +606,9 @@ strip_html (GMimeTextPart *part, const char *const *strip)
 		if (hit != NULL)
 			g_string_erase (out, hit - out->str, len);
 	}
-	if (html_shows_command (out->str, strip)) {
-		g_string_free (out, TRUE);
-		return FALSE;
-	}
-	set_text (part, out->str);
+	*clean_out = !html_shows_command (out->str, strip);
+	if (*clean_out)
+		set_text (part, out->str);
 	g_string_free (out, TRUE);
 	return TRUE;
 }
@@ -499,45 +616,71 @@ strip_html (GMimeTextPart *part, const char *const *strip)
 /* Whether an HTML part quotes the staff-only part of our mail to staff:
  * HTML cannot be cut line by line, so such a part is not relayed. */
 static gboolean
-html_has_staff_block (GMimeTextPart *part)
+html_has_staff_block (GMimeTextPart *part, gboolean *found_out,
+		      GError **error)
 {
-	g_autofree char *html = g_mime_text_part_get_text (part);
-	g_autofree char *text = tg_html_to_text (html ? html : "", -1);
+	g_autofree char *html = part_text (part, error);
+	g_autofree char *text = NULL;
 
-	return tg_staff_block_found (text) ||
-	       (html != NULL && tg_staff_block_found (html));
+	if (html == NULL)
+		return FALSE;
+	text = tg_html_to_text (html, -1);
+	*found_out = tg_staff_block_found (text) ||
+		     tg_staff_block_found (html);
+	return TRUE;
 }
 
 typedef struct {
 	const char *const *strip;
 	char *text;          /* the first plain text, cleaned */
 	gboolean html_unsafe; /* an HTML part could not be cleaned */
+	const TgComposeWords *words;
 } Relay;
 
-static void
-clean_parts (GMimeObject *obj, Relay *r)
+static gboolean
+clean_html (GMimeTextPart *part, Relay *r, GError **error)
+{
+	gboolean quotes_staff = FALSE;
+	gboolean clean = TRUE;
+
+	if (!html_has_staff_block (part, &quotes_staff, error))
+		return FALSE;
+	if (!quotes_staff && r->strip[0] != NULL &&
+	    !strip_html (part, r->strip, &clean, error))
+		return FALSE;
+	if (quotes_staff || !clean)
+		r->html_unsafe = TRUE;
+	return TRUE;
+}
+
+static gboolean
+clean_parts (GMimeObject *obj, Relay *r, GError **error)
 {
 	if (GMIME_IS_MULTIPART (obj)) {
 		GMimeMultipart *mp = GMIME_MULTIPART (obj);
 
 		for (int i = 0; i < g_mime_multipart_get_count (mp); i++)
-			clean_parts (g_mime_multipart_get_part (mp, i), r);
-		return;
+			if (!clean_parts (g_mime_multipart_get_part (mp, i), r,
+					  error))
+				return FALSE;
+		return TRUE;
 	}
 	if (is_inline_text (obj, "plain")) {
 		g_autofree char *text =
-			g_mime_text_part_get_text (GMIME_TEXT_PART (obj));
-		g_autofree char *clean = strip_top (text ? text : "", r->strip);
+			part_text (GMIME_TEXT_PART (obj), error);
+		g_autofree char *clean = NULL;
 
+		if (text == NULL)
+			return FALSE;
+		clean = strip_top (text, r->strip);
 		set_text (GMIME_TEXT_PART (obj), clean);
 		if (r->text == NULL)
 			r->text = g_steal_pointer (&clean);
-	} else if (is_inline_text (obj, "html") &&
-		   (html_has_staff_block (GMIME_TEXT_PART (obj)) ||
-		    (r->strip[0] != NULL &&
-		     !strip_html (GMIME_TEXT_PART (obj), r->strip)))) {
-		r->html_unsafe = TRUE;
+		return TRUE;
 	}
+	if (is_inline_text (obj, "html"))
+		return clean_html (GMIME_TEXT_PART (obj), r, error);
+	return TRUE;
 }
 
 /* Drops the HTML parts of @obj (a tree that has a plain text as well). */
@@ -580,33 +723,38 @@ first_html (GMimeObject *obj)
 
 /* The readable text of an HTML part, without the command lines. */
 static char *
-html_text (GMimeObject *html, const char *const *strip)
+html_text (GMimeObject *html, const char *const *strip, GError **error)
 {
-	g_autofree char *source = g_mime_text_part_get_text (
-		GMIME_TEXT_PART (html));
-	g_autofree char *text = tg_html_to_text (source ? source : "", -1);
+	g_autofree char *source = part_text (GMIME_TEXT_PART (html), error);
+	g_autofree char *text = NULL;
 
+	if (source == NULL)
+		return NULL;
+	text = tg_html_to_text (source, -1);
 	return strip_top (text, strip);
 }
 
 /* Replaces, in place, each HTML part by its cleaned text (an HTML-only
  * mail whose HTML could not be cleaned). Returns the new top object. */
 static GMimeObject *
-html_to_plain (GMimeObject *obj, const char *const *strip)
+html_to_plain (GMimeObject *obj, const char *const *strip, GError **error)
 {
 	GMimeMultipart *mp;
 
 	if (is_inline_text (obj, "html")) {
-		g_autofree char *text = html_text (obj, strip);
+		g_autofree char *text = html_text (obj, strip, error);
 
-		return text_body (text);
+		return text != NULL ? text_body (text) : NULL;
 	}
 	if (GMIME_IS_MULTIPART (obj)) {
 		mp = GMIME_MULTIPART (obj);
 		for (int i = 0; i < g_mime_multipart_get_count (mp); i++) {
 			GMimeObject *child = g_mime_multipart_get_part (mp, i);
-			g_autoptr (GMimeObject) repl = html_to_plain (child, strip);
+			g_autoptr (GMimeObject) repl =
+				html_to_plain (child, strip, error);
 
+			if (repl == NULL)
+				return NULL;
 			if (repl != child) {
 				g_autoptr (GMimeObject) old =
 					g_mime_multipart_replace (mp, i, repl);
@@ -620,50 +768,76 @@ html_to_plain (GMimeObject *obj, const char *const *strip)
  * HTML part that would still show a command is dropped when there is a
  * plain alternative, else turned into plain text. */
 static GMimeObject *
-relay_content (GMimeMessage *orig, Relay *r, guint64 limit)
+relay_content (GMimeMessage *orig, Relay *r, guint64 limit, GError **error)
 {
 	GMimeObject *content = orig ? g_mime_message_get_mime_part (orig) : NULL;
-	GMimeObject *result;
+	g_autoptr (GMimeObject) result = NULL;
 	GMimeObject *html;
 
 	if (content == NULL) {
 		r->text = g_strdup ("");
 		return text_body ("");
 	}
-	clean_parts (content, r);
+	if (!clean_parts (content, r, error))
+		return NULL;
 	if (r->html_unsafe && r->text != NULL) {
 		drop_html (content);
 		result = g_object_ref (content);
 	} else if (r->html_unsafe) {
-		result = html_to_plain (content, r->strip);
+		result = html_to_plain (content, r->strip, error);
 	} else {
 		result = g_object_ref (content);
 	}
-	if (r->text == NULL && (html = first_html (content)) != NULL)
-		r->text = html_text (html, r->strip);
-	trim_attachments (result, limit);
-	return result;
+	if (result == NULL)
+		return NULL;
+	if (r->text == NULL && (html = first_html (content)) != NULL &&
+	    (r->text = html_text (html, r->strip, error)) == NULL)
+		return NULL;
+	if (!trim_attachments (result, limit, r->words, error))
+		return NULL;
+	return g_steal_pointer (&result);
+}
+
+GBytes *
+tg_compose_relay_message (const TgMailSpec *spec, GMimeMessage *staff_mail,
+			  const char *const *strip_lines,
+			  guint64 attachment_limit,
+			  const TgComposeWords *words, char **text_out,
+			  GError **error)
+{
+	static const char *const none[] = { NULL };
+	g_autoptr (GMimeMessage) msg = g_mime_message_new (TRUE);
+	g_autoptr (GMimeObject) content = NULL;
+	g_autofree char *text = NULL;
+	GBytes *mail = NULL;
+	Relay r = { strip_lines ? strip_lines : none, NULL, FALSE, words };
+
+	g_return_val_if_fail (spec != NULL && words != NULL, NULL);
+	set_headers (msg, spec);
+	content = relay_content (staff_mail, &r, attachment_limit, error);
+	text = g_steal_pointer (&r.text);
+	if (content == NULL)
+		return NULL;
+	g_mime_message_set_mime_part (msg, content);
+	mail = tg_compose_serialize (GMIME_OBJECT (msg), error);
+	if (mail != NULL && text_out != NULL)
+		*text_out = text ? g_steal_pointer (&text) : g_strdup ("");
+	return mail;
 }
 
 GBytes *
 tg_compose_relay (const TgMailSpec *spec, const TgSpool *staff_mail,
 		  const char *const *strip_lines, guint64 attachment_limit,
-		  char **text_out)
+		  const TgComposeWords *words, char **text_out,
+		  GError **error)
 {
-	static const char *const none[] = { NULL };
 	g_autoptr (TgMimeSource) source = NULL;
-	g_autoptr (GMimeMessage) msg = g_mime_message_new (TRUE);
-	g_autoptr (GMimeObject) content = NULL;
 	GMimeMessage *orig = NULL;
-	Relay r = { strip_lines ? strip_lines : none, NULL, FALSE };
 
 	g_return_val_if_fail (spec != NULL && staff_mail != NULL, NULL);
-	set_headers (msg, spec);
-	orig = source_message (&source, staff_mail);
-	content = relay_content (orig, &r, attachment_limit);
-	g_mime_message_set_mime_part (msg, content);
-	if (text_out != NULL)
-		*text_out = r.text ? g_steal_pointer (&r.text) : g_strdup ("");
-	g_free (r.text);
-	return serialize (msg);
+	if (!source_message (&source, staff_mail, &orig, error))
+		return NULL;
+	return tg_compose_relay_message (spec, orig, strip_lines,
+					 attachment_limit, words, text_out,
+					 error);
 }

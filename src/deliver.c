@@ -218,13 +218,15 @@ token_ticket (Delivery *d, TgStore *store, GPtrArray *found, GError **error)
 	d->token_match = tg_trust_check_token (&d->token, t, d->secrets,
 					       d->sender,
 					       d->config->recipient_delimiter);
-	if (d->token_match == TG_TOKEN_MATCH_NONE)
-		tg_record_warn (d, "The mail was sent to a reply address of "
-				   "ticket #%" G_GINT64_FORMAT " whose "
-				   "signature is not valid.",
-				d->token.ticket);
-	else
+	if (d->token_match == TG_TOKEN_MATCH_NONE) {
+		g_autofree char *number =
+			g_strdup_printf ("%" G_GINT64_FORMAT, d->token.ticket);
+
+		tg_record_warn (d, TG_PHRASE_WARN_BAD_SIGNATURE, "number",
+				number, NULL);
+	} else {
 		g_ptr_array_add (found, g_steal_pointer (&t));
+	}
 	return TRUE;
 }
 
@@ -318,11 +320,28 @@ find_ticket (Delivery *d, TgStore *store, GError **error)
 	return TRUE;
 }
 
+/* The phrase that tells staff what was wrong with a command line. */
+static TgPhrase
+command_problem (const GError *bad)
+{
+	switch ((TgCommandError) bad->code) {
+	case TG_COMMAND_ERROR_STATUS:
+		return TG_PHRASE_COMMAND_BAD_STATUS;
+	case TG_COMMAND_ERROR_PRIORITY:
+		return TG_PHRASE_COMMAND_BAD_PRIORITY;
+	case TG_COMMAND_ERROR_ADDRESS:
+		return TG_PHRASE_COMMAND_BAD_ASSIGN;
+	case TG_COMMAND_ERROR_INVALID:
+		break;
+	}
+	return TG_PHRASE_COMMAND_UNKNOWN;
+}
+
 /*
  * A staff member's command block, checked before anything is written:
  * an invalid line, or #assign to someone who is not active staff (the
- * desk lists them), refuses the whole mail (d->refusal) so that nothing
- * half-done happens.
+ * desk lists them), refuses the whole mail (d->refusal, in the words
+ * staff read) so that nothing half-done happens.
  */
 static void
 read_commands (Delivery *d)
@@ -331,14 +350,19 @@ read_commands (Delivery *d)
 
 	d->commands = tg_commands_parse (d->msg->body_text, &bad);
 	if (d->commands == NULL) {
-		d->refusal = g_strdup (bad->message);
+		g_autofree char *line = tg_commands_bad_line (d->msg->body_text);
+
+		g_debug ("commands: %s", bad->message);
+		d->refusal = tg_replies_phrase (d->replies,
+						command_problem (bad), "line",
+						line, NULL);
 		return;
 	}
 	if (d->commands->assign != NULL &&
 	    !g_hash_table_contains (d->desk->staff, d->commands->assign))
-		d->refusal = g_strdup_printf ("\"#assign %s\": not an active "
-					      "staff member",
-					      d->commands->assign);
+		d->refusal = tg_replies_phrase (
+			d->replies, TG_PHRASE_COMMAND_NOT_STAFF, "address",
+			d->commands->assign, NULL);
 }
 
 /* The action (decide.h); a ticket closed too long ago is not joined but
@@ -402,18 +426,13 @@ judge_sender (Delivery *d)
 			   (d->who.is_staff ||
 			    tg_settings_is_staff_address (d->config, d->sender));
 	if (d->reply_to_ignored != NULL)
-		tg_record_warn (d, "The mail asks for answers to go to %s "
-				   "(Reply-To), which [security] reply_to does "
-				   "not allow; answers go to %s and nothing is "
-				   "sent to %s.",
-				d->reply_to_ignored, d->reply_address,
-				d->reply_to_ignored);
+		tg_record_warn (d, TG_PHRASE_WARN_REPLY_TO_IGNORED, "asked",
+				d->reply_to_ignored, "reply_address",
+				d->reply_address, NULL);
 	if (d->auth.verdict != TG_AUTH_FAIL)
 		return;
-	tg_record_warn (d, "The sender could not be verified: our mail "
-			   "server reports %s for %s. The mail is treated "
-			   "as coming from an unknown sender.",
-			d->auth.evidence, domain);
+	tg_record_warn (d, TG_PHRASE_WARN_SENDER_UNVERIFIED, "verdict",
+			d->auth.evidence, "domain", domain, NULL);
 	g_clear_pointer (&d->who.customer_name, g_free);
 	g_clear_pointer (&d->who.plan, tg_plan_free);
 	d->who.customer_id = 0;
@@ -583,7 +602,7 @@ send_queued (Delivery *d, TgStore *store)
 
 	if (d->queued->len == 0)
 		return;
-	sender = tg_sender_new (c, store,
+	sender = tg_sender_new (c, d->replies, store,
 				d->t_start + (gint64) c->time_limit *
 						     G_USEC_PER_SEC -
 					RECORD_MARGIN);
@@ -748,6 +767,7 @@ arm_deadline (int seconds)
 
 	timeout_code = tg_exit_code (TG_FAULT_TIME_LIMIT, TG_CALLER_DELIVER);
 	g_snprintf (timeout_line, sizeof timeout_line,
+		    /* english: the one line Postfix reads, as fail() writes */
 		    "%s ticketgate: time limit of %d seconds exceeded\n",
 		    tg_exit_status (TG_FAULT_TIME_LIMIT), seconds);
 	sa.sa_handler = on_alarm;
@@ -772,9 +792,20 @@ fail (TgFault fault, const char *format, ...)
 	return tg_exit_code (fault, TG_CALLER_DELIVER);
 }
 
+/* Storing the mail failed: the database, or an answer written inside
+ * the transaction (a staff reply's spool file that cannot be read back
+ * to relay it). Either is ours: the transaction rolled back, and
+ * Postfix's retry does it all again. */
 static int
 fail_store (const GError *error)
 {
+	if (g_error_matches (error, TG_COMPOSE_ERROR,
+			     TG_COMPOSE_ERROR_TEMPORARY)) {
+		g_warning ("composing an answer: %s", error->message);
+		return fail (TG_FAULT_LOCAL,
+			     "an answer could not be written, will retry "
+			     "(details in the mail log)");
+	}
 	g_warning ("database: %s", error->message);
 	if (g_error_matches (error, TG_STORE_ERROR, TG_STORE_ERROR_TEMPORARY))
 		return fail (TG_FAULT_DB_DOWN,

@@ -105,8 +105,10 @@ void tg_record_arrival_day (const Delivery *d, GDate *day);
  * configured staff addresses); says nothing about proof. */
 gboolean tg_record_is_staff (const Delivery *d, const char *addr);
 
-/* tg_record_warn: adds a line for staff to d->warnings. */
-void tg_record_warn (Delivery *d, const char *format, ...) G_GNUC_PRINTF (2, 3);
+/* tg_record_warn: adds a line for staff to d->warnings: phrase @id
+ * (reply.h) filled from the placeholder name, value pairs that follow
+ * (NULL-terminated). */
+void tg_record_warn (Delivery *d, TgPhrase id, ...) G_GNUC_NULL_TERMINATED;
 
 /* tg_queued_clear: releases what a Queued holds. */
 void tg_queued_clear (Queued *q);

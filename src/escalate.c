@@ -22,7 +22,7 @@ typedef struct {
 	GDateTime *now;
 	gboolean dry_run;
 	TgEscalateTally *tally;
-	TgReplies *replies;
+	const TgReplies *replies;
 	TgDesk *desk;
 	TgCalendar *calendar;
 } Watch;
@@ -30,19 +30,15 @@ typedef struct {
 static void
 watch_clear (Watch *w)
 {
-	g_clear_pointer (&w->replies, tg_replies_free);
 	g_clear_pointer (&w->desk, tg_desk_free);
 	g_clear_pointer (&w->calendar, tg_calendar_free);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Watch, watch_clear)
 
-/* Templates, the desk (holidays and secrets) and its calendar. */
+/* The desk (holidays and secrets) and its calendar. */
 static gboolean
 load (Watch *w, GError **error)
 {
-	w->replies = tg_replies_load (w->config->templates_directory, error);
-	if (w->replies == NULL)
-		return FALSE;
 	w->desk = tg_store_read_desk (w->store, error);
 	if (w->desk == NULL)
 		return FALSE;
@@ -112,7 +108,8 @@ dry_line (Watch *w, char *line)
 
 /* The notice of @kind about @t (its thread loaded) to @rcpts. */
 static TgReply *
-build_notice (Watch *w, const TgTicket *t, TgWatchKind kind, char **rcpts)
+build_notice (Watch *w, const TgTicket *t, TgWatchKind kind, char **rcpts,
+	      GError **error)
 {
 	g_autoptr (GArray) scope = g_array_new (FALSE, TRUE,
 						sizeof (TgScopeMatch));
@@ -140,7 +137,7 @@ build_notice (Watch *w, const TgTicket *t, TgWatchKind kind, char **rcpts)
 	tg_reply_set_ticket (&f, t, &plan, scope);
 	/* "Late by" reads the time since the deadline without a sign. */
 	f.time_left = left[0] == '-' ? left + 1 : left;
-	return tg_replies_build (w->replies, &f);
+	return tg_replies_build (w->replies, &f, error);
 }
 
 /* Records and queues one notice, in the caller's transaction;
@@ -168,8 +165,8 @@ record_notice (Watch *w, const TgTicket *listed, TgWatchKind kind,
 	t = tg_store_get_ticket (w->store, listed->number, error);
 	if (t == NULL)
 		return FALSE;
-	reply = build_notice (w, t, kind, rcpts);
-	return queue (w, t->id, reply, rcpts, error);
+	reply = build_notice (w, t, kind, rcpts, error);
+	return reply != NULL && queue (w, t->id, reply, rcpts, error);
 }
 
 static gboolean
@@ -231,17 +228,27 @@ queue_text (Watch *w, const GPtrArray *tickets)
 	for (guint i = 0; i < tickets->len; i++) {
 		const TgTicket *t = tickets->pdata[i];
 		g_autofree char *due =
-			tg_reply_format_short (w->calendar, t->response_due_at);
+			tg_reply_format_short (w->replies, w->calendar, t->response_due_at);
 		g_autofree char *left =
 			t->response_due_at
 				? tg_watch_format_left (w->calendar, w->now,
 							t->response_due_at)
-				: g_strdup (t->billable ? "paid" : "-");
+			: t->billable
+				? tg_replies_phrase (w->replies,
+						     TG_PHRASE_QUEUE_PAID, NULL)
+				: g_strdup ("-");
+		g_autofree char *left_col = tg_reply_pad (left, 9, FALSE,
+							  FALSE);
+		g_autofree char *due_col = tg_reply_pad (due, 16, FALSE, FALSE);
+		g_autofree char *priority = tg_reply_format_priority (
+			w->replies, (TgPriority) t->priority);
+		g_autofree char *priority_col =
+			tg_reply_pad (priority, 6, FALSE, FALSE);
 
 		g_string_append_printf (
-			out, "%s#%-7" G_GINT64_FORMAT " %-9s %-6s %-16s %-9s %s: %s",
+			out, "%s#%-7" G_GINT64_FORMAT " %-9s %s %s %s %s: %s",
 			i ? "\n" : "", t->number, t->plan_name ? t->plan_name : "-",
-			tg_priority_to_string ((TgPriority) t->priority), due, left,
+			priority_col, due_col, left_col,
 			t->customer_name ? t->customer_name : t->requester,
 			t->subject);
 	}
@@ -255,17 +262,25 @@ late_text (Watch *w, const GPtrArray *tickets)
 
 	for (guint i = 0; i < tickets->len; i++) {
 		const TgTicket *t = tickets->pdata[i];
-		g_autofree char *due =
-			tg_reply_format_short (w->calendar, t->response_due_at);
+		g_autofree char *due = tg_reply_format_short (
+			w->replies, w->calendar, t->response_due_at);
 		g_autofree char *answered = tg_reply_format_short (
-			w->calendar, t->first_response_at);
-
-		g_string_append_printf (
-			out, "%s#%-7" G_GINT64_FORMAT " %-9s due %-16s answered %-16s %s: %s",
-			i ? "\n" : "", t->number, t->plan_name ? t->plan_name : "-",
-			due, answered,
+			w->replies, w->calendar, t->first_response_at);
+		g_autofree char *number = g_strdup_printf (
+			"%-7" G_GINT64_FORMAT, t->number);
+		g_autofree char *plan = tg_reply_pad (
+			t->plan_name ? t->plan_name : "-", 9, FALSE, FALSE);
+		g_autofree char *due_col = tg_reply_pad (due, 16, FALSE, FALSE);
+		g_autofree char *answered_col =
+			tg_reply_pad (answered, 16, FALSE, FALSE);
+		g_autofree char *line = tg_replies_phrase (
+			w->replies, TG_PHRASE_LATE_LINE, "number", number,
+			"plan", plan, "due", due_col, "answered", answered_col,
+			"customer",
 			t->customer_name ? t->customer_name : t->requester,
-			t->subject);
+			"subject", t->subject, NULL);
+
+		g_string_append_printf (out, "%s%s", i ? "\n" : "", line);
 	}
 	if (out->len == 0)
 		g_string_append (out, "-");
@@ -281,7 +296,7 @@ record_daily (Watch *w, const GDate *day, char **rcpts, GError **error)
 	g_autoptr (GPtrArray) open = NULL;
 	g_autoptr (GPtrArray) late = NULL;
 	g_autoptr (TgReply) reply = NULL;
-	g_autofree char *day_text = tg_reply_format_day (day);
+	g_autofree char *day_text = tg_reply_format_day (w->replies, day);
 	g_autofree char *open_text = NULL;
 	g_autofree char *late_lines = NULL;
 	gboolean inserted = FALSE;
@@ -308,7 +323,9 @@ record_daily (Watch *w, const GDate *day, char **rcpts, GError **error)
 	f.queue = open_text = queue_text (w, open);
 	f.queue_count = open->len;
 	f.late = late_lines = late_text (w, late);
-	reply = tg_replies_build (w->replies, &f);
+	reply = tg_replies_build (w->replies, &f, error);
+	if (reply == NULL)
+		return FALSE;
 	w->tally->daily++;
 	return queue (w, 0, reply, rcpts, error);
 }
@@ -337,14 +354,17 @@ daily (Watch *w, GError **error)
 }
 
 gboolean
-tg_escalate_run (const TgSettings *config, TgStore *store, GDateTime *now,
-		 gboolean dry_run, TgEscalateTally *tally, GError **error)
+tg_escalate_run (const TgSettings *config, const TgReplies *replies,
+		 TgStore *store, GDateTime *now, gboolean dry_run,
+		 TgEscalateTally *tally, GError **error)
 {
-	g_auto (Watch) w = { .config = config, .store = store, .now = now,
-			     .dry_run = dry_run, .tally = tally };
+	g_auto (Watch) w = { .config = config, .replies = replies,
+			     .store = store, .now = now, .dry_run = dry_run,
+			     .tally = tally };
 	g_autoptr (GPtrArray) watched = NULL;
 
-	g_return_val_if_fail (config != NULL && store != NULL && now != NULL &&
+	g_return_val_if_fail (config != NULL && replies != NULL &&
+				      store != NULL && now != NULL &&
 				      tally != NULL,
 			      FALSE);
 	memset (tally, 0, sizeof *tally);

@@ -12,6 +12,7 @@
 
 #include <glib.h>
 
+#include "reply.h"
 #include "settings.h"
 #include "store.h"
 
@@ -23,13 +24,15 @@ typedef struct {
 } TgEscalateTally;
 
 /*
- * tg_escalate_run: the watch at @now. With @dry_run nothing is recorded
- * or queued; @tally's lines say what would be. Fills @tally (its lines
- * are the caller's to free with tg_escalate_tally_clear()).
- * Returns: FALSE with a TG_STORE_ERROR, a TG_TEMPLATE_ERROR (templates)
- * or a TG_SETTINGS_ERROR (working hours).
+ * tg_escalate_run: the watch at @now, its notices written with @replies.
+ * With @dry_run nothing is recorded or queued; @tally's lines say what
+ * would be. Fills @tally (its lines are the caller's to free with
+ * tg_escalate_tally_clear()).
+ * Returns: FALSE with a TG_STORE_ERROR, a TG_SETTINGS_ERROR (working
+ * hours) or TG_COMPOSE_ERROR_TEMPORARY (a notice not written out).
  */
 gboolean tg_escalate_run (const TgSettings *config,
+			  const TgReplies *replies,
 			  TgStore *store,
 			  GDateTime *now,
 			  gboolean dry_run,

@@ -10,6 +10,7 @@
 #include <sysexits.h>
 
 #include "calendar.h"
+#include "compose.h"
 #include "reply.h"
 #include "settings.h"
 #include "spool.h"
@@ -90,6 +91,8 @@ tg_exit_fault (const GError *error)
 	if (error->domain == TG_SPOOL_ERROR)
 		return error->code == TG_SPOOL_ERROR_TOO_BIG ? TG_FAULT_TOO_BIG
 							     : TG_FAULT_LOCAL;
+	if (error->domain == TG_COMPOSE_ERROR)
+		return TG_FAULT_LOCAL;
 	if (error->domain == TG_SETTINGS_ERROR ||
 	    error->domain == TG_CALENDAR_ERROR ||
 	    error->domain == TG_TEMPLATE_ERROR ||

@@ -2,9 +2,9 @@
 /*
  * gmime-autocleanups: g_autoptr() support for the GMime 3.2 types that
  * ticketgate uses. GMime 3.2 declares none itself. Private to the two
- * modules that own GMime (message, with mime-source, and compose); never
- * include it from a header. If a later GMime declares its own, the build
- * fails on the duplicate definitions: delete ours then.
+ * modules that own GMime (message, with mime-source, and compose) and
+ * their tests; never include it from a header. If a later GMime declares
+ * its own, the build fails on the duplicate definitions: delete ours then.
  */
 #pragma once
 

@@ -36,13 +36,44 @@ tg_record_is_staff (const Delivery *d, const char *addr)
 }
 
 void
-tg_record_warn (Delivery *d, const char *format, ...)
+tg_record_warn (Delivery *d, TgPhrase id, ...)
 {
 	va_list ap;
 
-	va_start (ap, format);
-	g_ptr_array_add (d->warnings, g_strdup_vprintf (format, ap));
+	va_start (ap, id);
+	g_ptr_array_add (d->warnings,
+			 tg_phrases_vformat (tg_replies_get_phrases (d->replies),
+					     id, ap));
 	va_end (ap);
+}
+
+/* (transfer full): phrase @id filled from the placeholder name, value
+ * pairs that follow (NULL-terminated). */
+static char * G_GNUC_NULL_TERMINATED
+say (const Delivery *d, TgPhrase id, ...)
+{
+	va_list ap;
+	char *text;
+
+	va_start (ap, id);
+	text = tg_phrases_vformat (tg_replies_get_phrases (d->replies), id,
+				   ap);
+	va_end (ap);
+	return text;
+}
+
+/* The subject a ticket keeps: the mail's without reply prefixes and our
+ * tag, or the phrase for none. */
+static char *
+ticket_subject (const Delivery *d)
+{
+	char *subject = tg_thread_clean_subject (d->msg->subject,
+						 d->config->subject_tag);
+
+	if (*subject != '\0')
+		return subject;
+	g_free (subject);
+	return say (d, TG_PHRASE_NO_SUBJECT, NULL);
 }
 
 void
@@ -341,13 +372,23 @@ warn_dropped (Delivery *d, const GPtrArray *dropped, guint total)
 	for (guint i = 0; i < dropped->len; i++)
 		g_string_append_printf (list, "%s%s", i ? ", " : "",
 					(const char *) dropped->pdata[i]);
-	if (total > dropped->len)
-		g_string_append_printf (list, " and %u more",
-					total - dropped->len);
-	tg_record_warn (d, "%u CC address%s not added to the ticket (it "
-			   "keeps at most %d, and only from its people): %s.",
-			total, total == 1 ? " was" : "es were",
-			d->config->max_ccs, list->str);
+	g_autofree char *count = g_strdup_printf ("%u", total);
+	g_autofree char *max = g_strdup_printf ("%d", d->config->max_ccs);
+	g_autofree char *addresses = NULL;
+
+	if (total > dropped->len) {
+		g_autofree char *more =
+			g_strdup_printf ("%u", total - dropped->len);
+
+		addresses = say (d, TG_PHRASE_CC_DROPPED_MORE, "list",
+				 list->str, "count", more, NULL);
+	} else {
+		addresses = g_strdup (list->str);
+	}
+	tg_record_warn (d, total == 1 ? TG_PHRASE_WARN_CC_DROPPED_ONE
+				      : TG_PHRASE_WARN_CC_DROPPED,
+			"count", count, "max", max, "addresses", addresses,
+			NULL);
 }
 
 /* Most CCs named in a warning; the rest are counted. */
@@ -409,9 +450,11 @@ via_name (const Delivery *d)
 	const char *who = d->msg->from && d->msg->from->name
 		? d->msg->from->name
 		: d->sender;
+	g_autofree char *unknown =
+		who == NULL ? say (d, TG_PHRASE_WRITER_UNKNOWN, NULL) : NULL;
 
-	return g_strdup_printf ("%s via %s", who ? who : "unknown",
-				d->config->from_name);
+	return say (d, TG_PHRASE_FROM_VIA, "writer", who ? who : unknown,
+		    "from_name", d->config->from_name, NULL);
 }
 
 /* Forwards this mail to staff with @f's facts on top; @f is filled by the
@@ -437,7 +480,9 @@ notify_staff (Delivery *d, TgStore *store, gint64 ticket_id, TgReplyFacts *f,
 	f->from_name = from;
 	f->reply_to = reply_to =
 		reply_address_for (d, f->ticket_number, TG_TOKEN_STAFF, NULL);
-	reply = tg_replies_build (d->replies, f);
+	reply = tg_replies_build (d->replies, f, error);
+	if (reply == NULL)
+		return FALSE;
 	return queue_outgoing (d, store, ticket_id, TG_KIND_NOTICE, reply,
 			       (const char *const *) rcpts, "notify", NULL,
 			       error);
@@ -493,7 +538,9 @@ notice_to (Delivery *d, TgStore *store, gint64 ticket_id, gint64 number,
 	f.notice = text;
 	f.reply_to = reply_to =
 		reply_address_for (d, number, TG_TOKEN_PERSON, rcpts[0]);
-	reply = tg_replies_build (d->replies, &f);
+	reply = tg_replies_build (d->replies, &f, error);
+	if (reply == NULL)
+		return FALSE;
 	return queue_outgoing (d, store, ticket_id, TG_KIND_NOTICE, reply,
 			       rcpts, "notice", NULL, error);
 }
@@ -545,6 +592,7 @@ answer_new_ticket (Delivery *d, TgStore *store, gint64 id, const char *subject,
 {
 	g_autoptr (TgReply) reply = NULL;
 	g_autofree char *reply_to = NULL;
+	g_autofree char *event = NULL;
 	const char *rcpts[] = { d->reply_address, NULL };
 	TgReplyFacts f = reply_facts (d, d->plan->email_support
 						 ? TG_REPLY_ACK
@@ -560,13 +608,16 @@ answer_new_ticket (Delivery *d, TgStore *store, gint64 id, const char *subject,
 	if (causes (d, TG_ANSWER_ACK, FALSE)) {
 		f.reply_to = reply_to = reply_address_for (
 			d, d->ticket_number, TG_TOKEN_PERSON, d->reply_address);
-		reply = tg_replies_build (d->replies, &f);
+		reply = tg_replies_build (d->replies, &f, error);
+		if (reply == NULL)
+			return FALSE;
 		if (!queue_outgoing (d, store, id, TG_KIND_ACK, reply, rcpts,
 				     "ack", NULL, error))
 			return FALSE;
 	}
-	f.event = d->follows_number ? "New ticket, following a closed one"
-				    : "New ticket";
+	f.event = event = say (d, d->follows_number
+					  ? TG_PHRASE_EVENT_NEW_FOLLOWS
+					  : TG_PHRASE_EVENT_NEW, NULL);
 	return notify_staff (d, store, id, &f, error);
 }
 
@@ -576,8 +627,8 @@ open_ticket (Delivery *d, TgStore *store, GError **error)
 	g_autoptr (GArray) flags = NULL;
 	g_autoptr (GPtrArray) topics = g_ptr_array_new ();
 	g_auto (GStrv) cc = cc_list (d, NULL);
-	g_autofree char *subject =
-		tg_thread_clean_subject (d->msg->subject, d->config->subject_tag);
+	g_autofree char *subject = ticket_subject (d);
+	g_autofree char *refers = NULL;
 	gint64 id = 0;
 	TgNewTicket t;
 
@@ -603,12 +654,12 @@ open_ticket (Delivery *d, TgStore *store, GError **error)
 		.follows_id = d->follows_id,
 		.refers_id = d->refers ? d->refers->id : 0,
 	};
-	if (d->refers != NULL)
-		tg_record_warn (d, "The sender wrote about ticket #%" G_GINT64_FORMAT
-				   " but is not one of its people, so this "
-				   "mail opened a ticket of its own and ticket "
-				   "#%" G_GINT64_FORMAT " was not changed.",
-				d->refers->number, d->refers->number);
+	if (d->refers != NULL) {
+		refers = g_strdup_printf ("%" G_GINT64_FORMAT,
+					  d->refers->number);
+		tg_record_warn (d, TG_PHRASE_WARN_REFERS, "number", refers,
+				NULL);
+	}
 	if (!tg_store_create_ticket (store, &t, &id, &d->ticket_number, error) ||
 	    !tg_store_add_cc (store, id, (const char *const *) cc, error) ||
 	    !store_incoming (d, store, id, TG_KIND_CUSTOMER, NULL, error))
@@ -639,7 +690,9 @@ acknowledge_again (Delivery *d, TgStore *store, GError **error)
 	f.reply_to = reply_to = reply_address_for (d, t->number,
 						   TG_TOKEN_PERSON,
 						   d->reply_address);
-	reply = tg_replies_build (d->replies, &f);
+	reply = tg_replies_build (d->replies, &f, error);
+	if (reply == NULL)
+		return FALSE;
 	return queue_outgoing (d, store, t->id, TG_KIND_ACK, reply, rcpts,
 			       "ack", NULL, error);
 }
@@ -669,6 +722,7 @@ follow_up (Delivery *d, TgStore *store, GError **error)
 	TgTicket *t = d->ticket;
 	TgStatus next = tg_ticket_after_customer_mail (t->status);
 	gboolean reopen = next != t->status;
+	g_autofree char *event = NULL;
 
 	if (!tg_store_lock_ticket (store, t->id, error) ||
 	    !store_incoming (d, store, t->id, TG_KIND_CUSTOMER, NULL, error) ||
@@ -682,17 +736,15 @@ follow_up (Delivery *d, TgStore *store, GError **error)
 	if (causes (d, TG_ANSWER_ACK, FALSE) &&
 	    !acknowledge_again (d, store, error))
 		return FALSE;
-	return notify_about (d, store,
-			     reopen ? "Customer follow-up, ticket reopened"
-				    : "Customer follow-up",
-			     error);
+	event = say (d, reopen ? TG_PHRASE_EVENT_FOLLOW_UP_REOPENED
+			       : TG_PHRASE_EVENT_FOLLOW_UP, NULL);
+	return notify_about (d, store, event, error);
 }
 
 static gboolean
 reject (Delivery *d, TgStore *store, GError **error)
 {
-	g_autofree char *subject =
-		tg_thread_clean_subject (d->msg->subject, d->config->subject_tag);
+	g_autofree char *subject = ticket_subject (d);
 	g_autoptr (TgReply) reply = NULL;
 	const char *rcpts[] = { d->reply_address, NULL };
 	TgReplyFacts f;
@@ -706,7 +758,9 @@ reject (Delivery *d, TgStore *store, GError **error)
 		return FALSE;
 	f = reply_facts (d, TG_REPLY_REJECT_UNKNOWN, subject);
 	f.plan = d->plan;
-	reply = tg_replies_build (d->replies, &f);
+	reply = tg_replies_build (d->replies, &f, error);
+	if (reply == NULL)
+		return FALSE;
 	return queue_outgoing (d, store, 0, TG_KIND_ACK, reply, rcpts,
 			       "reject", NULL, error);
 }
@@ -775,22 +829,19 @@ staff_from_name (const Delivery *d)
 static gboolean
 notice_relay_held (Delivery *d, TgStore *store, guint first, GError **error)
 {
-	g_autoptr (GString) text = g_string_new (
-		"Your reply was relayed, but not as usual:\n");
+	g_autoptr (GString) held = g_string_new (NULL);
+	g_autofree char *text = NULL;
 	g_autofree char *subject = NULL;
 
 	if (first >= d->held->len)
 		return TRUE;
 	for (guint i = first; i < d->held->len; i++)
-		g_string_append_printf (text, "\n  %s",
+		g_string_append_printf (held, "%s  %s", held->len ? "\n" : "",
 					(const char *) d->held->pdata[i]);
-	g_string_append (text,
-			 "\n\n\"over-cap-sent\": the customer got it, but "
-			 "has had more mail from the desk than [policy] "
-			 "cap_per_hour or cap_per_day allow; \"cap\" and "
-			 "\"bouncing\": this CC did not get it.");
-	subject = g_strdup_printf ("Relayed with limits: %s", d->msg->subject);
-	return notice (d, store, d->ticket->id, subject, text->str, error);
+	text = say (d, TG_PHRASE_RELAY_LIMITS, "held", held->str, NULL);
+	subject = say (d, TG_PHRASE_RELAY_LIMITS_SUBJECT, "subject",
+		       d->msg->subject, NULL);
+	return notice (d, store, d->ticket->id, subject, text, error);
 }
 
 
@@ -824,8 +875,10 @@ relay (Delivery *d, TgStore *store, GError **error)
 	f.reply_to = reply_to = reply_address_for (d, t->number,
 						   TG_TOKEN_PERSON, rcpts[0]);
 	reply = tg_replies_build_relay (
-		&f, d->spool, (const char *const *) d->commands->lines->pdata,
-		subject);
+		d->replies, &f, d->spool, (const char *const *) d->commands->lines->pdata,
+		subject, error);
+	if (reply == NULL)
+		return FALSE;
 	held = d->held->len;
 	return queue_outgoing (d, store, t->id, TG_KIND_RELAY, reply,
 			       (const char *const *) rcpts, "relay",
@@ -869,8 +922,8 @@ staff_reply (Delivery *d, TgStore *store, GError **error)
 static gboolean
 comment (Delivery *d, TgStore *store, GError **error)
 {
-	g_autofree char *event = g_strdup_printf (
-		"Internal comment by %s", d->sender);
+	g_autofree char *event =
+		say (d, TG_PHRASE_EVENT_COMMENT, "sender", d->sender, NULL);
 
 	return tg_store_lock_ticket (store, d->ticket->id, error) &&
 	       store_incoming (d, store, d->ticket->id, TG_KIND_COMMENT, NULL,
@@ -880,24 +933,25 @@ comment (Delivery *d, TgStore *store, GError **error)
 	       notify_about (d, store, event, error);
 }
 
+/* "#1000", or the phrase for no ticket. */
+static char *
+ticket_name (const Delivery *d, const TgTicket *t)
+{
+	if (t == NULL)
+		return say (d, TG_PHRASE_TICKET_NONE, NULL);
+	return g_strdup_printf ("#%" G_GINT64_FORMAT, t->number);
+}
+
 /* A bad command block: the mail is kept, nothing is applied or relayed,
  * and its writer is told why. */
 static gboolean
 refuse (Delivery *d, TgStore *store, GError **error)
 {
-	g_autofree char *number = d->ticket
-		? g_strdup_printf ("#%" G_GINT64_FORMAT, d->ticket->number)
-		: g_strdup ("(none)");
-	g_autofree char *text = g_strdup_printf (
-		"Your mail to ticket %s was NOT sent to the customer, and "
-		"nothing on the ticket was changed:\n\n  %s\n\n"
-		"Commands go on the first lines of a reply, one per line: "
-		"#status open|pending|resolved|closed, #priority "
-		"high|medium|low, #assign ADDR (an active staff member), "
-		"#internal. Correct them and send your reply again.",
-		number, d->refusal);
-	g_autofree char *subject = g_strdup_printf (
-		"Not sent: %s", d->msg->subject);
+	g_autofree char *number = ticket_name (d, d->ticket);
+	g_autofree char *text = say (d, TG_PHRASE_REFUSED, "ticket", number,
+				     "problem", d->refusal, NULL);
+	g_autofree char *subject = say (d, TG_PHRASE_NOT_SENT_SUBJECT,
+					"subject", d->msg->subject, NULL);
 	gint64 id = d->ticket ? d->ticket->id : 0;
 
 	d->ticket_number = d->ticket ? d->ticket->number : 0;
@@ -909,18 +963,14 @@ refuse (Delivery *d, TgStore *store, GError **error)
 static gboolean
 staff_alone (Delivery *d, TgStore *store, GError **error)
 {
-	g_autofree char *subject = g_strdup_printf ("Not sent: %s",
-						    d->msg->subject);
-	const char *text =
-		"Your mail did not match any ticket (it neither answers a "
-		"mail of a ticket nor carries a ticket's tag in its subject), "
-		"so it was stored without a ticket and sent to nobody. To "
-		"answer a customer, reply to the ticket's notification or "
-		"keep its tag, such as [Support #1234], in the subject.";
+	g_autofree char *subject = say (d, TG_PHRASE_NOT_SENT_SUBJECT,
+					"subject", d->msg->subject, NULL);
+	g_autofree char *text = say (d, TG_PHRASE_NO_TICKET, NULL);
+	g_autofree char *note = say (d, TG_PHRASE_NOTE_NO_TICKET, NULL);
 
 	return store_incoming (d, store, 0,
 			       d->to_comment ? TG_KIND_COMMENT : TG_KIND_STAFF,
-			       "no ticket", error) &&
+			       note, error) &&
 	       notice (d, store, 0, subject, text, error);
 }
 
@@ -939,24 +989,21 @@ staff_held (Delivery *d, TgStore *store, GError **error)
 	const char *self[] = { d->sender, NULL };
 	const char *const *rcpts =
 		list[0] != NULL ? (const char *const *) list : self;
-	g_autofree char *why = g_strdup_printf (
-		"From: names the staff address %s, but the mail was not sent "
-		"to a reply address the desk signed for this ticket and our "
-		"mail server did not vouch for it (Authentication-Results: "
-		"%s).",
-		d->sender,
-		d->auth.evidence && *d->auth.evidence ? d->auth.evidence
-		: tg_authres_verdict_to_string (d->auth.verdict));
-	g_autofree char *text = g_strdup_printf (
-		"A mail to ticket %s%" G_GINT64_FORMAT " was HELD: it was not "
-		"sent to the customer and changed nothing.\n\n  Subject: "
-		"%s\n  Envelope sender: %s\n\n%s\n\nIf you wrote it, "
-		"answer by replying to the ticket's notification, whose "
-		"Reply-To address is signed for it.",
-		t ? "#" : "(none) ", t ? t->number : 0, d->msg->subject,
-		d->envelope_sender ? d->envelope_sender : "(unknown)", why);
-	g_autofree char *subject = g_strdup_printf ("Held: %s",
-						    d->msg->subject);
+	g_autofree char *why = say (
+		d, TG_PHRASE_HELD_WHY, "sender", d->sender, "evidence",
+		d->auth.evidence && *d->auth.evidence
+			? d->auth.evidence
+			: tg_authres_verdict_to_string (d->auth.verdict), NULL);
+	g_autofree char *number = ticket_name (d, t);
+	g_autofree char *unknown = d->envelope_sender == NULL
+		? say (d, TG_PHRASE_SENDER_UNKNOWN, NULL)
+		: NULL;
+	g_autofree char *text = say (
+		d, TG_PHRASE_HELD, "ticket", number, "subject",
+		d->msg->subject, "envelope_sender",
+		d->envelope_sender ? d->envelope_sender : unknown, "why", why, NULL);
+	g_autofree char *subject = say (d, TG_PHRASE_HELD_SUBJECT, "subject",
+					d->msg->subject, NULL);
 	gint64 id = t ? t->id : 0;
 
 	d->ticket_number = t ? t->number : 0;
@@ -1019,6 +1066,7 @@ static gboolean
 machine (Delivery *d, TgStore *store, GError **error)
 {
 	gint64 id = d->ticket != NULL ? d->ticket->id : 0;
+	g_autofree char *event = NULL;
 	gboolean noticed = FALSE;
 
 	if (!store_incoming (d, store, id, TG_KIND_MACHINE, NULL, error) ||
@@ -1032,11 +1080,9 @@ machine (Delivery *d, TgStore *store, GError **error)
 		return FALSE;
 	if (!causes (d, TG_ANSWER_NOTIFY, noticed))
 		return TRUE;
-	return notify_about (d, store,
-			     d->msg->dsn != NULL
-				     ? "Delivery failure report"
-				     : "Automatic mail (not answered)",
-			     error);
+	event = say (d, d->msg->dsn != NULL ? TG_PHRASE_EVENT_DSN
+					    : TG_PHRASE_EVENT_MACHINE, NULL);
+	return notify_about (d, store, event, error);
 }
 
 gboolean

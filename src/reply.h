@@ -3,6 +3,8 @@
  * reply: the answers deliver sends in its own name (acknowledgments, the
  * answer to unknown senders): their templates, the values of every
  * placeholder, the deadline explained in words, and the finished mail.
+ * Every word of them comes from the templates folder: the mail templates
+ * and phrases.txt, whose phrases other modules use through this one.
  * Policy layer: uses calendar, template and compose; no database.
  */
 #pragma once
@@ -10,10 +12,12 @@
 #include <glib.h>
 
 #include "calendar.h"
+#include "compose.h"
 #include "settings.h"
 #include "message.h"
 #include "priority.h"
 #include "store.h"
+#include "template.h"
 
 #define TG_REPLY_ERROR (tg_reply_error_quark ())
 GQuark tg_reply_error_quark (void);
@@ -36,13 +40,105 @@ typedef enum {
 
 typedef struct _TgReplies TgReplies;
 
+/*
+ * The phrases of phrases.txt (doc/ticketgate.conf.5), by the id the code
+ * knows them by. Lists are marked; the rest are texts.
+ */
+typedef enum {
+	TG_PHRASE_WEEKDAYS,	    /* list of 7, Monday first */
+	TG_PHRASE_WEEKDAYS_SHORT,   /* list of 7 */
+	TG_PHRASE_MONTHS,	    /* list of 12 */
+	TG_PHRASE_MONTHS_SHORT,	    /* list of 12 */
+	TG_PHRASE_DATE,
+	TG_PHRASE_DATE_TIME,
+	TG_PHRASE_DATE_SHORT,
+	TG_PHRASE_HOURS,
+	TG_PHRASE_DAYS_EVERY,
+	TG_PHRASE_DAYS_RANGE,
+	TG_PHRASE_DAYS_LIST,
+	TG_PHRASE_DAYS_LIST_LAST,
+	TG_PHRASE_OUTSIDE_HOURS,
+	TG_PHRASE_CARRIES_OVER,
+	TG_PHRASE_HOLIDAY,
+	TG_PHRASE_HOLIDAY_UNNAMED,
+	TG_PHRASE_REACTION_HOUR,
+	TG_PHRASE_REACTION_HOURS,
+	TG_PHRASE_REACTION_MINUTES,
+	TG_PHRASE_REACTION_NONE,
+	TG_PHRASE_DEADLINE_NONE,
+	TG_PHRASE_PLAN_NONE,
+	TG_PHRASE_PRIORITIES,	    /* list of 3: high, medium, low */
+	TG_PHRASE_SCOPE_NOTE,
+	TG_PHRASE_SCOPE_TOPIC,
+	TG_PHRASE_SCOPE_TOPICS_MORE,
+	TG_PHRASE_PAID_REASON,
+	TG_PHRASE_PAID_REASON_UNKNOWN,
+	TG_PHRASE_WARNING,
+	TG_PHRASE_ATTACHMENT_TOO_LARGE,
+	TG_PHRASE_ATTACHMENT_UNNAMED,
+	/* What deliver tells staff (record.c, deliver.c). */
+	TG_PHRASE_NO_SUBJECT,
+	TG_PHRASE_WARN_BAD_SIGNATURE,
+	TG_PHRASE_WARN_REPLY_TO_IGNORED,
+	TG_PHRASE_WARN_SENDER_UNVERIFIED,
+	TG_PHRASE_WARN_CC_DROPPED_ONE,
+	TG_PHRASE_WARN_CC_DROPPED,
+	TG_PHRASE_CC_DROPPED_MORE,
+	TG_PHRASE_WARN_REFERS,
+	TG_PHRASE_EVENT_NEW,
+	TG_PHRASE_EVENT_NEW_FOLLOWS,
+	TG_PHRASE_EVENT_FOLLOW_UP,
+	TG_PHRASE_EVENT_FOLLOW_UP_REOPENED,
+	TG_PHRASE_EVENT_COMMENT,
+	TG_PHRASE_EVENT_DSN,
+	TG_PHRASE_EVENT_MACHINE,
+	TG_PHRASE_FROM_VIA,
+	TG_PHRASE_WRITER_UNKNOWN,
+	TG_PHRASE_RELAY_LIMITS_SUBJECT,
+	TG_PHRASE_RELAY_LIMITS,
+	TG_PHRASE_NOT_SENT_SUBJECT,
+	TG_PHRASE_REFUSED,
+	TG_PHRASE_TICKET_NONE,
+	TG_PHRASE_COMMAND_UNKNOWN,
+	TG_PHRASE_COMMAND_BAD_STATUS,
+	TG_PHRASE_COMMAND_BAD_PRIORITY,
+	TG_PHRASE_COMMAND_BAD_ASSIGN,
+	TG_PHRASE_COMMAND_NOT_STAFF,
+	TG_PHRASE_NO_TICKET,
+	TG_PHRASE_NOTE_NO_TICKET,
+	TG_PHRASE_HELD_SUBJECT,
+	TG_PHRASE_HELD_WHY,
+	TG_PHRASE_HELD,
+	TG_PHRASE_SENDER_UNKNOWN,
+	/* The morning queue (escalate.c) and the SLA report (report.c). */
+	TG_PHRASE_QUEUE_PAID,
+	TG_PHRASE_LATE_LINE,
+	TG_PHRASE_REPORT_LANGUAGE,
+	TG_PHRASE_REPORT_HEADING,
+	TG_PHRASE_REPORT_ALL_CUSTOMERS,
+	TG_PHRASE_REPORT_HOURS,
+	TG_PHRASE_REPORT_NOTE,
+	TG_PHRASE_REPORT_COLUMNS,	/* list of 9 */
+	TG_PHRASE_REPORT_TOTAL,
+	TG_PHRASE_REPORT_LATE_COUNT,
+	TG_PHRASE_REPORT_LATE_COLUMNS, /* list of 7 */
+	TG_PHRASE_REPORT_LATE_BY,
+	TG_PHRASE_REPORT_PAST_DUE_BY,
+	TG_PHRASE_REPORT_SEGMENTS,	/* list of 4 */
+	TG_PHRASE_REPORT_CHART,
+	TG_PHRASE_REPORT_HTML_COLUMNS, /* list of 9 */
+	TG_PHRASE_REPORT_HTML_LATE_COLUMNS, /* list of 7 */
+	TG_PHRASE_N,
+} TgPhrase;
+
 /* tg_reply_placeholders: every placeholder name a template may use. */
 extern const char *const tg_reply_placeholders[];
 
 /*
  * tg_replies_load: reads ack.txt, ack-paid.txt, reject-unknown.txt,
- * notify.txt, staff-notice.txt, warn.txt, breach.txt and daily.txt from
- * @directory and checks every placeholder and header.
+ * notify.txt, staff-notice.txt, warn.txt, breach.txt, daily.txt and
+ * phrases.txt from @directory and checks every placeholder and header,
+ * and that phrases.txt has every phrase.
  * Returns: (transfer full): the set, or NULL with a TG_TEMPLATE_ERROR or
  * TG_REPLY_ERROR naming the file.
  */
@@ -52,6 +148,40 @@ TgReplies *tg_replies_load (const char *directory, GError **error)
 /* tg_replies_free: NULL is allowed. */
 void tg_replies_free (TgReplies *replies);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgReplies, tg_replies_free)
+
+/* tg_replies_get_phrases: (transfer none): the phrases of phrases.txt,
+ * by TgPhrase id, for tg_phrases_*() (template.h). */
+const TgPhrases *tg_replies_get_phrases (const TgReplies *replies);
+
+/*
+ * tg_replies_phrase: (transfer full): phrase @id filled from the
+ * placeholder name, value pairs that follow (NULL-terminated), without a
+ * final line break.
+ */
+char *tg_replies_phrase (const TgReplies *replies,
+			 TgPhrase id,
+			 ...) G_GNUC_NULL_TERMINATED;
+
+/* tg_replies_item: (transfer none): item @n (from 0) of list @id. */
+const char *tg_replies_item (const TgReplies *replies, TgPhrase id, guint n);
+
+/* tg_replies_compose_words: the words compose writes itself, borrowed
+ * from @replies. */
+TgComposeWords tg_replies_compose_words (const TgReplies *replies);
+
+/* tg_reply_format_priority: (transfer full): @priority in the words of
+ * phrases.txt (the list priorities); "-" for none. */
+char *tg_reply_format_priority (const TgReplies *replies,
+				TgPriority priority);
+
+/*
+ * tg_reply_pad: (transfer full): @text padded with blanks to @width
+ * characters (not bytes: a translated word may be longer in UTF-8), on
+ * the left when @right aligns it right; longer text is cut to @width
+ * when @cut, else kept whole.
+ */
+char *tg_reply_pad (const char *text, guint width, gboolean right,
+		    gboolean cut);
 
 /* What an answer is about. Everything is borrowed. */
 typedef struct {
@@ -148,9 +278,13 @@ void tg_reply_set_ticket (TgReplyFacts *f,
 			  GArray *scope);
 
 /*
- * tg_replies_build: (transfer full): the answer for @facts.
+ * tg_replies_build: (transfer full): the answer for @facts, or NULL with
+ * TG_COMPOSE_ERROR_TEMPORARY when the mail could not be written out
+ * (compose.h): never an answer cut short.
  */
-TgReply *tg_replies_build (const TgReplies *replies, const TgReplyFacts *facts);
+TgReply *tg_replies_build (const TgReplies *replies,
+			   const TgReplyFacts *facts,
+			   GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /*
  * tg_replies_build_relay: (transfer full): a staff reply as the customer
@@ -158,40 +292,60 @@ TgReply *tg_replies_build (const TgReplies *replies, const TgReplyFacts *facts);
  * @f->to_address and @f->to_more, threaded to the customer's last mail,
  * the staff mail's text (without @strip_lines, the command block) and
  * attachments, no Auto-Submitted. @staff_mail is the staff member's mail.
+ * NULL with TG_COMPOSE_ERROR_TEMPORARY when @staff_mail cannot be read
+ * or the relay written out: a reply is relayed whole or not at all.
  */
-TgReply *tg_replies_build_relay (const TgReplyFacts *f,
+TgReply *tg_replies_build_relay (const TgReplies *replies,
+				 const TgReplyFacts *f,
 				 const TgSpool *staff_mail,
 				 const char *const *strip_lines,
-				 const char *subject);
+				 const char *subject,
+				 GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* tg_reply_free: NULL is allowed. */
 void tg_reply_free (TgReply *reply);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgReply, tg_reply_free)
 
 /*
- * tg_reply_format_time: (transfer full): @t in the desk's zone, in words
- * that do not depend on the locale: "Monday, 30 November 2026, 09:30
- * (UTC+02:00)".
+ * tg_reply_format_time: (transfer full): @t in the desk's zone, in the
+ * words of phrases.txt, never the C library's locale: "Monday, 30
+ * November 2026, 09:30 (UTC+02:00)".
  */
-char *tg_reply_format_time (const TgCalendar *calendar, GDateTime *t);
+char *tg_reply_format_time (const TgReplies *replies,
+			    const TgCalendar *calendar,
+			    GDateTime *t);
 
 /*
- * tg_reply_format_day: (transfer full): @day in words that do not depend
- * on the locale: "Monday, 30 November 2026".
+ * tg_reply_format_day: (transfer full): @day in the words of
+ * phrases.txt: "Monday, 30 November 2026".
  */
-char *tg_reply_format_day (const GDate *day);
+char *tg_reply_format_day (const TgReplies *replies, const GDate *day);
 
 /*
  * tg_reply_format_short: (transfer full): @t in the desk's zone, short:
  * "Mon 30 Nov 09:30"; "-" for NULL.
  */
-char *tg_reply_format_short (const TgCalendar *calendar, GDateTime *t);
+char *tg_reply_format_short (const TgReplies *replies,
+			     const TgCalendar *calendar,
+			     GDateTime *t);
+
+/*
+ * tg_reply_describe_hours: (transfer full): the working hours in words:
+ * "Monday to Friday, 09:00-18:00 (UTC+02:00)". Days that are not one run
+ * are listed ("Monday, Wednesday and Friday"); a run may wrap ("Sunday to
+ * Thursday"), and is named from its first day to its last when it has
+ * three days or more; all seven read as the phrase days-every ("Monday
+ * to Sunday"). The zone is tg_calendar_describe_zone()'s.
+ */
+char *tg_reply_describe_hours (const TgReplies *replies,
+			       const TgCalendar *calendar);
 
 /*
  * tg_reply_deadline_note: (transfer full): why the deadline is where it is,
  * in one or two sentences, or "" when it needs no explaining (arrived in
  * working hours, due the same day).
  */
-char *tg_reply_deadline_note (const TgCalendar *calendar,
+char *tg_reply_deadline_note (const TgReplies *replies,
+			      const TgCalendar *calendar,
 			      GDateTime *received_at,
 			      GDateTime *deadline);

@@ -204,10 +204,62 @@ tg_report_free (TgReport *r)
 
 /* ---- the forms ----------------------------------------------------- */
 
-static const char note[] =
-	"The reaction time is the time from a mail's arrival to the first "
-	"staff response, in working hours; a customer's follow-up after the "
-	"first response does not start a new clock.";
+/* A column of the text form: at least @width characters (wider for a
+ * longer heading; 0: the last, as it is), after @gap. */
+typedef struct {
+	guint width;
+	gboolean right;
+	const char *gap;
+} Column;
+
+static const Column plan_columns[] = {
+	{ 10, FALSE, "" }, { 6, TRUE, " " },  { 8, TRUE, " " },
+	{ 5, TRUE, " " },  { 14, TRUE, " " }, { 12, TRUE, " " },
+	{ 12, TRUE, " " }, { 8, FALSE, "  " }, { 0, FALSE, " " },
+};
+static const Column late_columns[] = {
+	{ 8, FALSE, "" },   { 9, FALSE, " " },  { 20, FALSE, " " },
+	{ 16, FALSE, " " }, { 16, FALSE, " " }, { 18, FALSE, " " },
+	{ 0, FALSE, " " },
+};
+
+#define N_PLAN_COLUMNS G_N_ELEMENTS (plan_columns)
+#define N_LATE_COLUMNS G_N_ELEMENTS (late_columns)
+
+/* A table of the text form: its columns, headings and widths. */
+typedef struct {
+	const Column *columns;
+	guint n;
+	const char *headings[N_PLAN_COLUMNS];
+	guint widths[N_PLAN_COLUMNS];
+} Table;
+
+static void
+table_init (Table *t, const TgReportScope *s, const Column *columns, guint n,
+	    TgPhrase headings)
+{
+	t->columns = columns;
+	t->n = n;
+	for (guint i = 0; i < n; i++) {
+		t->headings[i] = tg_replies_item (s->replies, headings, i);
+		t->widths[i] = columns[i].width == 0
+			? 0
+			: MAX (columns[i].width,
+			       (guint) g_utf8_strlen (t->headings[i], -1));
+	}
+}
+
+static void
+table_line (GString *out, const Table *t, const char *const *cells)
+{
+	for (guint i = 0; i < t->n; i++) {
+		g_autofree char *cell = tg_reply_pad (
+			cells[i], t->widths[i], t->columns[i].right, FALSE);
+
+		g_string_append_printf (out, "%s%s", t->columns[i].gap, cell);
+	}
+	g_string_append_c (out, '\n');
+}
 
 static char *
 minutes_or_dash (gint64 m)
@@ -215,29 +267,40 @@ minutes_or_dash (gint64 m)
 	return m < 0 ? g_strdup ("-") : tg_watch_format_minutes (m);
 }
 
+/* Two lines: whose tickets and when, and the working hours. */
 static char *
 heading (const TgReportScope *s)
 {
-	g_autofree char *hours = tg_calendar_describe_hours (s->calendar);
+	g_autofree char *hours =
+		tg_reply_describe_hours (s->replies, s->calendar);
+	g_autofree char *all = tg_replies_phrase (
+		s->replies, TG_PHRASE_REPORT_ALL_CUSTOMERS, NULL);
+	g_autofree char *who = tg_replies_phrase (
+		s->replies, TG_PHRASE_REPORT_HEADING, "from", s->from, "to",
+		s->to, "customer", s->customer ? s->customer : all, NULL);
+	g_autofree char *when = tg_replies_phrase (
+		s->replies, TG_PHRASE_REPORT_HOURS, "hours", hours, NULL);
 
-	return g_strdup_printf ("SLA report, %s to %s: %s\nWorking hours: %s, "
-				"public holidays excepted.",
-				s->from, s->to,
-				s->customer ? s->customer : "all customers",
-				hours);
+	return g_strdup_printf ("%s\n%s", who, when);
 }
 
 static void
-text_row (GString *out, const TgReportRow *r)
+text_row (GString *out, const Table *t, const TgReportRow *r,
+	  const char *label)
 {
 	g_autofree char *median = minutes_or_dash (r->median);
 	g_autofree char *p90 = minutes_or_dash (r->p90);
+	g_autofree char *opened = g_strdup_printf ("%d", r->opened);
+	g_autofree char *in_time = g_strdup_printf ("%d", r->in_time);
+	g_autofree char *late = g_strdup_printf ("%d", r->late);
+	g_autofree char *past = g_strdup_printf ("%d", r->open_past_due);
+	g_autofree char *yet = g_strdup_printf ("%d", r->not_yet_due);
+	g_autofree char *none = g_strdup_printf ("%d", r->no_deadline);
+	const char *cells[N_PLAN_COLUMNS] = {
+		label, opened, in_time, late, past, yet, none, median, p90,
+	};
 
-	g_string_append_printf (out,
-				"%-10s %6d %8d %5d %14d %12d %12d  %-8s %s\n",
-				r->plan, r->opened, r->in_time, r->late,
-				r->open_past_due, r->not_yet_due, r->no_deadline,
-				median, p90);
+	table_line (out, t, cells);
 }
 
 /* How late @t was, or how long it has been past its deadline. */
@@ -248,25 +311,33 @@ lateness (const TgTicket *t, const TgReportScope *s)
 	g_autofree char *by = tg_watch_format_minutes (tg_calendar_working_minutes (
 		s->calendar, t->response_due_at, end));
 
-	return g_strdup_printf ("%s %s", by,
-				t->first_response_at ? "late" : "past due");
+	return tg_replies_phrase (s->replies,
+				  t->first_response_at
+					  ? TG_PHRASE_REPORT_LATE_BY
+					  : TG_PHRASE_REPORT_PAST_DUE_BY,
+				  "time", by, NULL);
 }
 
 static void
-text_late (GString *out, const TgTicket *t, const TgReportScope *s)
+text_late (GString *out, const Table *table, const TgTicket *t,
+	   const TgReportScope *s)
 {
-	g_autofree char *due = tg_reply_format_short (s->calendar,
+	g_autofree char *due = tg_reply_format_short (s->replies, s->calendar,
 						      t->response_due_at);
 	g_autofree char *answered = tg_reply_format_short (
-		s->calendar, t->first_response_at);
+		s->replies, s->calendar, t->first_response_at);
 	g_autofree char *by = lateness (t, s);
+	g_autofree char *number =
+		g_strdup_printf ("#%" G_GINT64_FORMAT, t->number);
+	g_autofree char *who = tg_reply_pad (
+		t->customer_name ? t->customer_name : t->requester,
+		table->widths[2], FALSE, TRUE);
+	const char *cells[N_LATE_COLUMNS] = {
+		number, t->plan_name ? t->plan_name : "-", who, due, answered,
+		by, t->subject,
+	};
 
-	g_string_append_printf (out,
-				"#%-7" G_GINT64_FORMAT " %-9s %-20.20s %-16s "
-				"%-16s %-18s %s\n",
-				t->number, t->plan_name ? t->plan_name : "-",
-				t->customer_name ? t->customer_name : t->requester,
-				due, answered, by, t->subject);
+	table_line (out, table, cells);
 }
 
 char *
@@ -274,22 +345,33 @@ tg_report_text (const TgReport *r, const TgReportScope *s)
 {
 	GString *out = g_string_new (NULL);
 	g_autofree char *head = heading (s);
+	g_autofree char *note =
+		tg_replies_phrase (s->replies, TG_PHRASE_REPORT_NOTE, NULL);
+	g_autofree char *total =
+		tg_replies_phrase (s->replies, TG_PHRASE_REPORT_TOTAL, NULL);
+	g_autofree char *count = g_strdup_printf ("%u", r->late->len);
+	g_autofree char *late = tg_replies_phrase (
+		s->replies, TG_PHRASE_REPORT_LATE_COUNT, "count", count, NULL);
+	Table plans;
+	Table lates;
 
+	table_init (&plans, s, plan_columns, N_PLAN_COLUMNS,
+		    TG_PHRASE_REPORT_COLUMNS);
+	table_init (&lates, s, late_columns, N_LATE_COLUMNS,
+		    TG_PHRASE_REPORT_LATE_COLUMNS);
 	g_string_append_printf (out, "%s\n%s\n\n", head, note);
-	g_string_append_printf (out, "%-10s %6s %8s %5s %14s %12s %12s  %-8s %s\n",
-				"PLAN", "OPENED", "IN TIME", "LATE",
-				"OPEN PAST DUE", "NOT YET DUE", "NO DEADLINE",
-				"MEDIAN", "90TH PCT");
-	for (guint i = 0; i < r->rows->len; i++)
-		text_row (out, r->rows->pdata[i]);
-	text_row (out, &r->total);
-	g_string_append_printf (out, "\nLate tickets: %u\n", r->late->len);
+	table_line (out, &plans, plans.headings);
+	for (guint i = 0; i < r->rows->len; i++) {
+		const TgReportRow *row = r->rows->pdata[i];
+
+		text_row (out, &plans, row, row->plan);
+	}
+	text_row (out, &plans, &r->total, total);
+	g_string_append_printf (out, "\n%s\n", late);
 	if (r->late->len > 0)
-		g_string_append_printf (out, "%-8s %-9s %-20s %-16s %-16s %-18s %s\n",
-					"TICKET", "PLAN", "CUSTOMER", "DUE",
-					"ANSWERED", "LATE BY", "SUBJECT");
+		table_line (out, &lates, lates.headings);
 	for (guint i = 0; i < r->late->len; i++)
-		text_late (out, r->late->pdata[i], s);
+		text_late (out, &lates, r->late->pdata[i], s);
 	return g_string_free (out, FALSE);
 }
 
@@ -389,23 +471,32 @@ tg_report_json (const TgReport *r, const TgReportScope *s)
 
 /* ---- HTML ------------------------------------------------------------ */
 
-/* The colours of the chart's bars, and their meaning. */
+/* The chart's bars: their colours and CSS classes (keywords, not shown),
+ * in the order of the phrase report-segments that names them. */
 static const struct {
 	const char *colour;
-	const char *label;
+	const char *class;
 } segments[] = {
-	{ "#2e7d32", "in time" },
+	{ "#2e7d32", "in-time" },
 	{ "#c62828", "late" },
-	{ "#ef6c00", "open past due" },
-	{ "#9e9e9e", "not yet due" },
+	{ "#ef6c00", "open-past-due" },
+	{ "#9e9e9e", "not-yet-due" },
 };
 
 #define BAR_WIDTH 480
 #define BAR_HEIGHT 24
 #define LABEL_WIDTH 110
 
+/* (transfer full): item @n of list @id, escaped for HTML. */
+static char *
+html_item (const TgReportScope *s, TgPhrase id, guint n)
+{
+	return g_markup_escape_text (tg_replies_item (s->replies, id, n), -1);
+}
+
 static void
-svg_bar (GString *out, const TgReportRow *r, int y, int max)
+svg_bar (GString *out, const TgReportScope *s, const TgReportRow *r, int y,
+	 int max)
 {
 	const int counts[] = { r->in_time, r->late, r->open_past_due,
 			       r->not_yet_due };
@@ -417,6 +508,8 @@ svg_bar (GString *out, const TgReportRow *r, int y, int max)
 				y + 17, plan);
 	for (gsize k = 0; k < G_N_ELEMENTS (segments); k++) {
 		int w = max > 0 ? counts[k] * BAR_WIDTH / max : 0;
+		g_autofree char *label =
+			html_item (s, TG_PHRASE_REPORT_SEGMENTS, k);
 
 		if (w == 0)
 			continue;
@@ -425,17 +518,20 @@ svg_bar (GString *out, const TgReportRow *r, int y, int max)
 			"<rect class=\"%s\" x=\"%d\" y=\"%d\" width=\"%d\" "
 			"height=\"%d\" fill=\"%s\"><title>%s: %d %s</title>"
 			"</rect>\n",
-			segments[k].label, x, y, w, BAR_HEIGHT,
-			segments[k].colour, plan, counts[k], segments[k].label);
+			segments[k].class, x, y, w, BAR_HEIGHT,
+			segments[k].colour, plan, counts[k], label);
 		x += w;
 	}
 }
 
 static void
-html_chart (GString *out, const TgReport *r)
+html_chart (GString *out, const TgReport *r, const TgReportScope *s)
 {
 	int max = 0;
 	int height = (int) r->rows->len * (BAR_HEIGHT + 8) + 30;
+	g_autofree char *chart =
+		tg_replies_phrase (s->replies, TG_PHRASE_REPORT_CHART, NULL);
+	g_autofree char *aria = g_markup_escape_text (chart, -1);
 
 	for (guint i = 0; i < r->rows->len; i++)
 		max = MAX (max, ((TgReportRow *) r->rows->pdata[i])->opened -
@@ -444,12 +540,15 @@ html_chart (GString *out, const TgReport *r)
 	g_string_append_printf (out,
 				"<svg xmlns=\"http://www.w3.org/2000/svg\" "
 				"width=\"%d\" height=\"%d\" role=\"img\" "
-				"aria-label=\"First responses per plan\">\n",
-				LABEL_WIDTH + BAR_WIDTH + 10, height);
+				"aria-label=\"%s\">\n",
+				LABEL_WIDTH + BAR_WIDTH + 10, height, aria);
 	for (guint i = 0; i < r->rows->len; i++)
-		svg_bar (out, r->rows->pdata[i], (int) i * (BAR_HEIGHT + 8),
+		svg_bar (out, s, r->rows->pdata[i], (int) i * (BAR_HEIGHT + 8),
 			 max);
-	for (gsize k = 0; k < G_N_ELEMENTS (segments); k++)
+	for (gsize k = 0; k < G_N_ELEMENTS (segments); k++) {
+		g_autofree char *label =
+			html_item (s, TG_PHRASE_REPORT_SEGMENTS, k);
+
 		g_string_append_printf (
 			out,
 			"<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" "
@@ -457,14 +556,16 @@ html_chart (GString *out, const TgReport *r)
 			"font-size=\"12\">%s</text>\n",
 			LABEL_WIDTH + (int) k * 120, height - 16,
 			segments[k].colour, LABEL_WIDTH + (int) k * 120 + 16,
-			height - 6, segments[k].label);
+			height - 6, label);
+	}
 	g_string_append (out, "</svg>\n");
 }
 
 static void
-html_cell_row (GString *out, const TgReportRow *r, const char *class)
+html_cell_row (GString *out, const TgReportRow *r, const char *label,
+	       const char *class)
 {
-	g_autofree char *plan = g_markup_escape_text (r->plan, -1);
+	g_autofree char *plan = g_markup_escape_text (label, -1);
 	g_autofree char *median = minutes_or_dash (r->median);
 	g_autofree char *p90 = minutes_or_dash (r->p90);
 
@@ -480,21 +581,37 @@ html_cell_row (GString *out, const TgReportRow *r, const char *class)
 static void
 html_late (GString *out, const TgTicket *t, const TgReportScope *s)
 {
-	g_autofree char *due = tg_reply_format_short (s->calendar,
+	g_autofree char *due = tg_reply_format_short (s->replies, s->calendar,
 						      t->response_due_at);
 	g_autofree char *answered = tg_reply_format_short (
-		s->calendar, t->first_response_at);
+		s->replies, s->calendar, t->first_response_at);
 	g_autofree char *by = lateness (t, s);
 	g_autofree char *who = g_markup_escape_text (
 		t->customer_name ? t->customer_name : t->requester, -1);
 	g_autofree char *subject = g_markup_escape_text (t->subject, -1);
+	g_autofree char *e_due = g_markup_escape_text (due, -1);
+	g_autofree char *e_answered = g_markup_escape_text (answered, -1);
+	g_autofree char *e_by = g_markup_escape_text (by, -1);
 
 	g_string_append_printf (out,
 				"<tr><td>#%" G_GINT64_FORMAT "</td><td>%s</td>"
 				"<td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
 				"<td>%s</td></tr>\n",
 				t->number, t->plan_name ? t->plan_name : "-", who,
-				due, answered, by, subject);
+				e_due, e_answered, e_by, subject);
+}
+
+/* A row of headings: the items of list @id. */
+static void
+html_headings (GString *out, const TgReportScope *s, TgPhrase id, guint n)
+{
+	g_string_append (out, "<tr>");
+	for (guint i = 0; i < n; i++) {
+		g_autofree char *cell = html_item (s, id, i);
+
+		g_string_append_printf (out, "<th>%s</th>", cell);
+	}
+	g_string_append (out, "</tr>\n");
 }
 
 static const char html_style[] =
@@ -513,28 +630,40 @@ tg_report_html (const TgReport *r, const TgReportScope *s)
 	g_autofree char *head = heading (s);
 	g_autofree char *escaped = g_markup_escape_text (head, -1);
 	g_auto (GStrv) lines = g_strsplit (escaped, "\n", 2);
+	g_autofree char *lang =
+		tg_replies_phrase (s->replies, TG_PHRASE_REPORT_LANGUAGE, NULL);
+	g_autofree char *e_lang = g_markup_escape_text (lang, -1);
+	g_autofree char *note =
+		tg_replies_phrase (s->replies, TG_PHRASE_REPORT_NOTE, NULL);
+	g_autofree char *e_note = g_markup_escape_text (note, -1);
+	g_autofree char *total =
+		tg_replies_phrase (s->replies, TG_PHRASE_REPORT_TOTAL, NULL);
+	g_autofree char *count = g_strdup_printf ("%u", r->late->len);
+	g_autofree char *late = tg_replies_phrase (
+		s->replies, TG_PHRASE_REPORT_LATE_COUNT, "count", count, NULL);
+	g_autofree char *e_late = g_markup_escape_text (late, -1);
 
 	g_string_append_printf (out,
-				"<!DOCTYPE html>\n<html lang=\"en\"><head>"
+				"<!DOCTYPE html>\n<html lang=\"%s\"><head>"
 				"<meta charset=\"utf-8\"><title>%s</title>"
 				"<style>%s</style></head><body>\n<h1>%s</h1>\n"
 				"<p>%s</p>\n<p>%s</p>\n",
-				lines[0], html_style, lines[0],
-				lines[1] ? lines[1] : "", note);
-	html_chart (out, r);
-	g_string_append (out, "<table id=\"plans\"><tr><th>Plan</th><th>Opened"
-			      "</th><th>In time</th><th>Late</th><th>Open past "
-			      "due</th><th>Not yet due</th><th>No deadline</th>"
-			      "<th>Median</th><th>90th percentile</th></tr>\n");
-	for (guint i = 0; i < r->rows->len; i++)
-		html_cell_row (out, r->rows->pdata[i], "plan");
-	html_cell_row (out, &r->total, "total");
-	g_string_append_printf (out, "</table>\n<h2>Late tickets: %u</h2>\n"
-				     "<table id=\"late\"><tr><th>Ticket</th>"
-				     "<th>Plan</th><th>Customer</th><th>Due</th>"
-				     "<th>Answered</th><th>By</th><th>Subject</th>"
-				     "</tr>\n",
-				r->late->len);
+				e_lang, lines[0], html_style, lines[0],
+				lines[1] ? lines[1] : "", e_note);
+	html_chart (out, r, s);
+	g_string_append (out, "<table id=\"plans\">");
+	html_headings (out, s, TG_PHRASE_REPORT_HTML_COLUMNS, N_PLAN_COLUMNS);
+	for (guint i = 0; i < r->rows->len; i++) {
+		const TgReportRow *row = r->rows->pdata[i];
+
+		html_cell_row (out, row, row->plan, "plan");
+	}
+	html_cell_row (out, &r->total, total, "total");
+	g_string_append_printf (out, "</table>\n<h2>%s</h2>\n"
+				     "<table id=\"late\">",
+				e_late);
+	html_headings (out, s, TG_PHRASE_REPORT_HTML_LATE_COLUMNS,
+		       N_LATE_COLUMNS);
 	for (guint i = 0; i < r->late->len; i++)
 		html_late (out, r->late->pdata[i], s);
 	g_string_append (out, "</table>\n</body></html>\n");

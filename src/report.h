@@ -12,6 +12,7 @@
 #include <glib.h>
 
 #include "calendar.h"
+#include "reply.h"
 #include "store.h"
 
 typedef struct {
@@ -53,6 +54,8 @@ typedef struct {
 	const char *customer;  /* NULL: every customer */
 	const TgCalendar *calendar;
 	GDateTime *now;
+	const TgReplies *replies; /* the words (phrases.txt) of the text
+				     and HTML forms */
 } TgReportScope;
 
 /* tg_report_percentile: nearest-rank @p-th percentile of @sorted (gint64,

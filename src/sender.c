@@ -15,6 +15,7 @@
 
 struct _TgSender {
 	const TgSettings *config;
+	TgComposeWords words;
 	TgStore *store;
 	gint64 deadline;
 	TgJournal *journal;   /* NULL until the database's name is known */
@@ -22,13 +23,16 @@ struct _TgSender {
 };
 
 TgSender *
-tg_sender_new (const TgSettings *config, TgStore *store, gint64 deadline)
+tg_sender_new (const TgSettings *config, const TgReplies *replies,
+	       TgStore *store, gint64 deadline)
 {
 	TgSender *s;
 
 	g_return_val_if_fail (config != NULL && store != NULL, NULL);
+	g_return_val_if_fail (replies != NULL, NULL);
 	s = g_new0 (TgSender, 1);
 	s->config = config;
+	s->words = tg_replies_compose_words (replies);
 	s->store = store;
 	s->deadline = deadline;
 	s->named = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
@@ -172,7 +176,7 @@ tg_sender_make_whole (TgSender *s, const TgSenderMail *mail, GError **error)
 		original = read;
 	}
 	return tg_compose_enclose (mail->content, original,
-				   c->attachment_limit);
+				   c->attachment_limit, &s->words, error);
 }
 
 TgSenderResult

@@ -13,6 +13,7 @@
 
 #include <glib.h>
 
+#include "reply.h"
 #include "settings.h"
 #include "spool.h"
 #include "store.h"
@@ -45,12 +46,15 @@ typedef struct {
 
 /*
  * tg_sender_new: (transfer full): a sender over @store (borrowed, and
- * @config, for its whole life). Recording a send gives up after
+ * @config and @replies, whose phrases name an attachment left out of a
+ * notification, for its whole life). Recording a send gives up after
  * TG_OUTBOX_SENT_PATIENCE seconds, or at @deadline (monotonic
  * microseconds) if that comes first: deliver must be done before its
  * own time limit kills it.
  */
-TgSender *tg_sender_new (const TgSettings *config, TgStore *store,
+TgSender *tg_sender_new (const TgSettings *config,
+			 const TgReplies *replies,
+			 TgStore *store,
 			 gint64 deadline);
 
 /*
@@ -71,7 +75,10 @@ gboolean tg_sender_is_named (const TgSender *sender, gint64 outbox_id);
  * @mail: its content, or, when it encloses a stored mail, the content
  * with that mail put in (tg_compose_enclose), read from @mail->original
  * or else from the database. NULL with a TG_STORE_ERROR when the stored
- * mail cannot be read. tg_sender_send() calls it; a caller that must
+ * mail cannot be read from the database, with TG_COMPOSE_ERROR_TEMPORARY
+ * when it cannot be read from its spool or the mail cannot be written
+ * out: never a notification without the mail, or with part of it.
+ * tg_sender_send() calls it; a caller that must
  * know how long a send takes before it starts (sweep, inside its claim)
  * calls it first and passes the result as a content that encloses
  * nothing.

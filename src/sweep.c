@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "calendar.h"
+#include "compose.h"
 #include "settings.h"
 #include "escalate.h"
 #include "exitcode.h"
@@ -180,12 +181,14 @@ sweep_batch (const TgSettings *c, TgStore *store, TgSender *sender,
 }
 
 static int
-sweep (const TgSettings *c, TgStore *store, const SweepOptions *o)
+sweep (const TgSettings *c, const TgReplies *replies, TgStore *store,
+       const SweepOptions *o)
 {
 	Tally tally = { 0 };
 	int total = 0;
 	gboolean ok = TRUE;
-	g_autoptr (TgSender) sender = tg_sender_new (c, store, G_MAXINT64);
+	g_autoptr (TgSender) sender =
+		tg_sender_new (c, replies, store, G_MAXINT64);
 	g_autoptr (GError) error = NULL;
 
 	/* What the journal names is never claimed. */
@@ -212,14 +215,18 @@ sweep (const TgSettings *c, TgStore *store, const SweepOptions *o)
 /* The deadline watch at @now: what it queues, sweep's pass sends; with
  * @dry_run it only says what would be sent, on stdout. */
 static int
-escalate (const TgSettings *c, TgStore *store, GDateTime *now,
-	  gboolean dry_run)
+escalate (const TgSettings *c, const TgReplies *replies, TgStore *store,
+	  GDateTime *now, gboolean dry_run)
 {
 	g_autoptr (GError) error = NULL;
 	g_auto (TgEscalateTally) tally = { 0 };
 
-	if (!tg_escalate_run (c, store, now, dry_run, &tally, &error)) {
+	if (!tg_escalate_run (c, replies, store, now, dry_run, &tally,
+			      &error)) {
 		trouble ("the deadline watch: %s", error->message);
+		/* A notice that could not be written out is recorded
+		 * nowhere (its transaction rolled back): the next sweep
+		 * writes it again. */
 		return tg_exit_for_error (error, TG_CALLER_SWEEP);
 	}
 	for (guint i = 0; i < tally.lines->len; i++)
@@ -266,6 +273,7 @@ tg_sweep_main (const char *config_path, int argc, char **argv)
 	g_autoptr (GError) error = NULL;
 	g_autofree char *path = tg_settings_default_path (config_path);
 	g_autoptr (TgSettings) config = NULL;
+	g_autoptr (TgReplies) replies = NULL;
 	g_autoptr (TgStore) store = NULL;
 
 	g_option_context_add_main_entries (ctx, entries, NULL);
@@ -277,6 +285,13 @@ tg_sweep_main (const char *config_path, int argc, char **argv)
 	config = tg_settings_load (path, &error);
 	if (config == NULL) {
 		g_printerr ("ticketgate: %s\n", error->message);
+		return tg_exit_code (TG_FAULT_CONFIG, TG_CALLER_SWEEP);
+	}
+	/* The notices are written with them, and a notification made whole
+	 * names the attachments it leaves out in their words. */
+	replies = tg_replies_load (config->templates_directory, &error);
+	if (replies == NULL) {
+		trouble ("%s", error->message);
 		return tg_exit_code (TG_FAULT_CONFIG, TG_CALLER_SWEEP);
 	}
 	now = parse_now (now_text, config, &error);
@@ -291,8 +306,8 @@ tg_sweep_main (const char *config_path, int argc, char **argv)
 		trouble ("%s", error->message);
 		return tg_exit_for_error (error, TG_CALLER_SWEEP);
 	}
-	code = escalate (config, store, now, dry_run);
+	code = escalate (config, replies, store, now, dry_run);
 	if (code != EX_OK || dry_run)
 		return code;
-	return sweep (config, store, &o);
+	return sweep (config, replies, store, &o);
 }

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * template: parses template files into literal text and placeholder
- * pieces once, at load time, checking every placeholder against the names
- * the caller offers; rendering only concatenates. GLib only.
+ * template: parses template files, and the phrases file, into literal
+ * text and placeholder pieces once, at load time, checking every
+ * placeholder against the names the caller offers; rendering only
+ * concatenates. GLib only.
  */
 #include "template.h"
 
+#include <stdarg.h>
 #include <string.h>
 
 G_DEFINE_QUARK (tg-template-error-quark, tg_template_error)
@@ -145,20 +147,31 @@ tg_template_new (const char *name, const char *text,
 	return tmpl;
 }
 
-TgTemplate *
-tg_template_load (const char *path, const char *const *allowed,
-		  GError **error)
+/* (transfer full): the content of @path, or NULL with
+ * TG_TEMPLATE_ERROR_UNREADABLE. */
+static char *
+read_text (const char *path, GError **error)
 {
-	g_autofree char *text = NULL;
+	char *text = NULL;
 	g_autoptr (GError) local = NULL;
 
-	g_return_val_if_fail (path != NULL, NULL);
 	if (!g_file_get_contents (path, &text, NULL, &local)) {
 		g_set_error (error, TG_TEMPLATE_ERROR,
 			     TG_TEMPLATE_ERROR_UNREADABLE, "%s", local->message);
 		return NULL;
 	}
-	return tg_template_new (path, text, allowed, error);
+	return text;
+}
+
+TgTemplate *
+tg_template_load (const char *path, const char *const *allowed,
+		  GError **error)
+{
+	g_autofree char *text = NULL;
+
+	g_return_val_if_fail (path != NULL, NULL);
+	text = read_text (path, error);
+	return text ? tg_template_new (path, text, allowed, error) : NULL;
 }
 
 void
@@ -282,4 +295,286 @@ tg_rendered_free (TgRendered *r)
 	g_clear_pointer (&r->header_values, g_ptr_array_unref);
 	g_free (r->body);
 	g_free (r);
+}
+
+/* ---- phrases --------------------------------------------------------- */
+
+typedef struct {
+	TgTemplate *text;  /* a text: body lines only */
+	GPtrArray *items;  /* a list: char *, as written */
+	int lineno;	   /* of its [name] line; 0: not seen */
+} Phrase;
+
+struct _TgPhrases {
+	char *name;
+	const TgPhraseSpec *specs;
+	guint n_specs;
+	Phrase *phrases; /* n_specs of them */
+};
+
+void
+tg_phrases_free (TgPhrases *p)
+{
+	if (p == NULL)
+		return;
+	for (guint i = 0; i < p->n_specs; i++) {
+		g_clear_pointer (&p->phrases[i].text, tg_template_free);
+		g_clear_pointer (&p->phrases[i].items, g_ptr_array_unref);
+	}
+	g_free (p->phrases);
+	g_free (p->name);
+	g_free (p);
+}
+
+/* "[name] comment": the name, or NULL when @line is text. */
+static char *
+entry_name (const char *line)
+{
+	const char *end;
+
+	if (line[0] != '[' ||
+	    !(g_ascii_islower (line[1]) || g_ascii_isdigit (line[1])))
+		return NULL;
+	end = line + 1 + strspn (line + 1, "abcdefghijklmnopqrstuvwxyz"
+					   "0123456789-");
+	return *end == ']' ? g_strndup (line + 1, end - line - 1) : NULL;
+}
+
+static gboolean
+fail_at (GError **error, const char *name, int lineno, const char *format,
+	 ...) G_GNUC_PRINTF (4, 5);
+
+static gboolean
+fail_at (GError **error, const char *name, int lineno, const char *format,
+	 ...)
+{
+	g_autofree char *why = NULL;
+	va_list ap;
+
+	va_start (ap, format);
+	why = g_strdup_vprintf (format, ap);
+	va_end (ap);
+	g_set_error (error, TG_TEMPLATE_ERROR, TG_TEMPLATE_ERROR_INVALID,
+		     "%s:%d: %s", name, lineno, why);
+	return FALSE;
+}
+
+/* A list: its non-blank lines, stripped, exactly spec->items of them. */
+static gboolean
+take_items (TgPhrases *p, guint id, char **lines, int first, int end,
+	    GError **error)
+{
+	Phrase *ph = &p->phrases[id];
+
+	ph->items = g_ptr_array_new_with_free_func (g_free);
+	for (int i = first; i < end; i++)
+		if (*lines[i] != '\0')
+			g_ptr_array_add (ph->items,
+					 g_strstrip (g_strdup (lines[i])));
+	if (ph->items->len != p->specs[id].items)
+		return fail_at (error, p->name, ph->lineno,
+				"[%s] wants %u lines, one item each, not %u",
+				p->specs[id].name, p->specs[id].items,
+				ph->items->len);
+	return TRUE;
+}
+
+/* A text: paragraphs joined into one line each, indented and blank lines
+ * kept; each output line parsed at the line it starts on. */
+static gboolean
+take_text (TgPhrases *p, guint id, char **lines, int first, int end,
+	   GError **error)
+{
+	static const char *const none[] = { NULL };
+	const TgPhraseSpec *spec = &p->specs[id];
+	const char *const *allowed = spec->placeholders ? spec->placeholders
+							: none;
+	Phrase *ph = &p->phrases[id];
+	TgTemplate *t = g_new0 (TgTemplate, 1);
+
+	t->name = g_strdup (p->name);
+	t->header_lines = g_array_new (FALSE, TRUE, sizeof (Line));
+	t->body_lines = g_array_new (FALSE, TRUE, sizeof (Line));
+	g_array_set_clear_func (t->header_lines, (GDestroyNotify) line_clear);
+	g_array_set_clear_func (t->body_lines, (GDestroyNotify) line_clear);
+	ph->text = t;
+	for (int i = first; i < end;) {
+		g_autoptr (GString) text = g_string_new (lines[i]);
+		int start = i++;
+		Line line = { NULL };
+
+		if (*lines[start] != '\0' && !g_ascii_isspace (*lines[start]))
+			while (i < end && *lines[i] != '\0' &&
+			       !g_ascii_isspace (*lines[i]))
+				g_string_append_printf (text, " %s",
+							lines[i++]);
+		if (!parse_line (p->name, start + 1, text->str, allowed, &line,
+				 error))
+			return FALSE;
+		g_array_append_val (t->body_lines, line);
+	}
+	return TRUE;
+}
+
+/* Takes lines @first..@end (exclusive) as the text of phrase @id. */
+static gboolean
+take (TgPhrases *p, guint id, char **lines, int first, int end,
+      GError **error)
+{
+	while (end > first && *lines[end - 1] == '\0')
+		end--;
+	if (p->specs[id].items > 0)
+		return take_items (p, id, lines, first, end, error);
+	return take_text (p, id, lines, first, end, error);
+}
+
+/* The spec named @name, or -1. */
+static int
+spec_index (const TgPhrases *p, const char *name)
+{
+	for (guint i = 0; i < p->n_specs; i++)
+		if (strcmp (p->specs[i].name, name) == 0)
+			return (int) i;
+	return -1;
+}
+
+static gboolean
+parse_phrases (TgPhrases *p, char **lines, GError **error)
+{
+	int current = -1;
+	int first = 0;
+	int i;
+
+	for (i = 0; lines[i] != NULL; i++) {
+		g_autofree char *name = NULL;
+		int id;
+
+		g_strchomp (lines[i]); /* trailing blanks, a CR from CRLF */
+		name = entry_name (lines[i]);
+		if (name == NULL)
+			continue;
+		if (current >= 0 && !take (p, current, lines, first, i, error))
+			return FALSE;
+		id = spec_index (p, name);
+		if (id < 0)
+			return fail_at (error, p->name, i + 1,
+					"unknown phrase [%s]", name);
+		if (p->phrases[id].lineno != 0)
+			return fail_at (error, p->name, i + 1,
+					"[%s] again (first on line %d)", name,
+					p->phrases[id].lineno);
+		p->phrases[id].lineno = i + 1;
+		current = id;
+		first = i + 1;
+	}
+	return current < 0 || take (p, current, lines, first, i, error);
+}
+
+TgPhrases *
+tg_phrases_new (const char *name, const char *text, const TgPhraseSpec *specs,
+		guint n_specs, GError **error)
+{
+	g_autoptr (TgPhrases) p = NULL;
+	g_auto (GStrv) lines = NULL;
+
+	g_return_val_if_fail (name != NULL && text != NULL, NULL);
+	g_return_val_if_fail (specs != NULL || n_specs == 0, NULL);
+	if (!g_utf8_validate (text, -1, NULL)) {
+		g_set_error (error, TG_TEMPLATE_ERROR, TG_TEMPLATE_ERROR_INVALID,
+			     "%s: not UTF-8 text", name);
+		return NULL;
+	}
+	p = g_new0 (TgPhrases, 1);
+	p->name = g_strdup (name);
+	p->specs = specs;
+	p->n_specs = n_specs;
+	p->phrases = g_new0 (Phrase, n_specs);
+	lines = g_strsplit (text, "\n", -1);
+	if (!parse_phrases (p, lines, error))
+		return NULL;
+	for (guint i = 0; i < n_specs; i++)
+		if (p->phrases[i].lineno == 0) {
+			g_set_error (error, TG_TEMPLATE_ERROR,
+				     TG_TEMPLATE_ERROR_INVALID, "%s: no [%s]",
+				     name, specs[i].name);
+			return NULL;
+		}
+	return g_steal_pointer (&p);
+}
+
+TgPhrases *
+tg_phrases_load (const char *path, const TgPhraseSpec *specs, guint n_specs,
+		 GError **error)
+{
+	g_autofree char *text = NULL;
+
+	g_return_val_if_fail (path != NULL, NULL);
+	text = read_text (path, error);
+	return text ? tg_phrases_new (path, text, specs, n_specs, error) : NULL;
+}
+
+char *
+tg_phrases_render (const TgPhrases *p, guint id, GHashTable *values)
+{
+	g_autoptr (TgRendered) r = NULL;
+	gsize len;
+
+	g_return_val_if_fail (p != NULL && id < p->n_specs, NULL);
+	g_return_val_if_fail (p->phrases[id].text != NULL, NULL);
+	r = tg_template_render (p->phrases[id].text, values);
+	len = strlen (r->body);
+	if (len > 0 && r->body[len - 1] == '\n')
+		r->body[len - 1] = '\0';
+	return g_steal_pointer (&r->body);
+}
+
+char *
+tg_phrases_vformat (const TgPhrases *p, guint id, va_list pairs)
+{
+	g_autoptr (GHashTable) values =
+		g_hash_table_new (g_str_hash, g_str_equal);
+	static const char *const none[] = { NULL };
+	const char *const *offered;
+	const char *key;
+
+	g_return_val_if_fail (p != NULL && id < p->n_specs, NULL);
+	offered = p->specs[id].placeholders ? p->specs[id].placeholders : none;
+	while ((key = va_arg (pairs, const char *)) != NULL) {
+		const char *value = va_arg (pairs, const char *);
+
+		if (!g_strv_contains (offered, key))
+			g_critical ("phrase [%s] offers no {{%s}}",
+				    p->specs[id].name, key);
+		g_hash_table_insert (values, (gpointer) key,
+				     (gpointer) (value ? value : ""));
+	}
+	return tg_phrases_render (p, id, values);
+}
+
+char *
+tg_phrases_format (const TgPhrases *p, guint id, ...)
+{
+	va_list ap;
+	char *text;
+
+	va_start (ap, id);
+	text = tg_phrases_vformat (p, id, ap);
+	va_end (ap);
+	return text;
+}
+
+const char *
+tg_phrases_get_item (const TgPhrases *p, guint id, guint n)
+{
+	g_return_val_if_fail (p != NULL && id < p->n_specs, NULL);
+	g_return_val_if_fail (p->phrases[id].items != NULL, NULL);
+	g_return_val_if_fail (n < p->phrases[id].items->len, NULL);
+	return p->phrases[id].items->pdata[n];
+}
+
+const TgTemplate *
+tg_phrases_get_template (const TgPhrases *p, guint id)
+{
+	g_return_val_if_fail (p != NULL && id < p->n_specs, NULL);
+	return p->phrases[id].text;
 }

@@ -136,8 +136,6 @@ tg_thread_clean_subject (const char *subject, const char *tag)
 			changed = TRUE;
 		}
 	}
-	if (*p == '\0')
-		return g_strdup ("(no subject)");
 	return g_strchomp (g_strdup (p));
 }
 

@@ -33,8 +33,8 @@ char *tg_thread_add_tag (const char *subject, const char *tag, gint64 number);
  * tg_thread_clean_subject: (transfer full): @subject without leading reply
  * and forward prefixes in the languages mail clients use (Re, RE, Aw, AW,
  * SV, Fwd, FW, WG, Antw, VS, Odp, R, TR, RIF, Réf, ...), bracketed counts
- * ("Re[2]:") and any "[<tag> #<number>]" of ours; "(no subject)" if
- * nothing is left.
+ * ("Re[2]:") and any "[<tag> #<number>]" of ours; "" if nothing is
+ * left (the caller names it in its words).
  */
 char *tg_thread_clean_subject (const char *subject, const char *tag);
 

@@ -16,38 +16,49 @@ typedef struct {
 	gboolean internal;
 	guint n_lines;
 	const char *rest; /* the text left for the customer */
+	TgCommandError code; /* refused: why ... */
+	const char *bad_line;  /* ... and which line */
 } Row;
 
 static const Row rows[] = {
 	{ "no commands", "Hello,\nwe fixed it.\n", TRUE, NULL, 0, NULL, FALSE,
-	  0, "Hello,\nwe fixed it.\n" },
+	  0, "Hello,\nwe fixed it.\n", 0, NULL },
 	{ "status", "#status resolved\nHello,\n", TRUE, "resolved", 0, NULL,
-	  FALSE, 1, "Hello,\n" },
+	  FALSE, 1, "Hello,\n", 0, NULL },
 	{ "leading blank lines, CRLF", "\r\n\r\n#status pending\r\n\r\nHi\r\n",
-	  TRUE, "pending", 0, NULL, FALSE, 1, "Hi\r\n" },
+	  TRUE, "pending", 0, NULL, FALSE, 1, "Hi\r\n", 0, NULL },
 	{ "all four", "#status closed\n#priority HIGH\n#assign Bob@Desk.example\n"
 		      "#internal\nnote\n",
 	  TRUE, "closed", TG_PRIORITY_HIGH, "bob@desk.example", TRUE, 4,
-	  "note\n" },
+	  "note\n", 0, NULL },
 	{ "blank line inside the block", "#priority low\n\n#status open\n\nx",
-	  TRUE, "open", TG_PRIORITY_LOW, NULL, FALSE, 2, "x" },
+	  TRUE, "open", TG_PRIORITY_LOW, NULL, FALSE, 2, "x", 0, NULL },
 	{ "later # is text", "Hi\n#status closed\n", TRUE, NULL, 0, NULL, FALSE,
-	  0, "Hi\n#status closed\n" },
+	  0, "Hi\n#status closed\n", 0, NULL },
 	{ "heading with a space is text", "# Summary\n#status x\n", TRUE, NULL,
-	  0, NULL, FALSE, 0, "# Summary\n#status x\n" },
+	  0, NULL, FALSE, 0, "# Summary\n#status x\n", 0, NULL },
 	{ "number is text", "#1 thing\n", TRUE, NULL, 0, NULL, FALSE, 0,
-	  "#1 thing\n" },
+	  "#1 thing\n", 0, NULL },
 	{ "only commands", "#status resolved\n", TRUE, "resolved", 0, NULL,
-	  FALSE, 1, "" },
-	{ "unknown command", "#frobnicate\nHi\n", FALSE, NULL, 0, NULL, FALSE, 0, NULL },
-	{ "bad status", "#status done\nHi\n", FALSE, NULL, 0, NULL, FALSE, 0, NULL },
-	{ "bad priority", "#priority urgent\n", FALSE, NULL, 0, NULL, FALSE, 0, NULL },
-	{ "assign without address", "#assign bob\n", FALSE, NULL, 0, NULL, FALSE, 0, NULL },
-	{ "status without value", "#status\n", FALSE, NULL, 0, NULL, FALSE, 0, NULL },
-	{ "extra words", "#internal please\n", FALSE, NULL, 0, NULL, FALSE, 0, NULL },
-	{ "one bad line spoils the block", "#status resolved\n#prio high\nHi",
-	  FALSE, NULL, 0, NULL, FALSE, 0, NULL },
-	{ "code at the top is refused", "#include <stdio.h>\n", FALSE, NULL, 0, NULL, FALSE, 0, NULL },
+	  FALSE, 1, "", 0, NULL },
+	{ "unknown command", "#frobnicate\nHi\n", FALSE, NULL, 0, NULL, FALSE, 0,
+	  NULL, TG_COMMAND_ERROR_INVALID, "#frobnicate" },
+	{ "bad status", "#status done\nHi\n", FALSE, NULL, 0, NULL, FALSE, 0,
+	  NULL, TG_COMMAND_ERROR_STATUS, "#status done" },
+	{ "bad priority", "#priority urgent\n", FALSE, NULL, 0, NULL, FALSE, 0,
+	  NULL, TG_COMMAND_ERROR_PRIORITY, "#priority urgent" },
+	{ "assign without address", "#assign bob\n", FALSE, NULL, 0, NULL,
+	  FALSE, 0, NULL, TG_COMMAND_ERROR_ADDRESS, "#assign bob" },
+	{ "status without value", "#status\n", FALSE, NULL, 0, NULL, FALSE, 0,
+	  NULL, TG_COMMAND_ERROR_INVALID, "#status" },
+	{ "extra words", "#internal please\n", FALSE, NULL, 0, NULL, FALSE, 0,
+	  NULL, TG_COMMAND_ERROR_INVALID, "#internal please" },
+	{ "one bad line spoils the block",
+	  "#status resolved\n \t#prio high  \r\nHi", FALSE, NULL, 0, NULL,
+	  FALSE, 0, NULL, TG_COMMAND_ERROR_INVALID, "#prio high" },
+	{ "code at the top is refused", "#include <stdio.h>\n", FALSE, NULL, 0,
+	  NULL, FALSE, 0, NULL, TG_COMMAND_ERROR_INVALID,
+	  "#include <stdio.h>" },
 };
 
 static void
@@ -58,11 +69,13 @@ test_rows (void)
 		g_autoptr (GError) error = NULL;
 		g_autoptr (TgCommands) c = tg_commands_parse (r->text, &error);
 
+		g_autofree char *bad = tg_commands_bad_line (r->text);
+
 		g_test_message ("row \"%s\"", r->label);
+		g_assert_cmpstr (bad, ==, r->bad_line);
 		if (!r->ok) {
 			g_assert_null (c);
-			g_assert_error (error, TG_COMMAND_ERROR,
-					TG_COMMAND_ERROR_INVALID);
+			g_assert_error (error, TG_COMMAND_ERROR, (int) r->code);
 			g_assert_nonnull (strchr (error->message, '#'));
 			continue;
 		}

@@ -5,14 +5,23 @@
  * any field), RFC 2047 names and subjects that decode back equal, our
  * Message-ID form, threading headers, the robot headers, template headers
  * and the UTF-8 body with its transfer encoding. The bytes are read back
- * both by hand (for the raw form) and with tg_message_parse().
+ * both by hand (for the raw form) and with tg_message_parse(). A failed
+ * read of the mail an answer carries, or a failed write, comes back as an
+ * error and never as a shorter mail: streams that fail on purpose are
+ * given to compose's GMime half (compose-gmime.h).
  */
 #include "compose.h"
+#include "compose-gmime.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <glib.h>
+
+#include "gmime-autocleanups.h"
 
 #include "message.h"
 #include "spool.h"
@@ -22,6 +31,11 @@
  * logged, not only the last (g_test_fail_printf() keeps one message). */
 
 #define SUPPORT "support@example.com"
+
+/* The words of the real phrases.txt, for the placeholders of attachments
+ * left out (set in main). */
+static TgReplies *test_replies;
+static TgComposeWords test_words;
 #define OWN_ID "ticketgate.0123456789abcdef0123456789abcdef@example.com"
 
 /* ---------------------------------------------------------------------- */
@@ -84,7 +98,7 @@ split_header (Mail *m)
 static Mail *
 compose (const TgMailSpec *spec)
 {
-	g_autoptr (GBytes) bytes = tg_compose_text_mail (spec);
+	g_autoptr (GBytes) bytes = tg_compose_text_mail (spec, NULL);
 	g_autoptr (TgSpool) spool = NULL;
 	g_autoptr (GError) error = NULL;
 	Mail *m = g_new0 (Mail, 1);
@@ -1219,13 +1233,17 @@ test_enclose_row (gconstpointer data)
 	spec.body = "Staff, look.\n";
 	spec.auto_replied = FALSE;
 	spec.auto_generated = TRUE;
-	skeleton = tg_compose_notification (&spec);
+	skeleton = tg_compose_notification (&spec, NULL);
 	bare = tg_test_parse_mail (skeleton);
 	g_assert_cmpuint (bare->attachments->len, ==, 0);
 	g_assert_null (g_strstr_len (g_bytes_get_data (skeleton, NULL),
 				     g_bytes_get_size (skeleton), "Hello."));
-	whole = tg_compose_enclose (skeleton, original, row->limit);
-	again = tg_compose_enclose (skeleton, original, row->limit);
+	whole = tg_compose_enclose (skeleton, original, row->limit, &test_words,
+				    NULL);
+	again = tg_compose_enclose (skeleton, original, row->limit, &test_words,
+				    NULL);
+	g_assert_nonnull (whole);
+	g_assert_nonnull (again);
 	if (!g_bytes_equal (whole, again))
 		tg_test_fail_row ("%s: got two different mails from one "
 				  "skeleton", row->label);
@@ -1241,6 +1259,48 @@ test_enclose_row (gconstpointer data)
 				  row->want_text);
 }
 
+/* The line that names an attachment left out is the caller's words (a
+ * desk's phrases.txt), with an unnamed attachment called as it says. */
+static void
+test_enclose_words (void)
+{
+	static const char *const offered[] = { "filename", "content_type",
+					       "size", "limit", NULL };
+	static const char unnamed[] =
+		"From: ann@customer.example\nSubject: logs\nMIME-Version: 1.0\n"
+		"Content-Type: multipart/mixed; boundary=b\n\n--b\n"
+		"Content-Type: text/plain\n\nThe logs.\n--b\n"
+		"Content-Type: application/octet-stream\n"
+		"Content-Transfer-Encoding: base64\n\n" SMALL_B64 "\n--b--\n";
+	g_autoptr (GError) error = NULL;
+	g_autoptr (TgTemplate) note = tg_template_new (
+		"note", "\n[{{filename}}, {{content_type}}: {{size}} > {{limit}}]\n",
+		offered, &error);
+	TgComposeWords own = { note, "ohne Namen" };
+	g_autoptr (GBytes) skeleton = NULL;
+	g_autoptr (TgSpool) original =
+		tg_spool_new_from_data (unnamed, strlen (unnamed));
+	g_autoptr (GBytes) whole = NULL;
+	g_autoptr (TgMessage) msg = NULL;
+	g_autoptr (GDateTime) date = fixed_date ();
+	TgMailSpec spec;
+
+	g_assert_no_error (error);
+	base_spec (&spec, date);
+	skeleton = tg_compose_notification (&spec, &error);
+	g_assert_no_error (error);
+	whole = tg_compose_enclose (skeleton, original, 10, &own, &error);
+	g_assert_no_error (error);
+	msg = tg_test_parse_mail (whole);
+	g_assert_cmpuint (msg->attachments->len, ==, 0);
+	if (g_strstr_len (g_bytes_get_data (whole, NULL),
+			  g_bytes_get_size (whole),
+			  "[ohne Namen, application/octet-stream: 12 > 10]") ==
+	    NULL)
+		tg_test_fail_row ("words: got no note in the caller's words in "
+				  "the mail");
+}
+
 /* What is not a skeleton of ours is sent as it is. */
 static void
 test_enclose_text_mail (void)
@@ -1254,9 +1314,344 @@ test_enclose_text_mail (void)
 	TgMailSpec spec;
 
 	base_spec (&spec, date);
-	mail = tg_compose_text_mail (&spec);
-	whole = tg_compose_enclose (mail, original, 0);
+	mail = tg_compose_text_mail (&spec, NULL);
+	whole = tg_compose_enclose (mail, original, 0, &test_words, NULL);
 	g_assert_true (g_bytes_equal (mail, whole));
+}
+
+/* ---------------------------------------------------------------------- */
+/* Failures: the whole mail or an error, never part of it                  */
+
+/* What a FaultyStream and every substream made of it do wrong; shared,
+ * so that a test can break the reads once GMime has parsed the mail. */
+typedef struct {
+	gboolean fail_reads;   /* every read fails (EIO) */
+	gint64 write_budget;   /* bytes the writes may still take; -1: any */
+	gboolean fail_flush;   /* the flush fails (EIO) */
+} Faults;
+
+/* A GMimeStreamMem that fails as its Faults say. */
+typedef struct {
+	GMimeStreamMem parent;
+	Faults *faults;
+} FaultyStream;
+
+typedef struct {
+	GMimeStreamMemClass parent_class;
+} FaultyStreamClass;
+
+GType faulty_stream_get_type (void);
+G_DEFINE_TYPE (FaultyStream, faulty_stream, GMIME_TYPE_STREAM_MEM)
+
+static ssize_t
+faulty_read (GMimeStream *stream, char *buf, size_t len)
+{
+	if (((FaultyStream *) stream)->faults->fail_reads) {
+		errno = EIO;
+		return -1;
+	}
+	return GMIME_STREAM_CLASS (faulty_stream_parent_class)
+		->read (stream, buf, len);
+}
+
+static ssize_t
+faulty_write (GMimeStream *stream, const char *buf, size_t len)
+{
+	Faults *f = ((FaultyStream *) stream)->faults;
+
+	if (f->write_budget >= 0 && (gint64) len > f->write_budget) {
+		errno = ENOSPC;
+		return -1;
+	}
+	if (f->write_budget >= 0)
+		f->write_budget -= len;
+	return GMIME_STREAM_CLASS (faulty_stream_parent_class)
+		->write (stream, buf, len);
+}
+
+static int
+faulty_flush (GMimeStream *stream)
+{
+	if (((FaultyStream *) stream)->faults->fail_flush) {
+		errno = EIO;
+		return -1;
+	}
+	return GMIME_STREAM_CLASS (faulty_stream_parent_class)->flush (stream);
+}
+
+static GMimeStream *faulty_substream (GMimeStream *stream, gint64 start,
+				      gint64 end);
+
+static void
+faulty_stream_class_init (FaultyStreamClass *klass)
+{
+	GMimeStreamClass *stream = GMIME_STREAM_CLASS (klass);
+
+	stream->read = faulty_read;
+	stream->write = faulty_write;
+	stream->flush = faulty_flush;
+	stream->substream = faulty_substream;
+}
+
+static void
+faulty_stream_init (FaultyStream *self)
+{
+	(void) self;
+}
+
+/* (transfer full): a stream over a copy of @text. */
+static GMimeStream *
+faulty_stream_new (const char *text, Faults *faults)
+{
+	FaultyStream *s = g_object_new (faulty_stream_get_type (), NULL);
+	GMimeStreamMem *mem = GMIME_STREAM_MEM (s);
+
+	g_mime_stream_construct (GMIME_STREAM (s), 0, -1);
+	mem->buffer = g_byte_array_new ();
+	mem->owner = TRUE;
+	g_byte_array_append (mem->buffer, (const guint8 *) text, strlen (text));
+	s->faults = faults;
+	return GMIME_STREAM (s);
+}
+
+/* As GMimeStreamMem's own, but the substream (a part's content, kept in
+ * the parsed stream) fails with its parent. */
+static GMimeStream *
+faulty_substream (GMimeStream *stream, gint64 start, gint64 end)
+{
+	FaultyStream *sub = g_object_new (faulty_stream_get_type (), NULL);
+
+	g_mime_stream_construct (GMIME_STREAM (sub), start, end);
+	GMIME_STREAM_MEM (sub)->buffer = GMIME_STREAM_MEM (stream)->buffer;
+	GMIME_STREAM_MEM (sub)->owner = FALSE;
+	sub->faults = ((FaultyStream *) stream)->faults;
+	return GMIME_STREAM (sub);
+}
+
+/* (transfer full): @text parsed from a FaultyStream, its parts' content
+ * left in the stream, as deliver and sweep parse a spool. */
+static GMimeMessage *
+parse_faulty (const char *text, Faults *faults)
+{
+	GMimeStream *stream = faulty_stream_new (text, faults);
+	GMimeParser *parser = g_mime_parser_new_with_stream (stream);
+	GMimeMessage *msg = NULL;
+
+	g_mime_parser_set_format (parser, GMIME_FORMAT_MESSAGE);
+	g_mime_parser_set_persist_stream (parser, TRUE);
+	msg = g_mime_parser_construct_message (parser, NULL);
+	g_object_unref (parser);
+	g_object_unref (stream);
+	g_assert_nonnull (msg);
+	return msg;
+}
+
+typedef struct {
+	const char *label;
+	gint64 budget;	  /* bytes the output takes; < -1: the mail's
+			     length less -budget - 1 */
+	gboolean fail_flush;
+	const char *want_error; /* NULL: the whole mail */
+} WriteRow;
+
+static const WriteRow write_rows[] = {
+	{ "nothing-taken", 0, FALSE, "writing the mail failed" },
+	{ "cut-in-headers", 100, FALSE, "writing the mail failed" },
+	{ "last-byte-refused", -2, FALSE, "writing the mail failed" },
+	{ "flush-fails", -1, TRUE, "flushing the mail failed" },
+	{ "room-enough", -1, FALSE, NULL },
+};
+
+/* A failed write or flush of the output is an error, whatever was
+ * written before it. */
+static void
+test_write_row (gconstpointer data)
+{
+	const WriteRow *row = data;
+	g_autoptr (GDateTime) date = fixed_date ();
+	g_autoptr (GBytes) mail = NULL;
+	g_autoptr (GMimeMessage) msg = NULL;
+	g_autoptr (GMimeStream) out = NULL;
+	g_autoptr (GError) error = NULL;
+	g_autofree char *text = NULL;
+	Faults none = { FALSE, -1, FALSE };
+	Faults faults = { FALSE, row->budget, row->fail_flush };
+	gboolean ok;
+	TgMailSpec spec;
+
+	base_spec (&spec, date);
+	mail = tg_compose_text_mail (&spec, &error);
+	g_assert_no_error (error);
+	text = g_strndup (g_bytes_get_data (mail, NULL), g_bytes_get_size (mail));
+	msg = parse_faulty (text, &none);
+	if (row->budget < -1)
+		faults.write_budget =
+			(gint64) g_bytes_get_size (mail) + row->budget + 1;
+	out = faulty_stream_new ("", &faults);
+	ok = tg_compose_write (GMIME_OBJECT (msg), out, &error);
+	if (row->want_error == NULL) {
+		GByteArray *got = GMIME_STREAM_MEM (out)->buffer;
+
+		g_assert_no_error (error);
+		g_assert_true (ok);
+		g_assert_cmpmem (got->data, got->len, g_bytes_get_data (mail, NULL),
+				 g_bytes_get_size (mail));
+		return;
+	}
+	g_assert_false (ok);
+	g_assert_error (error, TG_COMPOSE_ERROR, TG_COMPOSE_ERROR_TEMPORARY);
+	if (!g_str_has_prefix (error->message, row->want_error))
+		tg_test_fail_row ("%s: got \"%s\", want \"%s...\"", row->label,
+				  error->message, row->want_error);
+}
+
+/* The skeleton a notification is stored as, for @original to go in. */
+static GBytes *
+skeleton_for_test (void)
+{
+	g_autoptr (GDateTime) date = fixed_date ();
+	g_autoptr (GError) error = NULL;
+	GBytes *skeleton = NULL;
+	TgMailSpec spec;
+
+	base_spec (&spec, date);
+	spec.body = "Staff, look.\n";
+	skeleton = tg_compose_notification (&spec, &error);
+	g_assert_no_error (error);
+	return skeleton;
+}
+
+typedef struct {
+	const char *label;
+	const char *original;
+	guint64 limit; /* > 0: sizes are measured first, by reading */
+} MidwayRow;
+
+#define HTML_ALTERNATIVE                                                      \
+	"From: al@desk.example\nSubject: Re: logs\nMIME-Version: 1.0\n"      \
+	"Content-Type: multipart/alternative; boundary=a\n\n--a\n"          \
+	"Content-Type: text/plain\n\nFixed.\n--a\n"                         \
+	"Content-Type: text/html\n\n<p>Fixed.</p>\n--a--\n"
+
+static const MidwayRow midway_rows[] = {
+	{ "attachment", ATTACHED, 0 },
+	{ "attachment-measured", ATTACHED, 10 },
+	{ "plain-text", "From: ann@customer.example\nSubject: hi\n\nHello.\n",
+	  0 },
+	{ "html-alternative", HTML_ALTERNATIVE, 0 },
+};
+
+/* What compose makes of @msg: a notification that encloses it, or (with
+ * @relay) a relay of it as a staff reply, whose text goes to @text_out. */
+static GBytes *
+made_from (GMimeMessage *msg, const MidwayRow *row, gboolean relay,
+	   char **text_out, GError **error)
+{
+	g_autoptr (GDateTime) date = fixed_date ();
+	g_autoptr (GBytes) skeleton = NULL;
+	TgMailSpec spec;
+
+	if (relay) {
+		base_spec (&spec, date);
+		return tg_compose_relay_message (&spec, msg, NULL, row->limit,
+						 &test_words,
+						 text_out, error);
+	}
+	skeleton = skeleton_for_test ();
+	return tg_compose_enclose_message (skeleton, msg, row->limit, &test_words,
+					   error);
+}
+
+/*
+ * The mail a notification forwards (or a staff reply to relay), parsed,
+ * and then its reads fail, as a spool file that stops reading: an error,
+ * not a notification without the mail or with part of it, nor a relay cut
+ * short, and no text handed back. The same mail with reads that work
+ * comes out whole, so it is the failure that makes the difference.
+ */
+static void
+check_midway (const MidwayRow *row, gboolean relay)
+{
+	Faults faults = { FALSE, -1, FALSE };
+	g_autoptr (GMimeMessage) good = parse_faulty (row->original, &faults);
+	g_autoptr (GMimeMessage) bad = parse_faulty (row->original, &faults);
+	g_autoptr (GBytes) whole = NULL;
+	g_autoptr (GBytes) cut = NULL;
+	g_autoptr (GError) error = NULL;
+	g_autofree char *text = NULL;
+	g_autofree char *cut_text = NULL;
+
+	whole = made_from (good, row, relay, &text, &error);
+	g_assert_no_error (error);
+	g_assert_nonnull (whole);
+	faults.fail_reads = TRUE;
+	cut = made_from (bad, row, relay, &cut_text, &error);
+	if (cut != NULL)
+		tg_test_fail_row ("%s: got a mail of %" G_GSIZE_FORMAT
+				  " bytes, want an error",
+				  row->label, g_bytes_get_size (cut));
+	g_assert_error (error, TG_COMPOSE_ERROR, TG_COMPOSE_ERROR_TEMPORARY);
+	g_assert_null (cut_text);
+}
+
+static void
+test_enclose_midway_row (gconstpointer data)
+{
+	check_midway (data, FALSE);
+}
+
+static void
+test_relay_midway_row (gconstpointer data)
+{
+	check_midway (data, TRUE);
+}
+
+/* (transfer full): @text in a spool file whose descriptor then reads
+ * nothing: a descriptor open for writing only takes its place. */
+static TgSpool *
+unreadable_spool (const char *text)
+{
+	TgSpool *spool = tg_spool_new (0, NULL);
+	g_autoptr (GError) error = NULL;
+	int fd;
+	int w;
+
+	g_assert_true (tg_spool_append (spool, text, strlen (text), &error));
+	g_assert_no_error (error);
+	tg_spool_finish (spool);
+	fd = tg_spool_get_fd (spool);
+	g_assert_cmpint (fd, >=, 0);
+	w = open ("/dev/null", O_WRONLY | O_CLOEXEC);
+	g_assert_cmpint (w, >=, 0);
+	g_assert_cmpint (dup2 (w, fd), ==, fd);
+	close (w);
+	return spool;
+}
+
+/* The public functions over a spool that cannot be read: an error, where
+ * a notification used to go out without the mail and a relay empty. */
+static void
+test_unreadable_spool (void)
+{
+	g_autoptr (GDateTime) date = fixed_date ();
+	g_autoptr (GBytes) skeleton = skeleton_for_test ();
+	g_autoptr (TgSpool) spool = unreadable_spool (ATTACHED);
+	g_autoptr (GBytes) whole = NULL;
+	g_autoptr (GBytes) relay = NULL;
+	g_autoptr (GError) error = NULL;
+	g_autofree char *text = NULL;
+	TgMailSpec spec;
+
+	whole = tg_compose_enclose (skeleton, spool, 0, &test_words, &error);
+	g_assert_null (whole);
+	g_assert_error (error, TG_COMPOSE_ERROR, TG_COMPOSE_ERROR_TEMPORARY);
+	g_clear_error (&error);
+	base_spec (&spec, date);
+	relay = tg_compose_relay (&spec, spool, NULL, 0, &test_words, &text,
+				  &error);
+	g_assert_null (relay);
+	g_assert_null (text);
+	g_assert_error (error, TG_COMPOSE_ERROR, TG_COMPOSE_ERROR_TEMPORARY);
 }
 
 int
@@ -1266,6 +1661,8 @@ main (int argc, char **argv)
 
 	g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 	tg_message_init ();
+	test_replies = tg_test_load_replies ();
+	test_words = tg_replies_compose_words (test_replies);
 
 	g_test_add_func ("/compose/headers/base", test_base);
 	g_test_add_func ("/compose/headers/date-now", test_date_now);
@@ -1307,7 +1704,29 @@ main (int argc, char **argv)
 	}
 	g_test_add_func ("/compose/notification/not-a-skeleton",
 			 test_enclose_text_mail);
+	g_test_add_func ("/compose/notification/callers-words",
+			 test_enclose_words);
+	for (gsize i = 0; i < G_N_ELEMENTS (write_rows); i++) {
+		g_autofree char *path = g_strdup_printf (
+			"/compose/failure/write/%s", write_rows[i].label);
+
+		g_test_add_data_func (path, &write_rows[i], test_write_row);
+	}
+	for (gsize i = 0; i < G_N_ELEMENTS (midway_rows); i++) {
+		g_autofree char *enclose = g_strdup_printf (
+			"/compose/failure/enclose-read/%s", midway_rows[i].label);
+		g_autofree char *relay = g_strdup_printf (
+			"/compose/failure/relay-read/%s", midway_rows[i].label);
+
+		g_test_add_data_func (enclose, &midway_rows[i],
+				      test_enclose_midway_row);
+		g_test_add_data_func (relay, &midway_rows[i],
+				      test_relay_midway_row);
+	}
+	g_test_add_func ("/compose/failure/unreadable-spool",
+			 test_unreadable_spool);
 	status = g_test_run ();
+	tg_replies_free (test_replies);
 	tg_message_shutdown ();
 	return status;
 }

@@ -11,6 +11,7 @@
 #include <sysexits.h>
 
 #include "calendar.h"
+#include "compose.h"
 #include "reply.h"
 #include "settings.h"
 #include "spool.h"
@@ -95,6 +96,8 @@ test_errors (void)
 		     TG_FAULT_CONFIG);
 	check_fault (TG_REPLY_ERROR, TG_REPLY_ERROR_INVALID, TG_FAULT_CONFIG);
 	check_fault (TG_CALENDAR_ERROR, 0, TG_FAULT_CONFIG);
+	check_fault (TG_COMPOSE_ERROR, TG_COMPOSE_ERROR_TEMPORARY,
+		     TG_FAULT_LOCAL);
 	check_fault (G_FILE_ERROR, G_FILE_ERROR_NOENT, TG_FAULT_SOFTWARE);
 	g_assert_cmpint (tg_exit_for_error (NULL, TG_CALLER_DELIVER), ==,
 			 EX_TEMPFAIL);

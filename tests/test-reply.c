@@ -173,6 +173,22 @@ static const LoadErrorRow load_error_rows[] = {
 	 tg_template_error_quark, TG_TEMPLATE_ERROR_INVALID,
 	 ":1: not a header line (\"Name: value\"); a blank line starts the "
 	 "body"},
+	{"missing-phrases", "phrases.txt", SPOIL_REMOVE, NULL,
+	 tg_template_error_quark, TG_TEMPLATE_ERROR_UNREADABLE, NULL},
+	{"phrase-unknown-placeholder", "phrases.txt", SPOIL_PREPEND,
+	 "[warning]\nBeware: {{warnin}}\n", tg_template_error_quark,
+	 TG_TEMPLATE_ERROR_INVALID, ":2: unknown placeholder {{warnin}}"},
+	{"phrase-missing", "phrases.txt", SPOIL_REPLACE,
+	 "[weekdays]\nMo\nTu\nWe\nTh\nFr\nSa\nSu\n",
+	 tg_template_error_quark, TG_TEMPLATE_ERROR_INVALID,
+	 ": no [weekdays-short]"},
+	{"phrase-list-short", "phrases.txt", SPOIL_PREPEND,
+	 "[months]\nJanuary\n[plan-none]\nnone\n", tg_template_error_quark,
+	 TG_TEMPLATE_ERROR_INVALID,
+	 ":1: [months] wants 12 lines, one item each, not 1"},
+	{"phrase-unknown", "phrases.txt", SPOIL_PREPEND, "[paid-raeson]\nx\n",
+	 tg_template_error_quark, TG_TEMPLATE_ERROR_INVALID,
+	 ":1: unknown phrase [paid-raeson]"},
 };
 
 static void
@@ -273,13 +289,13 @@ static const TimeRow time_rows[] = {
 };
 
 static void
-check_time_rows (const char *locale)
+check_time_rows (const TgReplies *replies, const char *locale)
 {
 	for (gsize i = 0; i < G_N_ELEMENTS (time_rows); i++) {
 		const TimeRow *row = &time_rows[i];
 		g_autoptr (TgCalendar) cal = desk (row->zone, NULL, NULL);
 		g_autoptr (GDateTime) t = instant (row->t);
-		g_autofree char *got = tg_reply_format_time (cal, t);
+		g_autofree char *got = tg_reply_format_time (replies, cal, t);
 
 		if (strcmp (got, row->want) != 0)
 			tg_test_fail_row ("%s (%s): got \"%s\", want \"%s\"",
@@ -297,16 +313,17 @@ test_format_time (void)
 		"C.UTF-8",
 	};
 	g_autofree char *saved = g_strdup (setlocale (LC_ALL, NULL));
+	g_autoptr (TgReplies) replies = tg_test_load_replies ();
 
-	check_time_rows ("environment");
-	/* Whatever locale the machine has: the words stay English. */
+	check_time_rows (replies, "environment");
+	/* Whatever locale the machine has: the words are phrases.txt's. */
 	for (gsize i = 0; i < G_N_ELEMENTS (locales); i++) {
 		if (setlocale (LC_ALL, locales[i]) == NULL) {
 			g_test_message ("locale %s is not installed",
 					locales[i]);
 			continue;
 		}
-		check_time_rows (locales[i]);
+		check_time_rows (replies, locales[i]);
 	}
 	setlocale (LC_ALL, saved);
 }
@@ -388,6 +405,7 @@ test_note_row (gconstpointer data)
 	g_autoptr (GDateTime) deadline =
 		tg_calendar_deadline (cal, received, row->minutes);
 	g_autofree char *note = NULL;
+	g_autoptr (TgReplies) replies = tg_test_load_replies ();
 
 	g_assert_nonnull (deadline);
 	if (!g_date_time_equal (deadline, want_deadline)) {
@@ -397,7 +415,7 @@ test_note_row (gconstpointer data)
 			  row->want_deadline);
 		return;
 	}
-	note = tg_reply_deadline_note (cal, received, deadline);
+	note = tg_reply_deadline_note (replies, cal, received, deadline);
 	if (strcmp (note, row->want_note) != 0)
 		tg_test_fail_row ("%s: got \"%s\", want \"%s\"", row->label, note,
 			  row->want_note);
@@ -408,7 +426,9 @@ test_note_no_deadline (void)
 {
 	g_autoptr (TgCalendar) cal = desk ("+02:00", NULL, NULL);
 	g_autoptr (GDateTime) received = instant ("2024-03-09T12:00:00+02:00");
-	g_autofree char *note = tg_reply_deadline_note (cal, received, NULL);
+	g_autoptr (TgReplies) replies = tg_test_load_replies ();
+	g_autofree char *note =
+		tg_reply_deadline_note (replies, cal, received, NULL);
 
 	g_assert_cmpstr (note, ==, "");
 }
@@ -594,7 +614,8 @@ test_build_ack (void)
 	f = world_facts (&w, TG_REPLY_ACK);
 	f.deadline = deadline;
 	f.scope = matches;
-	reply = tg_replies_build (w.replies, &f);
+	reply = tg_replies_build (w.replies, &f, NULL);
+	g_assert_nonnull (reply);
 	msg = tg_test_parse_mail (reply->content);
 	g_test_message ("ack:\n%s", reply->body);
 	check_common ("ack", &w, reply, "[Support #1234] Re: Printer broken",
@@ -638,7 +659,8 @@ test_build_ack_plain (void)
 	f = world_facts (&w, TG_REPLY_ACK);
 	f.received_at = received;
 	f.deadline = deadline;
-	reply = tg_replies_build (w.replies, &f);
+	reply = tg_replies_build (w.replies, &f, NULL);
+	g_assert_nonnull (reply);
 	msg = tg_test_parse_mail (reply->content);
 	check_common ("ack-plain", &w, reply,
 		      "[Support #1234] Re: Printer broken", msg);
@@ -673,7 +695,8 @@ test_build_ack_paid (void)
 	f = world_facts (&w, TG_REPLY_ACK_PAID);
 	f.plan = &w.none;
 	f.deadline = NULL;
-	reply = tg_replies_build (w.replies, &f);
+	reply = tg_replies_build (w.replies, &f, NULL);
+	g_assert_nonnull (reply);
 	msg = tg_test_parse_mail (reply->content);
 	check_common ("ack-paid", &w, reply,
 		      "[Support #1234] Re: Printer broken", msg);
@@ -701,7 +724,8 @@ test_build_reject (void)
 	f.ticket_number = 0;
 	/* deliver's reject() must pass the fallback plan for the rate. */
 	f.plan = &w.none;
-	reply = tg_replies_build (w.replies, &f);
+	reply = tg_replies_build (w.replies, &f, NULL);
+	g_assert_nonnull (reply);
 	msg = tg_test_parse_mail (reply->content);
 	check_common ("reject", &w, reply, "Re: Printer broken", msg);
 	check_contains ("reject", reply->body, want, unwanted);
@@ -735,12 +759,149 @@ test_build_iso_values (void)
 	f = world_facts (&w, TG_REPLY_ACK);
 	f.received_at = received;
 	f.deadline = deadline;
-	reply = tg_replies_build (replies, &f);
+	reply = tg_replies_build (replies, &f, NULL);
+	g_assert_nonnull (reply);
 	g_assert_cmpstr (reply->body, ==,
 			 "r=2024-03-08T17:30:00+02:00\n"
 			 "d=2024-03-11T09:30:00+02:00\n"
 			 "t=[Support #1234] n=1234\n");
 	world_clear (&w);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Working hours, short dates and days in words                           */
+
+typedef struct {
+	const char *label;
+	const char *zone;
+	guint mask;
+	int start;
+	int end;
+	const char *want;
+} HoursRow;
+
+static const HoursRow hours_rows[] = {
+	{ "policy", "+02:00", TG_CALENDAR_MON_FRI, 540, 1080,
+	  "Monday to Friday, 09:00-18:00 (UTC+02:00)" },
+	{ "iana-zone-wrapping-range", "Europe/Vilnius", TG_TEST_SUN_THU, 480, 1200,
+	  "Sunday to Thursday, 08:00-20:00 (Europe/Vilnius)" },
+	{ "list", "+02:00", TG_TEST_MON_WED_FRI, 540, 1080,
+	  "Monday, Wednesday and Friday, 09:00-18:00 (UTC+02:00)" },
+	{ "two-runs", "+02:00", TG_CALENDAR_MON_FRI & ~TG_CALENDAR_DAY (3),
+	  540, 1080,
+	  "Monday, Tuesday, Thursday and Friday, 09:00-18:00 (UTC+02:00)" },
+	{ "single-day", "+02:00", TG_CALENDAR_DAY (2), 570, 990,
+	  "Tuesday, 09:30-16:30 (UTC+02:00)" },
+	{ "weekend", "+02:00", TG_CALENDAR_DAY (6) | TG_CALENDAR_DAY (7), 600,
+	  840, "Saturday and Sunday, 10:00-14:00 (UTC+02:00)" },
+	{ "pair-across-week-end", "+02:00",
+	  TG_CALENDAR_DAY (7) | TG_CALENDAR_DAY (1), 600, 840,
+	  "Sunday and Monday, 10:00-14:00 (UTC+02:00)" },
+	{ "range-across-week-end", "+02:00",
+	  TG_CALENDAR_DAY (5) | TG_CALENDAR_DAY (6) | TG_CALENDAR_DAY (7) |
+		  TG_CALENDAR_DAY (1),
+	  600, 840, "Friday to Monday, 10:00-14:00 (UTC+02:00)" },
+	{ "every-day-all-day", "UTC", TG_TEST_ALL_DAYS, 0, 1440,
+	  "Monday to Sunday, 00:00-24:00 (UTC+00:00)" },
+	{ "negative-offset", "-03:30", TG_CALENDAR_MON_FRI, 540, 1080,
+	  "Monday to Friday, 09:00-18:00 (UTC-03:30)" },
+	/* A rule string has no single offset; show it as given. */
+	{ "posix-rule", "EET-2EEST,M3.5.0/3,M10.5.0/4", TG_CALENDAR_MON_FRI,
+	  540, 1080,
+	  "Monday to Friday, 09:00-18:00 (EET-2EEST,M3.5.0/3,M10.5.0/4)" },
+};
+
+static void
+test_hours_row (gconstpointer data)
+{
+	const HoursRow *row = data;
+	g_autoptr (GTimeZone) tz = g_time_zone_new_identifier (row->zone);
+	g_autoptr (GError) error = NULL;
+	g_autoptr (TgCalendar) cal =
+		tg_calendar_new (tz, row->mask, row->start, row->end, &error);
+	g_autoptr (TgReplies) replies = tg_test_load_replies ();
+	g_autofree char *got = NULL;
+
+	g_assert_no_error (error);
+	got = tg_reply_describe_hours (replies, cal);
+	if (g_strcmp0 (got, row->want) != 0)
+		tg_test_fail_row ("%s: got \"%s\", want \"%s\"", row->label, got,
+				  row->want);
+}
+
+static void
+test_short_and_day (void)
+{
+	g_autoptr (TgReplies) replies = tg_test_load_replies ();
+	g_autoptr (TgCalendar) cal = desk ("+02:00", NULL, NULL);
+	g_autoptr (GDateTime) t = instant ("2026-11-30T07:30:00Z");
+	g_autoptr (GDate) day = g_date_new_dmy (30, G_DATE_NOVEMBER, 2026);
+	g_autofree char *brief = tg_reply_format_short (replies, cal, t);
+	g_autofree char *none = tg_reply_format_short (replies, cal, NULL);
+	g_autofree char *words = tg_reply_format_day (replies, day);
+
+	g_assert_cmpstr (brief, ==, "Mon 30 Nov 09:30");
+	g_assert_cmpstr (none, ==, "-");
+	g_assert_cmpstr (words, ==, "Monday, 30 November 2026");
+}
+
+/* Replaces the text of phrase [@name] in the phrases file of @dir. */
+static void
+set_phrase (const char *dir, const char *name, const char *text)
+{
+	g_autofree char *path = g_build_filename (dir, "phrases.txt", NULL);
+	g_autofree char *old = NULL;
+	g_autofree char *head = g_strdup_printf ("\n[%s]", name);
+	g_autoptr (GString) out = NULL;
+	const char *at = NULL;
+	const char *next = NULL;
+
+	g_assert_true (g_file_get_contents (path, &old, NULL, NULL));
+	at = strstr (old, head);
+	g_assert_nonnull (at);
+	at = strchr (at + 1, '\n') + 1;
+	next = strstr (at, "\n[");
+	out = g_string_new_len (old, at - old);
+	g_string_append_printf (out, "%s\n%s", text, next ? next : "");
+	g_assert_true (g_file_set_contents (path, out->str, -1, NULL));
+}
+
+/* A desk that translates phrases.txt gets its own words in every date,
+ * deadline note and paid reason: nothing of them stays in the code. */
+static void
+test_translated (void)
+{
+	g_autofree char *dir = copy_templates ();
+	g_autoptr (GError) error = NULL;
+	g_autoptr (TgReplies) replies = NULL;
+	g_autoptr (TgCalendar) cal = desk ("+02:00", NULL, NULL);
+	g_autoptr (GDateTime) t = instant ("2026-11-30T07:30:00Z");
+	g_autoptr (GDateTime) friday = instant ("2024-03-08T17:30:00+02:00");
+	g_autoptr (GDateTime) due = tg_calendar_deadline (cal, friday, 60);
+	g_autofree char *when = NULL;
+	g_autofree char *note = NULL;
+	g_autofree char *hours = NULL;
+
+	set_phrase (dir, "weekdays",
+		    "Montag\nDienstag\nMittwoch\nDonnerstag\nFreitag\n"
+		    "Samstag\nSonntag");
+	set_phrase (dir, "months",
+		    "Januar\nFebruar\nMärz\nApril\nMai\nJuni\nJuli\n"
+		    "August\nSeptember\nOktober\nNovember\nDezember");
+	set_phrase (dir, "date-time",
+		    "{{weekday}}, {{day}}. {{month}} {{year}}, {{time}} Uhr");
+	set_phrase (dir, "carries-over",
+		    "Der Rest der Reaktionszeit zählt ab {{weekday}}.");
+	set_phrase (dir, "days-range", "{{first}} bis {{last}}");
+	set_phrase (dir, "hours", "{{days}}, {{start}} bis {{end}} Uhr");
+	replies = tg_replies_load (dir, &error);
+	g_assert_no_error (error);
+	when = tg_reply_format_time (replies, cal, t);
+	g_assert_cmpstr (when, ==, "Montag, 30. November 2026, 09:30 Uhr");
+	note = tg_reply_deadline_note (replies, cal, friday, due);
+	g_assert_cmpstr (note, ==, "Der Rest der Reaktionszeit zählt ab Montag.");
+	hours = tg_reply_describe_hours (replies, cal);
+	g_assert_cmpstr (hours, ==, "Montag bis Freitag, 09:00 bis 18:00 Uhr");
 }
 
 int
@@ -761,6 +922,14 @@ main (int argc, char **argv)
 	}
 	g_test_add_func ("/reply/load/extra-header", test_load_extra_header);
 	g_test_add_func ("/reply/format-time/rows", test_format_time);
+	for (gsize i = 0; i < G_N_ELEMENTS (hours_rows); i++) {
+		g_autofree char *path = g_strdup_printf ("/reply/words/hours/%s",
+							 hours_rows[i].label);
+
+		g_test_add_data_func (path, &hours_rows[i], test_hours_row);
+	}
+	g_test_add_func ("/reply/words/short-and-day", test_short_and_day);
+	g_test_add_func ("/reply/words/translated", test_translated);
 	for (gsize i = 0; i < G_N_ELEMENTS (note_rows); i++) {
 		g_autofree char *path = g_strdup_printf (
 			"/reply/deadline-note/%s", note_rows[i].label);

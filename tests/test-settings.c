@@ -16,6 +16,7 @@
 #include <glib/gstdio.h>
 
 #include "calendar.h"
+#include "reply.h"
 #include "tgtest.h"
 
 /* Reports a failed row and goes on with the next one: every failure is
@@ -1078,6 +1079,8 @@ static const CalendarRow calendar_rows[] = {
 static void
 test_new_calendar (void)
 {
+	g_autoptr (TgReplies) replies = tg_test_load_replies ();
+
 	for (gsize i = 0; i < G_N_ELEMENTS (calendar_rows); i++) {
 		const CalendarRow *row = &calendar_rows[i];
 		g_autoptr (TgSettings) c = load_text (row->label, row->text);
@@ -1088,7 +1091,7 @@ test_new_calendar (void)
 		g_autofree char *hours = NULL;
 
 		g_assert_no_error (error);
-		hours = tg_calendar_describe_hours (cal);
+		hours = tg_reply_describe_hours (replies, cal);
 		if (strcmp (hours, row->want_hours) != 0)
 			tg_test_fail_row ("%s: got \"%s\", want \"%s\"", row->label,
 				  hours, row->want_hours);

@@ -3,7 +3,9 @@
  * test-template: the template files of outgoing mail. Parse errors name
  * the file and line; rendering rows pin header and body output exactly,
  * with the optional-paragraph rule (a body line of empty placeholders
- * vanishes without doubling a blank line) and CRLF files.
+ * vanishes without doubling a blank line) and CRLF files. The phrases
+ * file: its entries against the specs the code gives, paragraphs joined,
+ * lists, and the errors that name its line.
  */
 #include "template.h"
 
@@ -434,6 +436,160 @@ test_get_header (void)
 	g_assert_cmpstr (r->header_names->pdata[2], ==, "subject");
 }
 
+/* ---------------------------------------------------------------------- */
+/* Phrases                                                                 */
+
+static const char *const name_only[] = { "name", NULL };
+static const char *const list_names[] = { "list", "item", NULL };
+
+enum { P_GREETING, P_DAYS, P_NOTICE, P_JOIN, P_EMPTY, P_N };
+
+static const TgPhraseSpec phrase_specs[P_N] = {
+	[P_GREETING] = { "greeting", name_only, 0 },
+	[P_DAYS] = { "days", NULL, 3 },
+	[P_NOTICE] = { "notice", name_only, 0 },
+	[P_JOIN] = { "join", list_names, 0 },
+	[P_EMPTY] = { "empty", NULL, 0 },
+};
+
+#define GOOD_PHRASES                                                          \
+	"Lines before the first entry are a comment: [greeting] here too.\n" \
+	"\n"                                                                  \
+	"[greeting] a comment after the name\n"                              \
+	"Hello {{name}},\n"                                                   \
+	"how are you?\n"                                                      \
+	"\n"                                                                  \
+	"[days]\n"                                                            \
+	"Mon\n"                                                               \
+	"  Tue  \n"                                                           \
+	"\n"                                                                  \
+	"Wed\n"                                                               \
+	"[notice]\n"                                                          \
+	"Dear {{name}}, this paragraph\r\n"                                   \
+	"is joined.\n"                                                        \
+	"\n"                                                                  \
+	"  an indented line stays\n"                                          \
+	"  and so does this one\n"                                            \
+	"\n"                                                                  \
+	"Last.\n"                                                             \
+	"\n"                                                                  \
+	"\n"                                                                  \
+	"[join]\n"                                                            \
+	"{{list}} and {{item}}\n"                                             \
+	"[empty]\n"
+
+static void
+test_phrases_good (void)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (TgPhrases) p = tg_phrases_new ("phrases.txt", GOOD_PHRASES,
+						  phrase_specs, P_N, &error);
+	g_autofree char *greeting = NULL;
+	g_autofree char *notice = NULL;
+	g_autofree char *join = NULL;
+	g_autofree char *empty = NULL;
+	g_autofree char *unfilled = NULL;
+	g_autoptr (TgRendered) r = NULL;
+
+	g_assert_no_error (error);
+	greeting = tg_phrases_format (p, P_GREETING, "name", "Ann", NULL);
+	g_assert_cmpstr (greeting, ==, "Hello Ann, how are you?");
+	g_assert_cmpstr (tg_phrases_get_item (p, P_DAYS, 0), ==, "Mon");
+	g_assert_cmpstr (tg_phrases_get_item (p, P_DAYS, 1), ==, "Tue");
+	g_assert_cmpstr (tg_phrases_get_item (p, P_DAYS, 2), ==, "Wed");
+	notice = tg_phrases_format (p, P_NOTICE, "name", "Bo", NULL);
+	g_assert_cmpstr (notice, ==,
+			 "Dear Bo, this paragraph is joined.\n\n"
+			 "  an indented line stays\n"
+			 "  and so does this one\n\nLast.");
+	join = tg_phrases_format (p, P_JOIN, "list", "a, b", "item", "c",
+				  NULL);
+	g_assert_cmpstr (join, ==, "a, b and c");
+	empty = tg_phrases_render (p, P_EMPTY, NULL);
+	g_assert_cmpstr (empty, ==, "");
+	/* A value not given renders empty, as in a template. */
+	unfilled = tg_phrases_render (p, P_GREETING, NULL);
+	g_assert_cmpstr (unfilled, ==, "Hello , how are you?");
+	/* As a template: the body, with its final line break. */
+	r = tg_template_render (tg_phrases_get_template (p, P_GREETING), NULL);
+	g_assert_cmpstr (r->body, ==, "Hello , how are you?\n");
+	g_assert_cmpuint (r->header_names->len, ==, 0);
+}
+
+typedef struct {
+	const char *label;
+	const char *text;
+	const char *want; /* the error message */
+} PhraseErrorRow;
+
+#define GREETING_DAYS "[greeting]\nHi.\n[days]\nMon\nTue\nWed\n"
+#define REST "[notice]\nN.\n[join]\nJ.\n[empty]\n"
+
+static const PhraseErrorRow phrase_error_rows[] = {
+	{ "unknown-entry", GREETING_DAYS REST "[greting]\nHi.\n",
+	  "p.txt:12: unknown phrase [greting]" },
+	{ "twice", GREETING_DAYS REST "[days]\nA\nB\nC\n",
+	  "p.txt:12: [days] again (first on line 3)" },
+	{ "missing", GREETING_DAYS "[notice]\nN.\n[empty]\n",
+	  "p.txt: no [join]" },
+	{ "unknown-placeholder",
+	  "[greeting]\nHello.\n\n{{nme}}.\n[days]\nMon\nTue\nWed\n" REST,
+	  "p.txt:4: unknown placeholder {{nme}}" },
+	{ "placeholder-in-joined-line",
+	  "[greeting]\nHello\n{{name}} and {{item}}\n[days]\nMon\nTue\nWed\n"
+	  REST, "p.txt:2: unknown placeholder {{item}}" },
+	{ "list-too-short", "[greeting]\nHi.\n[days]\nMon\n\nTue\n" REST,
+	  "p.txt:3: [days] wants 3 lines, one item each, not 2" },
+	{ "list-too-long", "[greeting]\nHi.\n[days]\nA\nB\nC\nD\n" REST,
+	  "p.txt:3: [days] wants 3 lines, one item each, not 4" },
+	{ "no-entries", "just a comment\n", "p.txt: no [greeting]" },
+	{ "not-utf8", "[greeting]\n\xff\n", "p.txt: not UTF-8 text" },
+};
+
+static void
+test_phrases_error_row (gconstpointer data)
+{
+	const PhraseErrorRow *row = data;
+	g_autoptr (GError) error = NULL;
+	g_autoptr (TgPhrases) p =
+		tg_phrases_new ("p.txt", row->text, phrase_specs, P_N, &error);
+
+	g_assert_null (p);
+	g_assert_error (error, TG_TEMPLATE_ERROR, TG_TEMPLATE_ERROR_INVALID);
+	if (strcmp (error->message, row->want) != 0)
+		tg_test_fail_row ("%s: got \"%s\", want \"%s\"", row->label,
+				  error->message, row->want);
+}
+
+static void
+test_phrases_load (void)
+{
+	g_autofree char *missing =
+		g_build_filename (g_get_user_cache_dir (), "none.txt", NULL);
+	g_autoptr (GError) error = NULL;
+	g_autoptr (TgPhrases) p =
+		tg_phrases_load (missing, phrase_specs, P_N, &error);
+
+	g_assert_null (p);
+	g_assert_error (error, TG_TEMPLATE_ERROR, TG_TEMPLATE_ERROR_UNREADABLE);
+}
+
+/* A name the spec does not offer is the code's mistake, said loudly. */
+static void
+test_phrases_unoffered (void)
+{
+	g_autoptr (TgPhrases) p = tg_phrases_new ("p.txt", GOOD_PHRASES,
+						  phrase_specs, P_N, NULL);
+	g_autofree char *got = NULL;
+
+	g_assert_nonnull (p);
+	g_test_expect_message (G_LOG_DOMAIN, G_LOG_LEVEL_CRITICAL,
+			       "phrase [greeting] offers no {{nmae}}");
+	got = tg_phrases_format (p, P_GREETING, "nmae", "Ann", NULL);
+	g_test_assert_expected_messages ();
+	g_assert_cmpstr (got, ==, "Hello , how are you?");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -452,5 +608,16 @@ main (int argc, char **argv)
 			 test_render_null_values);
 	g_test_add_func ("/template/render/repeat", test_render_repeat);
 	g_test_add_func ("/template/header/get", test_get_header);
+	g_test_add_func ("/template/phrases/good", test_phrases_good);
+	for (gsize i = 0; i < G_N_ELEMENTS (phrase_error_rows); i++) {
+		g_autofree char *path = g_strdup_printf (
+			"/template/phrases/error/%s", phrase_error_rows[i].label);
+
+		g_test_add_data_func (path, &phrase_error_rows[i],
+				      test_phrases_error_row);
+	}
+	g_test_add_func ("/template/phrases/load-missing", test_phrases_load);
+	g_test_add_func ("/template/phrases/unoffered",
+			 test_phrases_unoffered);
 	return g_test_run ();
 }

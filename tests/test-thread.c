@@ -216,11 +216,11 @@ static const CleanRow clean_rows[] = {
 	{"count-with-letters", "Re[x]: Printer", "Re[x]: Printer"},
 	{"leading-blanks", "   Re:   Printer  ", "Printer"},
 	{"inner-re-kept", "Printer Re: toner", "Printer Re: toner"},
-	{"empty", "", "(no subject)"},
-	{"blank", "   ", "(no subject)"},
-	{"only-re", "Re:", "(no subject)"},
-	{"only-prefixes-and-tag", "Re: Fwd: [Support #1] ", "(no subject)"},
-	{"null", NULL, "(no subject)"},
+	{"empty", "", ""},
+	{"blank", "   ", ""},
+	{"only-re", "Re:", ""},
+	{"only-prefixes-and-tag", "Re: Fwd: [Support #1] ", ""},
+	{"null", NULL, ""},
 	{"utf8-kept", "Re: Žydrūnas rašo", "Žydrūnas rašo"},
 };
 

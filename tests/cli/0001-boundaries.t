@@ -12,7 +12,7 @@ cd "$TG_TOP_SRCDIR/src" || bail "no src"
 store_files='^(store(-[a-z]+)?\.c|store-private\.h)$'
 # GMime's: the message module (message*.c, mime-source.c and their private
 # headers) and compose.c.
-gmime_files='^(message(-[a-z]+)?\.c|message-private\.h|mime-source\.[ch]|compose\.c|gmime-autocleanups\.h)$'
+gmime_files='^(message(-[a-z]+)?\.c|message-private\.h|mime-source\.[ch]|compose\.c|compose-gmime\.h|gmime-autocleanups\.h)$'
 
 tap_plan 8
 
@@ -27,7 +27,7 @@ got=$(grep -lE '"[^"]*\b(SELECT|INSERT INTO|UPDATE [a-z_]+|DELETE FROM|COPY [a-z
 	*.c *.h | grep -vE "$store_files" | tr '\n' ' ')
 is "$got" "" "SQL is written in the store's files only"
 
-got=$(grep -l 'gmime/gmime.h\|gmime-autocleanups.h\|mime-source.h\|message-private.h' *.c *.h |
+got=$(grep -l 'gmime/gmime.h\|gmime-autocleanups.h\|mime-source.h\|message-private.h\|compose-gmime.h' *.c *.h |
 	grep -vE "$gmime_files" | tr '\n' ' ')
 is "$got" "" "GMime is used by the message module and compose.c only"
 

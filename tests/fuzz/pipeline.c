@@ -361,18 +361,27 @@ check_answer (const TgPipeline *p, const TgReply *reply, gint64 number,
 	      const TgSpool *original, TgPipelineResult *result)
 {
 	gsize len = 0;
+	g_autoptr (GError) error = NULL;
+	TgComposeWords words = tg_replies_compose_words (p->replies);
 	/* As the sender makes it whole from the stored mail. */
 	g_autoptr (GBytes) whole =
 		reply->encloses
 			? tg_compose_enclose (reply->content, original,
-					      p->config->attachment_limit)
+					      p->config->attachment_limit,
+					      &words, &error)
 			: g_bytes_ref (reply->content);
-	const void *data = g_bytes_get_data (whole, &len);
-	g_autoptr (TgSpool) spool = tg_spool_new_from_data (data, len);
-	g_autoptr (GError) error = NULL;
-	g_autoptr (TgMessage) again = tg_message_parse (spool, &error);
+	const void *data = NULL;
+	g_autoptr (TgSpool) spool = NULL;
+	g_autoptr (TgMessage) again = NULL;
 	gint64 tagged = 0;
 
+	/* The mail is in memory: nothing can fail to be read. */
+	if (whole == NULL)
+		g_error ("a notification was not made whole: %s",
+			 error->message);
+	data = g_bytes_get_data (whole, &len);
+	spool = tg_spool_new_from_data (data, len);
+	again = tg_message_parse (spool, &error);
 	if (again == NULL)
 		g_error ("an answer does not parse: %s", error->message);
 	if (again->from == NULL || strcmp (again->from->addr, SUPPORT) != 0)
@@ -416,8 +425,11 @@ static void
 build (const TgPipeline *p, const Mail *m, TgReplyFacts *f,
        TgPipelineResult *result)
 {
-	g_autoptr (TgReply) reply = tg_replies_build (p->replies, f);
+	g_autoptr (GError) error = NULL;
+	g_autoptr (TgReply) reply = tg_replies_build (p->replies, f, &error);
 
+	if (reply == NULL)
+		g_error ("an answer was not composed: %s", error->message);
 	check_answer (p, reply, f->ticket_number, m->spool, result);
 }
 
@@ -489,6 +501,7 @@ relay (const TgPipeline *p, const Mail *m, TgPipelineResult *result)
 	g_autofree char *subject = g_strdup_printf ("Re: %s", t->subject);
 	TgReplyFacts f = ticket_facts (p, m, subject);
 	g_autoptr (TgReply) reply = NULL;
+	g_autoptr (GError) error = NULL;
 
 	f.to_name = t->requester_name;
 	f.to_address = t->requester;
@@ -496,8 +509,10 @@ relay (const TgPipeline *p, const Mail *m, TgPipelineResult *result)
 	f.from_name = "Alice (Example Support)";
 	f.in_reply_to = t->last_message_id;
 	reply = tg_replies_build_relay (
-		&f, m->spool, (const char *const *)m->commands->lines->pdata,
-		subject);
+		p->replies, &f, m->spool, (const char *const *)m->commands->lines->pdata,
+		subject, &error);
+	if (reply == NULL)
+		g_error ("a relay was not composed: %s", error->message);
 	check_answer (p, reply, t->number, m->spool, result);
 }
 

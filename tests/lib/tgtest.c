@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "reply.h"
 #include "spool.h"
 
 void
@@ -38,6 +39,22 @@ tg_test_parse_mail (GBytes *mail)
 
 	g_assert_no_error (error);
 	return msg;
+}
+
+TgReplies *
+tg_test_load_replies (void)
+{
+	const char *top = g_getenv ("TG_TOP_SRCDIR");
+	g_autofree char *dir = NULL;
+	g_autoptr (GError) error = NULL;
+	TgReplies *replies = NULL;
+
+	if (top == NULL)
+		g_error ("TG_TOP_SRCDIR is not set (run through make check)");
+	dir = g_build_filename (top, "templates", NULL);
+	replies = tg_replies_load (dir, &error);
+	g_assert_no_error (error);
+	return replies;
 }
 
 GBytes *

@@ -7,7 +7,18 @@
 
 #include <glib.h>
 
+#include "calendar.h"
 #include "message.h"
+#include "reply.h"
+
+/* Working days of the calendar tables (TG_CALENDAR_DAY() bits). */
+#define TG_TEST_SUN_THU                                                        \
+	(TG_CALENDAR_DAY (7) | TG_CALENDAR_DAY (1) | TG_CALENDAR_DAY (2) |     \
+	 TG_CALENDAR_DAY (3) | TG_CALENDAR_DAY (4))
+#define TG_TEST_ALL_DAYS                                                       \
+	(TG_CALENDAR_MON_FRI | TG_CALENDAR_DAY (6) | TG_CALENDAR_DAY (7))
+#define TG_TEST_MON_WED_FRI                                                    \
+	(TG_CALENDAR_DAY (1) | TG_CALENDAR_DAY (3) | TG_CALENDAR_DAY (5))
 
 /*
  * tg_test_read_fixture: (transfer full): the content of
@@ -50,6 +61,13 @@ char *tg_test_db_fresh (void);
  * of a table is reported, not just the first.
  */
 void tg_test_fail_row (const char *format, ...) G_GNUC_PRINTF (1, 2);
+
+/*
+ * tg_test_load_replies: (transfer full): the templates and phrases of the
+ * source tree (TG_TOP_SRCDIR/templates); fails the test when they do not
+ * load.
+ */
+TgReplies *tg_test_load_replies (void);
 
 /*
  * tg_test_parse_mail: (transfer full): @mail parsed as deliver parses
