@@ -2,7 +2,7 @@
 /*
  * The libmount entry points that a static GIO names, for a ticketgate
  * linked with GMime, GLib and GIO statically (configure
- * --enable-static-gmime, the default where the archives exist).
+ * --enable-static-deps; never in the default, shared build).
  *
  * GIO reads the mount table through libmount for its unix-mount
  * functions (g_unix_mounts_get, mount monitors, the file system of a

@@ -2,7 +2,7 @@
 /*
  * The GSSAPI and LDAP entry points that a static libpq names, for a
  * ticketgate linked without Kerberos and OpenLDAP (configure
- * --enable-static-libpq, the default where the archives exist).
+ * --enable-static-deps; never in the default, shared build).
  *
  * Debian's libpq.a is built with Kerberos and LDAP, whose static
  * archives Debian does not ship. Linking them dynamically would bring

@@ -26,7 +26,7 @@ typedef struct {
 
 #define TG_NO_GSSAPI_MESSAGE \
 	"ticketgate is linked without GSSAPI (Kerberos); " \
-	"build it with ./configure --disable-static-libpq to use it"
+	"build it without ./configure --enable-static-deps to use it"
 
 /* The name type libpq passes to gss_import_name. */
 extern gss_opaque GSS_C_NT_HOSTBASED_SERVICE;

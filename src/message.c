@@ -422,7 +422,7 @@ tg_message_library_version (void)
 				gmime_major_version, gmime_minor_version,
 				gmime_micro_version, glib_major_version,
 				glib_minor_version, glib_micro_version,
-#ifdef TG_STATIC_GMIME
+#ifdef TG_STATIC_DEPS
 				"static: no mount table"
 #else
 				"shared"

@@ -438,7 +438,7 @@ tg_store_client_version (void)
 	int v = PQlibVersion ();
 
 	return g_strdup_printf ("libpq %d.%d, %s", v / 10000, v % 10000,
-#ifdef TG_STATIC_LIBPQ
+#ifdef TG_STATIC_DEPS
 	                        "static: no GSSAPI, no LDAP"
 #else
 	                        "shared"

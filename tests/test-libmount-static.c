@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * test-libmount-static: what src/libmount-static.c promises to a static
- * GIO. Built only when GMime, GLib and GIO are linked statically. GIO's
+ * GIO. Built only with --enable-static-deps. GIO's
  * unix-mount functions, the only users of libmount, answer "no mounts"
  * instead of failing, and the message parser, which is why GIO is
  * linked at all, is untouched (every other test shows that).

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * test-libpq-static: what src/libpq-static.c promises to a static libpq.
- * Built only with --enable-static-libpq. That ordinary connections work
+ * Built only with --enable-static-deps. That ordinary connections work
  * is what every other database test shows; here are the two ways out
  * that need Kerberos or LDAP: a service kept in LDAP falls back as with
  * an LDAP server that is down, and GSSAPI fails saying why.
@@ -76,7 +76,7 @@ test_gssapi (void)
 			  ==, TG_GSS_S_COMPLETE);
 	g_assert_cmpuint (context, ==, 0);
 	message = g_strndup (text.value, text.length);
-	g_assert_nonnull (strstr (message, "--disable-static-libpq"));
+	g_assert_nonnull (strstr (message, "--enable-static-deps"));
 	gss_release_buffer (&minor, &text);
 	g_assert_null (text.value);
 

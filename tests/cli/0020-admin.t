@@ -75,11 +75,11 @@ is "$rc" "64" "an unknown command is a usage error"
 run --version
 like "$rc:$out" "^0:ticketgate [0-9.]+$" "--version"
 linked="shared"
-grep -q '^#define TG_STATIC_LIBPQ 1' "$TG_TOP_BUILDDIR/config.h" && linked="static: no GSSAPI, no LDAP"
+grep -q '^#define TG_STATIC_DEPS 1' "$TG_TOP_BUILDDIR/config.h" && linked="static: no GSSAPI, no LDAP"
 like "$(printf '%s' "$out" | sed -n 2p)" "^libpq [0-9]+\.[0-9]+, $linked$" \
 	"... and the libpq it runs with, linked as configure chose ($linked)"
 linked="shared"
-grep -q '^#define TG_STATIC_GMIME 1' "$TG_TOP_BUILDDIR/config.h" && linked="static: no mount table"
+grep -q '^#define TG_STATIC_DEPS 1' "$TG_TOP_BUILDDIR/config.h" && linked="static: no mount table"
 like "$(printf '%s' "$out" | sed -n 3p)" "^GMime 3\.[0-9.]+, GLib 2\.[0-9.]+, $linked$" \
 	"... and GMime and GLib, linked as configure chose ($linked)"
 run check-config --schema "$TG_TOP_SRCDIR/schema"
