@@ -32,8 +32,8 @@ Ignored:
     a header line, not prose; and markup: HTML and SVG tags with their
     attributes ("<rect class=...>") and CSS rules ("th,td{...}") are taken
     out before a literal is judged, the text between tags is judged;
-  * the files of IGNORED_FILES, each with its reason: modules that write
-    nothing for customers or staff by design;
+  * the files of IGNORED_FILES (names or shell patterns), each with its
+    reason: modules that write nothing for customers or staff by design;
   * a literal on a line that ends with the comment /* english: REASON */,
     or right below such a comment on a line of its own (the reason is
     required): for text only those who run ticketgate read, reached in
@@ -43,6 +43,7 @@ Usage: english.py FILE.c...   Prints FILE:LINE: "text" for each finding;
 exits 1 when there is one, 0 when there is none, 2 on bad input.
 """
 
+import fnmatch
 import re
 import sys
 
@@ -78,6 +79,7 @@ IGNORED_FILES = {
                   "about it",
     "store.c": "the database layer: SQL, and the objects and reasons of "
                "its errors",
+    "store-*.c": "the same layer, in the files it is split into",
     "libpq-static.c": "libpq's own error strings in a static build",
 }
 
@@ -304,7 +306,8 @@ def ignored(lit, lines):
 def main(argv):
     found = 0
     for path in argv[1:]:
-        if path.rsplit("/", 1)[-1] in IGNORED_FILES:
+        name = path.rsplit("/", 1)[-1]
+        if any(fnmatch.fnmatchcase(name, p) for p in IGNORED_FILES):
             continue
         try:
             with open(path, encoding="utf-8") as f:
