@@ -14,7 +14,7 @@ store_files='^(store(-[a-z]+)?\.c|store-private\.h)$'
 # headers) and compose.c.
 gmime_files='^(message(-[a-z]+)?\.c|message-private\.h|mime-source\.[ch]|compose\.c|compose-gmime\.h|gmime-autocleanups\.h)$'
 
-tap_plan 8
+tap_plan 9
 
 got=$(grep -l 'libpq-fe.h' *.c *.h | tr '\n' ' ')
 is "$got" "store-private.h " "libpq-fe.h is included by store-private.h only"
@@ -42,5 +42,14 @@ is "$got" "" "only the commands that print for people (main, admin, sweep --dry-
 
 got=$(grep -nE '\b(exit|abort|g_error) *\(' *.c | grep -v '^main.c' | wc -l)
 is "$got" "0" "no module but main exits or aborts"
+
+# doc/design.md's module map names every file of src/: a module by its
+# name in backquotes, any other file by its own name.
+got=
+for f in *.c *.h; do
+	m=${f%.*}
+	grep -qF -e "\`$m\`" -e "$f" "$TG_TOP_SRCDIR/doc/design.md" || got="$got$f "
+done
+is "$got" "" "doc/design.md's module map accounts for every file of src/"
 
 tg_done
