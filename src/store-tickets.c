@@ -250,7 +250,7 @@ tg_store_create_ticket (TgStore *store,
 }
 
 static const char SQL_FIRST_RESPONSE[] =
-	"UPDATE tickets SET first_response_at = $2,"
+	"UPDATE tickets SET first_response_at = coalesce(first_response_at, $2),"
 	" updated_at = now() WHERE id = $1";
 static const char SQL_SET_PRIORITY[] =
 	"UPDATE tickets SET priority = $2, updated_at = now() WHERE id = $1";

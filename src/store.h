@@ -359,7 +359,9 @@ gboolean tg_store_create_ticket (TgStore *store,
 
 /*
  * tg_store_record_first_response: sets the ticket's first response time
- * to @at: the caller keeps an earlier one (tg_ticket_first_response()).
+ * to @at unless it has one: the rule of tg_ticket_first_response(), kept
+ * in the statement too, since another delivery may have recorded one
+ * since the caller read the ticket.
  */
 gboolean tg_store_record_first_response (TgStore *store,
 					 gint64 ticket_id,
