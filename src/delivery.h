@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * delivery: the state of one mail on its way through deliver, shared by
- * the two halves of that command: deliver.c (reading, looking up,
- * deciding, the transaction, sending, logging) and record.c (what each
- * kind of mail writes and which answers it causes). Private to them.
+ * delivery: the state of one mail on its way in (TgIntake), shared by
+ * the two halves of intake: intake.c (looking up, deciding, the
+ * transaction, sending, logging) and record.c (what each kind of mail
+ * writes and which answers it causes). Private to them.
  */
 #pragma once
 
@@ -15,6 +15,7 @@
 #include "command.h"
 #include "settings.h"
 #include "decide.h"
+#include "intake.h"
 #include "message.h"
 #include "priority.h"
 #include "reply.h"
@@ -36,14 +37,16 @@ typedef struct {
 	gboolean sent;
 } Queued;
 
-typedef struct {
+typedef struct _TgIntake Delivery;
+
+struct _TgIntake {
 	const TgSettings *config;
-	TgReplies *replies;
+	const TgReplies *replies;
 	TgCalendar *calendar;  /* made on first need, with the holidays */
 	struct _TgScope *scope; /* made with the calendar */
 
 	/* the mail */
-	TgSpool *spool;
+	const TgSpool *spool;  /* the entry's */
 	TgMessage *msg;
 	char *envelope_sender; /* NULL: unknown; "": the null sender */
 	char *envelope_recipient;
@@ -88,7 +91,7 @@ typedef struct {
 
 	/* Monotonic times (µs) at the end of each phase, for the log. */
 	gint64 t_start, t_read, t_connect, t_stored, t_sent;
-} Delivery;
+};
 
 /*
  * tg_record_action: writes what d->action means, inside the caller's
