@@ -3,7 +3,8 @@
  * exitcode: the one table of exit codes (doc/exit-codes.md says why
  * each is what it is). Deliver's column never holds a permanent code
  * for a fault of ours: Postfix bounces on anything but 75, and our bug
- * or misconfiguration must never bounce a customer's mail.
+ * or misconfiguration must never bounce a customer's mail; neither does
+ * lmtpd's column (SMTP reply codes: 4xx keeps the mail in the queue).
  */
 #include "exitcode.h"
 
@@ -22,24 +23,28 @@ static const struct {
 	const char *status;
 	int sweep;
 	int admin;
+	int lmtp;
 } table[TG_FAULT_COUNT] = {
-	[TG_FAULT_USAGE] = { EX_TEMPFAIL, "4.3.5", EX_USAGE, EX_USAGE },
-	[TG_FAULT_DATA] = { EX_TEMPFAIL, "4.3.0", EX_DATAERR, EX_DATAERR },
+	[TG_FAULT_USAGE] = { EX_TEMPFAIL, "4.3.5", EX_USAGE, EX_USAGE, 451 },
+	[TG_FAULT_DATA] = { EX_TEMPFAIL, "4.3.0", EX_DATAERR, EX_DATAERR,
+			    451 },
 	[TG_FAULT_NOT_FOUND] = { EX_TEMPFAIL, "4.3.0", EX_NOINPUT,
-				 EX_NOINPUT },
+				 EX_NOINPUT, 451 },
 	[TG_FAULT_DB_DOWN] = { EX_TEMPFAIL, "4.3.0", EX_TEMPFAIL,
-			       EX_UNAVAILABLE },
+			       EX_UNAVAILABLE, 451 },
 	[TG_FAULT_SOFTWARE] = { EX_TEMPFAIL, "4.3.0", EX_TEMPFAIL,
-				EX_SOFTWARE },
+				EX_SOFTWARE, 451 },
 	[TG_FAULT_CONFLICT] = { EX_TEMPFAIL, "4.3.0", EX_TEMPFAIL,
-				EX_TEMPFAIL },
-	[TG_FAULT_CONFIG] = { EX_TEMPFAIL, "4.3.5", EX_CONFIG, EX_CONFIG },
-	[TG_FAULT_LOCAL] = { EX_TEMPFAIL, "4.3.0", EX_TEMPFAIL, EX_IOERR },
+				EX_TEMPFAIL, 451 },
+	[TG_FAULT_CONFIG] = { EX_TEMPFAIL, "4.3.5", EX_CONFIG, EX_CONFIG,
+			      451 },
+	[TG_FAULT_LOCAL] = { EX_TEMPFAIL, "4.3.0", EX_TEMPFAIL, EX_IOERR,
+			     451 },
 	[TG_FAULT_TIME_LIMIT] = { EX_TEMPFAIL, "4.3.0", EX_TEMPFAIL,
-				  EX_TEMPFAIL },
-	[TG_FAULT_TOO_BIG] = { EX_DATAERR, "5.3.4", EX_DATAERR, EX_DATAERR },
+				  EX_TEMPFAIL, 451 },
+	[TG_FAULT_TOO_BIG] = { EX_DATAERR, "5.3.4", EX_DATAERR, EX_DATAERR,
+			       552 },
 };
-
 int
 tg_exit_code (TgFault fault, TgCaller caller)
 {
@@ -51,6 +56,8 @@ tg_exit_code (TgFault fault, TgCaller caller)
 		return table[fault].sweep;
 	case TG_CALLER_ADMIN:
 		return table[fault].admin;
+	case TG_CALLER_LMTP:
+		return table[fault].lmtp;
 	}
 	return EX_SOFTWARE;
 }

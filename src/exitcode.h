@@ -29,9 +29,12 @@ typedef enum {
 	TG_CALLER_DELIVER, /* Postfix: 75 defers, anything else bounces */
 	TG_CALLER_SWEEP,   /* cron */
 	TG_CALLER_ADMIN,   /* a person at the command line */
+	TG_CALLER_LMTP,    /* lmtpd's reply to a recipient after DATA: an
+			      SMTP reply code, 4xx defers, 5xx bounces */
 } TgCaller;
 
-/* The exit code (sysexits.h) for @fault when @caller is running. */
+/* The exit code (sysexits.h) for @fault when @caller is running; for
+ * TG_CALLER_LMTP, the SMTP reply code. */
 int tg_exit_code (TgFault fault, TgCaller caller);
 
 /* The enhanced status code that starts deliver's line for @fault:

@@ -15,6 +15,7 @@
 #include "admin.h"
 #include "deliver.h"
 #include "exitcode.h"
+#include "lmtpd.h"
 #include "log.h"
 #include "message.h"
 #include "store.h"
@@ -29,6 +30,7 @@ typedef struct {
 static const char description[] =
 	"Commands:\n"
 	"  deliver              store one mail from standard input (for Postfix)\n"
+	"  lmtpd                serve LMTP for Postfix's lmtp(8): the resident way\n"
 	"  sweep                send outgoing mail that is due\n";
 
 /*
@@ -71,6 +73,8 @@ dispatch (const Globals *g, int argc, char **argv)
 		return tg_deliver_main (g->config, argc, argv);
 	if (strcmp (command, "sweep") == 0)
 		return tg_sweep_main (g->config, argc, argv);
+	if (strcmp (command, "lmtpd") == 0)
+		return tg_lmtpd_main (g->config, argc, argv);
 	if (tg_admin_is_command (command))
 		return tg_admin_main (g->config, command, argc, argv);
 	g_printerr ("ticketgate: unknown command \"%s\" "
@@ -110,7 +114,8 @@ main (int argc, char **argv)
 		return EX_USAGE;
 	}
 	is_deliver = strcmp (argv[1], "deliver") == 0 ||
-		     strcmp (argv[1], "sweep") == 0;
+		     strcmp (argv[1], "sweep") == 0 ||
+		     strcmp (argv[1], "lmtpd") == 0;
 	/* The admin commands print for people; deliver and sweep only log,
 	 * and loading a locale is a cost every delivery would pay. */
 	if (!is_deliver)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "calendar.h"
+#include "endpoint.h"
 
 G_DEFINE_QUARK (tg-settings-error-quark, tg_settings_error)
 
@@ -33,6 +34,8 @@ typedef enum {
 	T_REPLY_TO,
 	T_DELIMITER,    /* recipient_delimiter characters, as Postfix's */
 	T_PERCENT,      /* 1 to 100, with or without "%" */
+	T_LISTEN,       /* endpoint.h addresses, comma-separated */
+	T_PROCESSES,    /* 1 to 256 */
 } SettingType;
 
 typedef struct {
@@ -91,6 +94,11 @@ static const Setting settings[] = {
 	{ "security", "authserv_id", T_STRING, "", F (authserv_id) },
 	{ "security", "reply_to", T_REPLY_TO, "same-domain", F (reply_to) },
 	{ "security", "secret_grace", T_DURATION, "30d", F (secret_grace) },
+	{ "lmtpd", "listen", T_LISTEN,
+	  "unix:/var/spool/postfix/private/ticketgate-lmtp", F (lmtpd_listen) },
+	{ "lmtpd", "processes", T_PROCESSES, "4", F (lmtpd_processes) },
+	{ "lmtpd", "timeout", T_DURATION, "5m", F (lmtpd_timeout) },
+	{ "lmtpd", "user", T_STRING, TG_USER, F (lmtpd_user) },
 	{ "escalation", "warn_at", T_PERCENT, "75", F (warn_at) },
 	{ "escalation", "daily_queue", T_BOOL, "true", F (daily_queue) },
 };
@@ -277,6 +285,12 @@ check_string (SettingType type, const char *value)
 			why = g_strdup ("not a plan name (upper case, such as "
 					"NONE)");
 		break;
+	case T_LISTEN: {
+		g_autoptr (GArray) list = NULL;
+
+		tg_endpoint_parse_list (value, &list, &why);
+		break;
+	}
 	case T_DELIMITER:
 		if (!is_delimiter (value))
 			why = g_strdup ("must be 1 to 8 punctuation characters "
@@ -350,6 +364,14 @@ apply_number (TgSettings *config, const Setting *s, const char *value,
 		if (!tg_settings_parse_duration (value, &number) ||
 		    !g_ascii_isdigit (value[strlen (value) - 1]))
 			*why = g_strdup ("not a whole number");
+		break;
+	case T_PROCESSES:
+		if (!tg_settings_parse_duration (value, &number) ||
+		    !g_ascii_isdigit (value[strlen (value) - 1]) ||
+		    number < 1 || number > TG_SETTINGS_MAX_PROCESSES)
+			*why = g_strdup_printf ("not a number of processes from "
+						"1 to %d",
+						TG_SETTINGS_MAX_PROCESSES);
 		break;
 	case T_PERCENT:
 		if (!parse_percent (value, &number))
@@ -443,6 +465,7 @@ apply_value (TgSettings *config, const Setting *s, const char *value,
 	*why = NULL;
 	switch (s->type) {
 	case T_INT:
+	case T_PROCESSES:
 	case T_PERCENT:
 	case T_DURATION:
 	case T_SIZE:
@@ -803,6 +826,7 @@ format_value (const TgSettings *config, const Setting *s)
 {
 	switch (s->type) {
 	case T_INT:
+	case T_PROCESSES:
 	case T_PERCENT:
 	case T_DURATION:
 	case T_TIME:
@@ -950,6 +974,7 @@ tg_settings_free (TgSettings *config)
 		case T_PATH:
 		case T_PLAN:
 		case T_DELIMITER:
+		case T_LISTEN:
 			g_clear_pointer (FIELD (config, s, char *), g_free);
 			break;
 		default:

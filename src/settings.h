@@ -15,6 +15,9 @@
  * leave the record to the journal (journal.h): long enough for a server
  * restart. [limits] outbox_claim must leave room for it after a send. */
 #define TG_OUTBOX_SENT_PATIENCE 10
+
+/* The most lmtpd processes ([lmtpd] processes). */
+#define TG_SETTINGS_MAX_PROCESSES 256
 GQuark tg_settings_error_quark (void);
 
 typedef enum {
@@ -95,6 +98,12 @@ typedef struct {
 	/* [escalation] */
 	int warn_at;            /* percent of the reaction time */
 	gboolean daily_queue;   /* the morning queue mail */
+
+	/* [lmtpd] */
+	char *lmtpd_listen;     /* endpoint.h addresses, comma-separated */
+	int lmtpd_processes;    /* sessions served at once */
+	int lmtpd_timeout;      /* seconds a client may stay silent */
+	char *lmtpd_user;       /* whom a server started as root runs as */
 	GHashTable *escalation_to; /* plan name -> char **: more recipients
 				      of that plan's notices */
 } TgSettings;

@@ -617,6 +617,17 @@ tg_store_free (TgStore *store)
 	g_free (store);
 }
 
+gboolean
+tg_store_is_usable (TgStore *store)
+{
+	g_return_val_if_fail (store != NULL, FALSE);
+	/* Reads what the server sent unasked, without waiting: a closed
+	 * connection (the server restarted, an idle timeout) shows here. */
+	PQconsumeInput (store->conn);
+	return PQstatus (store->conn) == CONNECTION_OK &&
+	       PQtransactionStatus (store->conn) == PQTRANS_IDLE;
+}
+
 const char SQL_BEGIN[] = "BEGIN";
 const char SQL_COMMIT[] = "COMMIT";
 static const char SQL_ROLLBACK[] = "ROLLBACK";

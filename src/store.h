@@ -201,6 +201,14 @@ TgStore *tg_store_connect (const char *conninfo,
 			   int statement_timeout,
 			   GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/*
+ * tg_store_is_usable: whether a connection kept open between mails can
+ * serve the next one: still connected, and no transaction open. It does
+ * not wait: a server that went away since the last statement is seen
+ * only if its end has reached us.
+ */
+gboolean tg_store_is_usable (TgStore *store);
+
 /* tg_store_free: closes the connection; NULL is allowed. */
 void tg_store_free (TgStore *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgStore, tg_store_free)

@@ -39,6 +39,24 @@ test_deliver_defers (void)
 	g_assert_cmpstr (tg_exit_status (TG_FAULT_DB_DOWN), ==, "4.3.0");
 }
 
+/* lmtpd answers a recipient as deliver exits: 4xx keeps the mail in
+ * Postfix's queue for every fault of ours; only a mail over the size
+ * limit gets a 5xx (doc/exit-codes.md, "lmtpd"). */
+static void
+test_lmtp_defers (void)
+{
+	for (TgFault f = 0; f < TG_FAULT_COUNT; f++) {
+		int code = tg_exit_code (f, TG_CALLER_LMTP);
+
+		if (f == TG_FAULT_TOO_BIG)
+			g_assert_cmpint (code, ==, 552);
+		else
+			g_assert_cmpint (code, ==, 451);
+		/* The class of the reply and of the status agree. */
+		g_assert_cmpint (code / 100, ==, tg_exit_status (f)[0] - '0');
+	}
+}
+
 static const struct {
 	TgFault fault;
 	int sweep;
@@ -108,6 +126,7 @@ main (int argc, char **argv)
 {
 	g_test_init (&argc, &argv, NULL);
 	g_test_add_func ("/exitcode/deliver-defers", test_deliver_defers);
+	g_test_add_func ("/exitcode/lmtp-defers", test_lmtp_defers);
 	g_test_add_func ("/exitcode/commands", test_commands);
 	g_test_add_func ("/exitcode/errors", test_errors);
 	return g_test_run ();

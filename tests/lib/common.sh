@@ -93,6 +93,10 @@ spool_memory = 64k
 time_limit = 60s
 state_directory = $TEST_DIR/state
 
+[lmtpd]
+# The tests run as root and read files only root may.
+user = root
+
 [policy]
 unknown_sender = ${TG_UNKNOWN_SENDER:-ticket}
 CONF
@@ -118,13 +122,25 @@ tg_setup() {
 tg() { "$TICKETGATE" "$@"; }
 
 # deliver FILE [deliver options...]: sets $rc and $err (stderr). The
-# envelope recipient is $RCPT, else support@desk.example.
+# envelope recipient is $RCPT, else support@desk.example. With
+# TG_ENTRY=lmtp the mail goes through "ticketgate lmtpd" instead
+# (tests/lib/lmtp-deliver), with the same exit code and line: the tests
+# hold both entries to the same decisions.
 deliver() {
 	f=$1
 	shift
 	err=$(SENDER=${SENDER-customer@example.net} \
 		RECIPIENT=${RCPT:-support@desk.example} \
-		"$TICKETGATE" deliver "$@" <"$f" 2>&1 >/dev/null) && rc=0 || rc=$?
+		tg_entry deliver "$@" <"$f" 2>&1 >/dev/null) && rc=0 || rc=$?
+}
+
+# tg_entry [global options] deliver [options]: ticketgate, through the
+# entry TG_ENTRY names (pipe, the default, or lmtp).
+tg_entry() {
+	case ${TG_ENTRY:-pipe} in
+	lmtp) TICKETGATE=$TICKETGATE "$LIB/lmtp-deliver" "$@" ;;
+	*) "$TICKETGATE" "$@" ;;
+	esac
 }
 
 # sql QUERY: one value per line, columns separated by |.

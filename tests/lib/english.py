@@ -69,6 +69,7 @@ IGNORED_CALLS = {
     "invalid",   # command.c: a GError (staff read the command-* phrases)
     "fail_at",   # template.c: a GError naming the file and line
     "dry_line",  # escalate.c: sweep --dry-run's terminal output
+    "reply",     # lmtp.c: a protocol reply, read by the mail system
 }
 IGNORED_TYPES = {"GOptionEntry"}
 IGNORED_FILES = {
@@ -81,6 +82,8 @@ IGNORED_FILES = {
                "its errors",
     "store-*.c": "the same layer, in the files it is split into",
     "libpq-static.c": "libpq's own error strings in a static build",
+    "endpoint.c": "socket addresses of the configuration file: errors "
+                  "about them",
 }
 
 MARK = re.compile(r"/\*\s*english:\s*\S.*\*/\s*$")
