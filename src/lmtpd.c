@@ -46,6 +46,9 @@
 #define BACKOFF_FIRST_US (G_USEC_PER_SEC / 4)
 #define BACKOFF_MAX_US (30 * G_USEC_PER_SEC)
 #define LISTEN_BACKLOG 128
+/* Pauses between attempts to connect to a database that is down. */
+#define CONNECT_PAUSE_FIRST (G_USEC_PER_SEC / 4)
+#define CONNECT_PAUSE_MAX (10 * G_USEC_PER_SEC)
 /* systemd's socket activation: the first descriptor passed. */
 #define SD_LISTEN_FDS_START 3
 
@@ -55,6 +58,8 @@ typedef struct {
 	TgSettings *config;
 	TgReplies *replies;
 	TgStore *store;
+	gint64 connect_at;	/* monotonic: no new connection before */
+	gint64 connect_pause;	/* after a failed one, doubled each time */
 	char hostname[256];
 } Worker;
 
@@ -107,21 +112,40 @@ stopping (gpointer data)
 	return stop_requested != 0;
 }
 
-/* A connection kept from the last mail, or a new one. */
+/*
+ * A connection kept from the last mail, or a new one, its statements
+ * prepared once for all the mails it will serve. After a failed attempt
+ * the next waits a little, then longer, up to CONNECT_PAUSE_MAX: while
+ * the database is down, mail is deferred at once instead of each waiting
+ * for connect_timeout.
+ */
 static gboolean
 ensure_store (Worker *w, GError **error)
 {
 	const TgSettings *c = w->config;
 	g_autoptr (GError) local = NULL;
+	gint64 now = g_get_monotonic_time ();
 
 	if (w->store != NULL && tg_store_is_usable (w->store))
 		return TRUE;
 	g_clear_pointer (&w->store, tg_store_free);
+	if (now < w->connect_at) {
+		g_set_error_literal (error, TG_INTAKE_ERROR, TG_FAULT_DB_DOWN,
+				     "database unavailable, will retry");
+		return FALSE;
+	}
 	w->store = tg_store_connect (c->conninfo, "ticketgate-lmtpd",
 				     c->connect_timeout, c->statement_timeout,
 				     &local);
-	if (w->store != NULL)
+	if (w->store != NULL) {
+		tg_store_prepare_statements (w->store);
+		w->connect_pause = 0;
 		return TRUE;
+	}
+	w->connect_pause = w->connect_pause == 0
+		? CONNECT_PAUSE_FIRST
+		: MIN (w->connect_pause * 2, CONNECT_PAUSE_MAX);
+	w->connect_at = g_get_monotonic_time () + w->connect_pause;
 	tg_intake_fail (local, error);
 	return FALSE;
 }

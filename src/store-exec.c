@@ -196,6 +196,65 @@ store_set_result_error (TgStore *store, const PGresult *res, GError **error)
 			     text);
 }
 
+void
+tg_store_prepare_statements (TgStore *store)
+{
+	g_return_if_fail (store != NULL);
+	if (store->prepared == NULL)
+		store->prepared = g_hash_table_new_full (g_direct_hash,
+							 g_direct_equal, NULL,
+							 g_free);
+}
+
+void
+store_forget_prepared (TgStore *store)
+{
+	if (store->prepared != NULL)
+		g_hash_table_remove_all (store->prepared);
+}
+
+/*
+ * A statement that a long-lived connection runs again and again is
+ * parsed and planned once: prepared under a name at its first use, by
+ * the address of its text (every statement is a constant of the store's
+ * files). Returns its name, or NULL with the failed PREPARE in *@failed.
+ */
+static const char *
+prepared_name (TgStore *store, const char *sql, int n_params,
+	       PGresult **failed)
+{
+	const char *name = g_hash_table_lookup (store->prepared, sql);
+	char *fresh;
+	PGresult *res;
+
+	if (name != NULL)
+		return name;
+	fresh = g_strdup_printf ("tg%u",
+				 g_hash_table_size (store->prepared) + 1);
+	res = PQprepare (store->conn, fresh, sql, n_params, NULL);
+	if (res == NULL || PQresultStatus (res) != PGRES_COMMAND_OK) {
+		g_free (fresh);
+		*failed = res;
+		return NULL;
+	}
+	PQclear (res);
+	g_hash_table_insert (store->prepared, (gpointer) sql, fresh);
+	return fresh;
+}
+
+static PGresult *
+run_prepared (TgStore *store, const char *sql, const Params *p)
+{
+	PGresult *failed = NULL;
+	const char *name = prepared_name (store, sql, p ? p->n : 0, &failed);
+
+	if (name == NULL)
+		return failed;
+	return PQexecPrepared (store->conn, name, p ? p->n : 0,
+			       p ? p->values : NULL, p ? p->lengths : NULL,
+			       p ? p->formats : NULL, 0);
+}
+
 /*
  * Runs one statement and checks its status against @expect. Returns the
  * result, or NULL with an error classified by SQLSTATE.
@@ -204,10 +263,11 @@ PGresult *
 store_run (TgStore *store, const char *sql, const Params *p,
 	   ExecStatusType expect, GError **error)
 {
-	PGresult *res = PQexecParams (store->conn, sql, p ? p->n : 0, NULL,
-				      p ? p->values : NULL,
-				      p ? p->lengths : NULL,
-				      p ? p->formats : NULL, 0);
+	PGresult *res = store->prepared != NULL
+		? run_prepared (store, sql, p)
+		: PQexecParams (store->conn, sql, p ? p->n : 0, NULL,
+				p ? p->values : NULL, p ? p->lengths : NULL,
+				p ? p->formats : NULL, 0);
 
 	if (res != NULL && PQresultStatus (res) == expect)
 		return res;
@@ -251,16 +311,45 @@ store_run_change (TgStore *store, const char *sql, const Params *p,
 	return TRUE;
 }
 
+/* Prepares, before the pipeline, the steps not prepared yet. */
+static gboolean
+prepare_steps (TgStore *store, const Step *steps, int n, GError **error)
+{
+	for (int i = 0; store->prepared != NULL && i < n; i++) {
+		PGresult *failed = NULL;
+		const Params *p = steps[i].p;
+
+		if (prepared_name (store, steps[i].sql, p ? p->n : 0,
+				   &failed) == NULL) {
+			store_set_result_error (store, failed, error);
+			PQclear (failed);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+static int
+send_step (TgStore *store, const Step *step)
+{
+	const Params *p = step->p;
+
+	if (store->prepared != NULL)
+		return PQsendQueryPrepared (
+			store->conn,
+			g_hash_table_lookup (store->prepared, step->sql),
+			p ? p->n : 0, p ? p->values : NULL,
+			p ? p->lengths : NULL, p ? p->formats : NULL, 0);
+	return PQsendQueryParams (store->conn, step->sql, p ? p->n : 0, NULL,
+				  p ? p->values : NULL, p ? p->lengths : NULL,
+				  p ? p->formats : NULL, 0);
+}
+
 static gboolean
 send_steps (TgStore *store, Step *steps, int n, GError **error)
 {
 	for (int i = 0; i < n; i++) {
-		const Params *p = steps[i].p;
-
-		if (!PQsendQueryParams (store->conn, steps[i].sql, p ? p->n : 0,
-					NULL, p ? p->values : NULL,
-					p ? p->lengths : NULL,
-					p ? p->formats : NULL, 0)) {
+		if (!send_step (store, &steps[i])) {
 			store_set_result_error (store, NULL, error);
 			return FALSE;
 		}
@@ -305,6 +394,8 @@ store_run_pipeline (TgStore *store, Step *steps, int n, GError **error)
 	GError *first = NULL;
 	PGresult *res;
 
+	if (!prepare_steps (store, steps, n, error))
+		return FALSE;
 	if (PQenterPipelineMode (store->conn) != 1) {
 		store_set_result_error (store, NULL, error);
 		return FALSE;
@@ -614,6 +705,7 @@ tg_store_free (TgStore *store)
 	g_clear_pointer (&store->conn, PQfinish);
 	connect_params_clear (&store->how);
 	g_free (store->database_id);
+	g_clear_pointer (&store->prepared, g_hash_table_unref);
 	g_free (store);
 }
 

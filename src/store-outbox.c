@@ -211,6 +211,7 @@ reconnect (TgStore *store, GError **error)
 		return FALSE;
 	g_clear_pointer (&store->conn, PQfinish);
 	store->conn = g_steal_pointer (&fresh->conn);
+	store_forget_prepared (store);
 	return TRUE;
 }
 

@@ -29,7 +29,13 @@ struct _TgStore {
 	PGconn *conn;
 	ConnectParams how;
 	char *database_id; /* desk_identity, once read */
+	GHashTable *prepared; /* SQL text (by address) -> statement name;
+				 NULL: statements are not prepared */
 };
+
+/* store_forget_prepared: after @store got a new connection, which has
+ * none of the old one's prepared statements. */
+void store_forget_prepared (TgStore *store);
 
 /* Timestamps travel as microseconds since the epoch, never as text in
  * the server's DateStyle. */

@@ -209,6 +209,14 @@ TgStore *tg_store_connect (const char *conninfo,
  */
 gboolean tg_store_is_usable (TgStore *store);
 
+/*
+ * tg_store_prepare_statements: from now on each statement is prepared
+ * on the server at its first use and executed by name after that: worth
+ * it for a connection that serves many mails (lmtpd), a round trip more
+ * for one that serves one (deliver).
+ */
+void tg_store_prepare_statements (TgStore *store);
+
 /* tg_store_free: closes the connection; NULL is allowed. */
 void tg_store_free (TgStore *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgStore, tg_store_free)
