@@ -48,7 +48,7 @@
 #define LISTEN_BACKLOG 128
 /* Pauses between attempts to connect to a database that is down. */
 #define CONNECT_PAUSE_FIRST (G_USEC_PER_SEC / 4)
-#define CONNECT_PAUSE_MAX (10 * G_USEC_PER_SEC)
+#define CONNECT_PAUSE_MAX (2 * G_USEC_PER_SEC)
 /* systemd's socket activation: the first descriptor passed. */
 #define SD_LISTEN_FDS_START 3
 

@@ -712,12 +712,19 @@ tg_store_free (TgStore *store)
 gboolean
 tg_store_is_usable (TgStore *store)
 {
+	PGresult *res;
+	gboolean alive;
+
 	g_return_val_if_fail (store != NULL, FALSE);
-	/* Reads what the server sent unasked, without waiting: a closed
-	 * connection (the server restarted, an idle timeout) shows here. */
-	PQconsumeInput (store->conn);
-	return PQstatus (store->conn) == CONNECTION_OK &&
-	       PQtransactionStatus (store->conn) == PQTRANS_IDLE;
+	if (PQstatus (store->conn) != CONNECTION_OK ||
+	    PQtransactionStatus (store->conn) != PQTRANS_IDLE)
+		return FALSE;
+	/* An empty statement: one round trip, which a connection the
+	 * server closed since (a restart, an idle timeout) fails. */
+	res = PQexecParams (store->conn, "", 0, NULL, NULL, NULL, NULL, 0);
+	alive = res != NULL && PQresultStatus (res) == PGRES_EMPTY_QUERY;
+	PQclear (res);
+	return alive;
 }
 
 const char SQL_BEGIN[] = "BEGIN";

@@ -203,9 +203,8 @@ TgStore *tg_store_connect (const char *conninfo,
 
 /*
  * tg_store_is_usable: whether a connection kept open between mails can
- * serve the next one: still connected, and no transaction open. It does
- * not wait: a server that went away since the last statement is seen
- * only if its end has reached us.
+ * serve the next one: no transaction open, and the server answers (one
+ * round trip with an empty statement).
  */
 gboolean tg_store_is_usable (TgStore *store);
 

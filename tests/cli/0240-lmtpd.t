@@ -22,7 +22,8 @@ stop_lmtpd() {
 	wait "$LPID" 2>/dev/null
 	LPID=
 }
-trap 'stop_lmtpd; tg_cleanup' EXIT
+# On a failure the server's log goes to the TAP log.
+trap 'stop_lmtpd; [ "$tap_failed" -eq 0 ] || sed "s/^/# lmtpd: /" "$TEST_DIR/lmtpd.log"; tg_cleanup' EXIT
 
 # start_lmtpd PROCESSES TIMEOUT: the daemon on $SOCK, logging to
 # lmtpd.log.
