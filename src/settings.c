@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "calendar.h"
+#include "smtp.h"
 
 G_DEFINE_QUARK (tg-settings-error-quark, tg_settings_error)
 
@@ -33,6 +34,7 @@ typedef enum {
 	T_REPLY_TO,
 	T_DELIMITER,    /* recipient_delimiter characters, as Postfix's */
 	T_PERCENT,      /* 1 to 100, with or without "%" */
+	T_SUBMIT,       /* "sendmail" or an SMTP server's address */
 } SettingType;
 
 typedef struct {
@@ -54,6 +56,7 @@ static const Setting settings[] = {
 	{ "mail", "support_address", T_ADDRESS, "", F (support_address) },
 	{ "mail", "from_name", T_STRING, "Support", F (from_name) },
 	{ "mail", "sendmail", T_STRING, "/usr/sbin/sendmail", F (sendmail) },
+	{ "mail", "submit", T_SUBMIT, "sendmail", F (submit) },
 	{ "mail", "subject_tag", T_TAG, "Support", F (subject_tag) },
 	{ "mail", "staff_address", T_ADDRESS_LIST, "", F (staff_addresses) },
 	{ "mail", "comment_address", T_ADDRESS, "", F (comment_address) },
@@ -276,6 +279,10 @@ check_string (SettingType type, const char *value)
 		if (!is_plan_name (value))
 			why = g_strdup ("not a plan name (upper case, such as "
 					"NONE)");
+		break;
+	case T_SUBMIT:
+		if (strcmp (value, "sendmail") != 0)
+			tg_smtp_check_address (value, &why);
 		break;
 	case T_DELIMITER:
 		if (!is_delimiter (value))
@@ -950,6 +957,7 @@ tg_settings_free (TgSettings *config)
 		case T_PATH:
 		case T_PLAN:
 		case T_DELIMITER:
+		case T_SUBMIT:
 			g_clear_pointer (FIELD (config, s, char *), g_free);
 			break;
 		default:
