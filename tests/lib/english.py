@@ -81,6 +81,8 @@ IGNORED_FILES = {
                "its errors",
     "store-*.c": "the same layer, in the files it is split into",
     "libpq-static.c": "libpq's own error strings in a static build",
+    "smtp.c": "the SMTP client: protocol commands, and the steps and "
+              "reasons its errors name for the logs",
 }
 
 MARK = re.compile(r"/\*\s*english:\s*\S.*\*/\s*$")
