@@ -378,8 +378,9 @@ open_session (TgSmtp *s, gint64 deadline, GError **error)
 	     write_all (s, ehlo, strlen (ehlo), deadline, "after EHLO",
 			error) &&
 	     read_reply (s, TRUE, deadline, "after EHLO", error);
-	if (ok && s->code / 100 != 2 && !s->lost)
-		ok = command (s, helo, 2, "HELO", deadline, error);
+	if (ok && s->code / 100 != 2)
+		ok = s->lost ? expect (s, 2, "EHLO", error)
+			     : command (s, helo, 2, "HELO", deadline, error);
 	if (!ok)
 		disconnect (s);
 	return ok;

@@ -268,6 +268,24 @@ test_multiline (Fixture *f, gconstpointer data)
 			 ==, 1);
 }
 
+/* A server closing at EHLO (421) is not talked to any further. */
+static void
+test_ehlo_421 (Fixture *f, gconstpointer data)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (TgSmtp) smtp = tg_smtp_new (f->address, "desk.test", &error);
+
+	set_switch (f, "ehlo-reply", "421 4.3.2 shutting down\n");
+	g_assert_false (send_text (smtp, "support@desk.example", one_rcpt,
+				   "Subject: x\n\nhi\n", in_seconds (10),
+				   &error));
+	g_assert_error (error, TG_SMTP_ERROR, TG_SMTP_ERROR_TEMPORARY);
+	g_assert_nonnull (strstr (error->message,
+				  "EHLO refused: 421 4.3.2 shutting down"));
+	g_assert_cmpint (log_count (f, "HELO"), ==, 0);
+	g_assert_false (tg_smtp_is_connected (smtp));
+}
+
 /* One recipient refused: the whole mail is, and nothing is recorded. */
 static void
 test_refused_rcpt (Fixture *f, gconstpointer data)
@@ -448,6 +466,7 @@ main (int argc, char **argv)
 	ADD ("/smtp/send/data-unix", test_data, "unix");
 	ADD ("/smtp/send/crlf-8bit-null-sender", test_crlf, NULL);
 	ADD ("/smtp/reply/multiline-helo", test_multiline, NULL);
+	ADD ("/smtp/reply/ehlo-421", test_ehlo_421, NULL);
 	ADD ("/smtp/send/refused-rcpt", test_refused_rcpt, NULL);
 	ADD ("/smtp/send/data-4xx-5xx", test_data_4xx, NULL);
 	ADD ("/smtp/send/timeout", test_timeout, NULL);

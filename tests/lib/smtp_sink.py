@@ -16,7 +16,8 @@ It listens on 127.0.0.1, on a free port, or with --unix on that
 socket; once it accepts, it writes the port (or "unix") to the
 --port-file, else "ready" to its output. It stops
 after --lifetime seconds (default 600) at the latest, so that a test
-that dies leaves no server behind.
+that dies leaves no server behind. With --discard it records no mail
+(the benchmark's null server, bench/submit.c).
 
 Its behaviour is switched by files in DIR, read at every step, so a
 test changes it between mails as with fake-sendmail's "fail":
@@ -30,6 +31,7 @@ test changes it between mails as with fake-sendmail's "fail":
                   server stops answering, until the client goes
     close-idle    close the connection right after a mail is taken
     no-ehlo       answer EHLO with 502, so the client falls back to HELO
+    ehlo-reply    the reply to EHLO, verbatim; after a 421 it hangs up
     greeting      the greeting, verbatim (lines end in CRLF added here)
 """
 import argparse
@@ -62,6 +64,8 @@ def log(conn, text):
 
 
 def record(sender, rcpts, raw):
+    if ARGS.discard:
+        return
     with LOCK:
         STATE["seq"] += 1
         n = STATE["seq"]
@@ -120,7 +124,12 @@ class Handler(socketserver.StreamRequestHandler):
             log(conn, cmd)
             verb = cmd[:4].upper()
             if verb == "EHLO":
-                if flag("no-ehlo"):
+                custom = read_flag("ehlo-reply")
+                if custom:
+                    self.reply(custom.strip())
+                    if custom.startswith("421"):
+                        return
+                elif flag("no-ehlo"):
                     self.reply("502 5.5.2 no EHLO here")
                 else:
                     self.reply("250-sink.test\r\n250-PIPELINING\r\n"
@@ -201,6 +210,7 @@ def main():
     p.add_argument("--port-file")
     p.add_argument("--unix")
     p.add_argument("--lifetime", type=float, default=600)
+    p.add_argument("--discard", action="store_true")
     ARGS = p.parse_args()
     os.makedirs(ARGS.dir, exist_ok=True)
     if ARGS.unix:
