@@ -42,6 +42,7 @@ typedef struct _TgIntake Delivery;
 struct _TgIntake {
 	const TgSettings *config;
 	const TgReplies *replies;
+	TgMailer *mailer;      /* nullable: the entry's, kept between mails */
 	TgCalendar *calendar;  /* made on first need, with the holidays */
 	struct _TgScope *scope; /* made with the calendar */
 

@@ -53,10 +53,8 @@ parse_inet (const char *rest, TgEndpoint *out, char **why)
 	out->port = (guint16) port;
 	return TRUE;
 bad:
-	*why = g_strdup_printf ("\"inet:%s\" is not inet:ADDRESS:PORT with a "
-				"numeric address (127.0.0.1, [::1]) and a "
-				"port from 1 to 65535",
-				rest);
+	*why = g_strdup ("inet: needs a numeric address and a port, such as "
+			 "inet:127.0.0.1:25 or inet:[::1]:25");
 	return FALSE;
 }
 
@@ -69,21 +67,20 @@ tg_endpoint_parse (const char *text, TgEndpoint *out, char **why)
 	if (g_str_has_prefix (text, "unix:")) {
 		const char *path = text + 5;
 
-		if (*path != '/' ||
-		    strlen (path) >= sizeof ((struct sockaddr_un *) 0)->sun_path) {
-			*why = g_strdup_printf (
-				"\"%s\": a unix socket needs an absolute path "
-				"shorter than 108 bytes",
-				text);
+		if (*path != '/') {
+			*why = g_strdup ("unix: needs an absolute path");
+			return FALSE;
+		}
+		if (strlen (path) >=
+		    sizeof ((struct sockaddr_un *) 0)->sun_path) {
+			*why = g_strdup ("unix: the path is too long");
 			return FALSE;
 		}
 		out->kind = TG_ENDPOINT_UNIX;
 		out->path = g_strdup (path);
 		return TRUE;
 	}
-	*why = g_strdup_printf ("\"%s\" is neither unix:/PATH nor "
-				"inet:ADDRESS:PORT",
-				text);
+	*why = g_strdup ("must be inet:ADDRESS:PORT or unix:/PATH");
 	return FALSE;
 }
 
@@ -157,6 +154,17 @@ to_sockaddr (const TgEndpoint *e, Addr *a)
 	a->in6.sin6_family = AF_INET6;
 	a->in6.sin6_port = htons (e->port);
 	return sizeof a->in6;
+}
+
+socklen_t
+tg_endpoint_sockaddr (const TgEndpoint *e, struct sockaddr_storage *out)
+{
+	Addr a;
+	socklen_t len = to_sockaddr (e, &a);
+
+	memset (out, 0, sizeof *out);
+	memcpy (out, &a, len);
+	return len;
 }
 
 static int

@@ -611,6 +611,7 @@ send_queued (Delivery *d, TgStore *store)
 				d->t_start + (gint64) c->time_limit *
 						     G_USEC_PER_SEC -
 					RECORD_MARGIN);
+	tg_sender_use_mailer (sender, d->mailer);
 	tg_sender_fold (sender);
 	for (guint i = 0; i < d->queued->len; i++) {
 		Queued *q = &g_array_index (d->queued, Queued, i);
@@ -789,6 +790,12 @@ read_recipient (Delivery *d, const char *rcpt)
 	d->to_comment |= *c->comment_address != '\0' &&
 			 is_address_or_extension (rcpt, c->comment_address,
 						  delims);
+}
+
+void
+tg_intake_use_mailer (TgIntake *d, TgMailer *mailer)
+{
+	d->mailer = mailer;
 }
 
 gboolean

@@ -13,6 +13,7 @@
 #include <glib.h>
 
 #include "exitcode.h"
+#include "mailer.h"
 #include "reply.h"
 #include "settings.h"
 #include "spool.h"
@@ -44,6 +45,12 @@ typedef struct _TgIntake TgIntake;
  */
 TgIntake *tg_intake_new (const TgSettings *config, const TgReplies *replies,
 			 gint64 started);
+
+/*
+ * tg_intake_use_mailer: answers leave through @mailer (borrowed), kept by
+ * a resident entry from mail to mail, instead of one made for this mail.
+ */
+void tg_intake_use_mailer (TgIntake *in, TgMailer *mailer);
 
 /*
  * tg_intake_read: parses the mail in @spool (borrowed: it must outlive

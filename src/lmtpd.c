@@ -58,6 +58,7 @@ typedef struct {
 	TgSettings *config;
 	TgReplies *replies;
 	TgStore *store;
+	TgMailer *mailer;	/* its SMTP connection kept ([mail] submit) */
 	gint64 connect_at;	/* monotonic: no new connection before */
 	gint64 connect_pause;	/* after a failed one, doubled each time */
 	char hostname[256];
@@ -179,7 +180,11 @@ deliver_one (gpointer data, const TgLmtpMail *mail, guint index,
 	};
 
 	arm_time_limit (w);
+	if (w->mailer == NULL)
+		w->mailer = tg_mailer_new (w->config->submit,
+					   w->config->sendmail, NULL);
 	in = tg_intake_new (w->config, w->replies, g_get_monotonic_time ());
+	tg_intake_use_mailer (in, w->mailer);
 	if (tg_intake_read (in, mail->spool, &env, &error) &&
 	    ensure_store (w, &error) &&
 	    !tg_intake_store (in, w->store, &error)) {
@@ -254,11 +259,14 @@ worker_loop (Worker *w, const int *listeners, guint n)
 				continue; /* another worker was faster */
 			if (serve (w, fd, fd) == TG_LMTP_END_DELIVER) {
 				close (fd);
+				g_clear_pointer (&w->mailer, tg_mailer_free);
 				return EX_OK;
 			}
 			close (fd);
 		}
 	}
+	g_clear_pointer (&w->mailer, tg_mailer_free);
+	g_clear_pointer (&w->store, tg_store_free);
 	return EX_OK;
 }
 
@@ -615,6 +623,7 @@ run_stdio (const char *path)
 		serve (&w, STDIN_FILENO, STDOUT_FILENO);
 	}
 	tg_store_free (w.store);
+	tg_mailer_free (w.mailer);
 	tg_replies_free (w.replies);
 	tg_settings_free (w.config);
 	return code;

@@ -4,6 +4,7 @@
  * served by one poll() loop, so that a sendmail that talks a lot cannot
  * deadlock us, and the whole exchange has a deadline. SIGPIPE must be
  * ignored by the program (main does), so a dead child is an EPIPE here.
+ * Or it passes the mail to smtp.c, and turns its errors into ours.
  */
 #include "mailer.h"
 
@@ -17,9 +18,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "smtp.h"
+
 G_DEFINE_QUARK (tg-mailer-error-quark, tg_mailer_error)
 
 #define STDERR_KEEP 512
+
+struct _TgMailer {
+	char *sendmail; /* the program, when submitting through it */
+	TgSmtp *smtp;   /* else the SMTP client and its connection */
+};
 
 typedef struct {
 	int in_fd;  /* child's stdin, -1 once closed */
@@ -303,4 +311,62 @@ tg_mailer_send (const char *sendmail,
 		return FALSE;
 	}
 	return TRUE;
+}
+
+TgMailer *
+tg_mailer_new (const char *submit, const char *sendmail, GError **error)
+{
+	g_autoptr (GError) local = NULL;
+	TgMailer *m;
+
+	g_return_val_if_fail (submit != NULL && sendmail != NULL, NULL);
+	m = g_new0 (TgMailer, 1);
+	if (strcmp (submit, TG_MAILER_SENDMAIL) == 0) {
+		m->sendmail = g_strdup (sendmail);
+		return m;
+	}
+	m->smtp = tg_smtp_new (submit, NULL, &local);
+	if (m->smtp == NULL) {
+		g_set_error (error, TG_MAILER_ERROR, TG_MAILER_ERROR_FAILED,
+			     "%s", local->message);
+		g_free (m);
+		return NULL;
+	}
+	return m;
+}
+
+gboolean
+tg_mailer_submit (TgMailer *m,
+		  const char *envelope_from,
+		  const char *const *recipients,
+		  GBytes *content,
+		  int timeout_seconds,
+		  GError **error)
+{
+	g_autoptr (GError) local = NULL;
+	gint64 deadline;
+
+	g_return_val_if_fail (m != NULL, FALSE);
+	if (m->sendmail != NULL)
+		return tg_mailer_send (m->sendmail, envelope_from, recipients,
+				       content, timeout_seconds, error);
+	deadline = g_get_monotonic_time () +
+		   (gint64) timeout_seconds * G_USEC_PER_SEC;
+	if (tg_smtp_send (m->smtp, envelope_from, recipients, content,
+			  deadline, &local))
+		return TRUE;
+	/* One domain for the callers: every failure is retried alike. */
+	g_set_error (error, TG_MAILER_ERROR, TG_MAILER_ERROR_FAILED, "%s",
+		     local->message);
+	return FALSE;
+}
+
+void
+tg_mailer_free (TgMailer *m)
+{
+	if (m == NULL)
+		return;
+	g_free (m->sendmail);
+	tg_smtp_free (m->smtp);
+	g_free (m);
 }

@@ -20,6 +20,9 @@ struct _TgSender {
 	gint64 deadline;
 	TgJournal *journal;   /* NULL until the database's name is known */
 	GHashTable *named;    /* outbox ids the journal says were sent */
+	TgMailer *mailer;     /* NULL until the first send; keeps an SMTP
+				 connection for the next answer */
+	gboolean borrowed;    /* the mailer is the caller's */
 };
 
 TgSender *
@@ -195,20 +198,26 @@ tg_sender_send (TgSender *s, const TgSenderMail *mail, GError **error)
 	content = tg_sender_make_whole (s, mail, error);
 	if (content == NULL)
 		return TG_SENDER_REFUSED;
+	if (s->mailer == NULL) {
+		s->mailer = tg_mailer_new (c->submit, c->sendmail, error);
+		if (s->mailer == NULL)
+			return TG_SENDER_REFUSED;
+	}
 	/* Everything the line needs is ready before sendmail runs. */
 	j = journal (s, &noting);
 	if (j != NULL && !tg_journal_prepare (j, &noting))
 		j = NULL;
 	/* Deliver's own time limit (SIGALRM) waits from sendmail's start
-	 * until the line is written, so that it never falls between the
-	 * two: for sendmail_timeout at the most, which outbox_claim allows
-	 * for (config.c). */
+	 * (or the SMTP exchange's, [mail] submit) until the line is
+	 * written, so that it never falls between the two: for
+	 * sendmail_timeout at the most, which outbox_claim allows for
+	 * (settings.c). */
 	sigemptyset (&alarm_only);
 	sigaddset (&alarm_only, SIGALRM);
 	sigprocmask (SIG_BLOCK, &alarm_only, &before);
-	taken = tg_mailer_send (c->sendmail, mail->envelope_from,
-				mail->recipients, content, c->sendmail_timeout,
-				error);
+	taken = tg_mailer_submit (s->mailer, mail->envelope_from,
+				  mail->recipients, content,
+				  c->sendmail_timeout, error);
 	/* Taken: from here until the line is written, a death of this
 	 * process would have the answer sent again. */
 	noted = taken && j != NULL &&
@@ -239,11 +248,21 @@ tg_sender_send (TgSender *s, const TgSenderMail *mail, GError **error)
 }
 
 void
+tg_sender_use_mailer (TgSender *s, TgMailer *mailer)
+{
+	g_return_if_fail (s != NULL && s->mailer == NULL);
+	s->mailer = mailer;
+	s->borrowed = mailer != NULL;
+}
+
+void
 tg_sender_free (TgSender *s)
 {
 	if (s == NULL)
 		return;
 	tg_journal_free (s->journal);
+	if (!s->borrowed)
+		tg_mailer_free (s->mailer);
 	g_hash_table_unref (s->named);
 	g_free (s);
 }

@@ -13,6 +13,7 @@
 
 #include <glib.h>
 
+#include "mailer.h"
 #include "reply.h"
 #include "settings.h"
 #include "spool.h"
@@ -96,6 +97,13 @@ GBytes *tg_sender_make_whole (TgSender *sender, const TgSenderMail *mail,
  */
 TgSenderResult tg_sender_send (TgSender *sender, const TgSenderMail *mail,
 			       GError **error);
+
+/*
+ * tg_sender_use_mailer: hands answers over through @mailer (borrowed: it
+ * must outlive @sender) instead of one of the sender's own, so that a
+ * resident process keeps its SMTP connection from mail to mail.
+ */
+void tg_sender_use_mailer (TgSender *sender, TgMailer *mailer);
 
 /* tg_sender_free: NULL is allowed; the journal file goes if it can. */
 void tg_sender_free (TgSender *sender);

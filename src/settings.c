@@ -13,6 +13,7 @@
 
 #include "calendar.h"
 #include "endpoint.h"
+#include "smtp.h"
 
 G_DEFINE_QUARK (tg-settings-error-quark, tg_settings_error)
 
@@ -36,6 +37,7 @@ typedef enum {
 	T_PERCENT,      /* 1 to 100, with or without "%" */
 	T_LISTEN,       /* endpoint.h addresses, comma-separated */
 	T_PROCESSES,    /* 1 to 256 */
+	T_SUBMIT,       /* "sendmail" or an SMTP server's address */
 } SettingType;
 
 typedef struct {
@@ -57,6 +59,7 @@ static const Setting settings[] = {
 	{ "mail", "support_address", T_ADDRESS, "", F (support_address) },
 	{ "mail", "from_name", T_STRING, "Support", F (from_name) },
 	{ "mail", "sendmail", T_STRING, "/usr/sbin/sendmail", F (sendmail) },
+	{ "mail", "submit", T_SUBMIT, "sendmail", F (submit) },
 	{ "mail", "subject_tag", T_TAG, "Support", F (subject_tag) },
 	{ "mail", "staff_address", T_ADDRESS_LIST, "", F (staff_addresses) },
 	{ "mail", "comment_address", T_ADDRESS, "", F (comment_address) },
@@ -291,6 +294,10 @@ check_string (SettingType type, const char *value)
 		tg_endpoint_parse_list (value, &list, &why);
 		break;
 	}
+	case T_SUBMIT:
+		if (strcmp (value, "sendmail") != 0)
+			tg_smtp_check_address (value, &why);
+		break;
 	case T_DELIMITER:
 		if (!is_delimiter (value))
 			why = g_strdup ("must be 1 to 8 punctuation characters "
@@ -975,6 +982,7 @@ tg_settings_free (TgSettings *config)
 		case T_PLAN:
 		case T_DELIMITER:
 		case T_LISTEN:
+		case T_SUBMIT:
 			g_clear_pointer (FIELD (config, s, char *), g_free);
 			break;
 		default:

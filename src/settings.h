@@ -50,11 +50,14 @@ typedef struct {
 	char *support_address;  /* lower case */
 	char *from_name;
 	char *sendmail;
+	char *submit;           /* "sendmail", or an SMTP server's address
+				   (tg_smtp_check_address) */
 	char *subject_tag;
 	char **staff_addresses; /* NULL-terminated, lower case, may be empty */
 	char *comment_address;  /* lower case, "" when unset */
 	char *bounce_address;   /* envelope sender of our mail */
-	int sendmail_timeout;   /* seconds */
+	int sendmail_timeout;   /* seconds one hand-off may take, through
+				   sendmail or SMTP */
 	int retry_for;          /* seconds sweep keeps retrying a mail */
 	char *recipient_delimiter; /* Postfix's: starts an address extension */
 

@@ -100,6 +100,7 @@ static const StringField default_strings[] = {
 	{"support_address", F (support_address), ""},
 	{"from_name", F (from_name), "Support"},
 	{"sendmail", F (sendmail), "/usr/sbin/sendmail"},
+	{"submit", F (submit), "sendmail"},
 	{"subject_tag", F (subject_tag), "Support"},
 	{"comment_address", F (comment_address), ""},
 	{"bounce_address", F (bounce_address), ""},
@@ -499,6 +500,18 @@ static const LoadErrorRow load_error_rows[] = {
 	{"plan-empty", "[policy]\nfallback_plan =\n",
 	 "FILE:2: [policy] fallback_plan: not a plan name (upper case, such "
 	 "as NONE)"},
+	{"submit-word", "[mail]\nsubmit = smtp\n",
+	 "FILE:2: [mail] submit: must be sendmail, inet:ADDRESS:PORT or "
+	 "unix:/PATH"},
+	{"submit-no-port", "[mail]\nsupport_address = a@b.example\n"
+	 "submit = inet:127.0.0.1\n",
+	 "FILE:3: [mail] submit: inet: needs a numeric address and a port, "
+	 "such as inet:127.0.0.1:25 or inet:[::1]:25"},
+	{"submit-host-name", "[mail]\nsubmit = inet:localhost:25\n",
+	 "FILE:2: [mail] submit: inet: needs a numeric address and a port, "
+	 "such as inet:127.0.0.1:25 or inet:[::1]:25"},
+	{"submit-relative-unix", "[mail]\nsubmit = unix:public/submit\n",
+	 "FILE:2: [mail] submit: unix: needs an absolute path"},
 	{"delimiter-at", "[mail]\nrecipient_delimiter = @\n",
 	 "FILE:2: [mail] recipient_delimiter: must be 1 to 8 punctuation "
 	 "characters such as + or -, as Postfix's recipient_delimiter"},
@@ -652,6 +665,7 @@ test_load_values (void)
 				     "subject_tag = Help-Desk_2.0\n"
 				     "comment_address = Notes@Example.com\n"
 				     "retry_for = 2d\n"
+				     "submit = unix:/run/tg/submit\n"
 				     "[hours]\n"
 				     "timezone = Europe/Vilnius\n"
 				     "days = Sun-Thu\n"
@@ -679,6 +693,7 @@ test_load_values (void)
 	g_assert_cmpstr (c->subject_tag, ==, "Help-Desk_2.0");
 	g_assert_cmpstr (c->comment_address, ==, "notes@example.com");
 	g_assert_cmpint (c->retry_for, ==, 2 * 86400);
+	g_assert_cmpstr (c->submit, ==, "unix:/run/tg/submit");
 	g_assert_cmpstr (c->timezone, ==, "Europe/Vilnius");
 	g_assert_cmphex (c->days_mask, ==, sun_thu);
 	g_assert_cmpint (c->start_minute, ==, 510);
@@ -942,7 +957,7 @@ static const DumpRow dump_rows[] = {
 	 "staff_address = A@example.com; b@example.com\n"
 	 "comment_address = notes@example.com\n"
 	 "bounce_address = bounces@example.com\nsendmail_timeout = 2m\n"
-	 "retry_for = 1d\n"
+	 "retry_for = 1d\nsubmit = inet:[::1]:10025\n"
 	 "[hours]\ntimezone = Europe/Vilnius\ndays = Mon,Wed,Fri-Sun\n"
 	 "start = 07:15\nend = 24:00\n"
 	 "[templates]\ndirectory = tpl\n"

@@ -12,7 +12,7 @@
 . "$TG_TOP_SRCDIR/tests/lib/common.sh"
 tg_setup
 
-tap_plan 32
+tap_plan 34
 
 SOCK="$TEST_DIR/lmtp.sock"
 LPID=
@@ -197,7 +197,25 @@ is "$?" "0" "... and the server exits 0"
 LPID=
 ok "$(test ! -e "$SOCK"; echo $?)" "... removing its socket"
 
-# 11. check-config knows the section.
+# 11. Answers over SMTP ([mail] submit): a worker keeps its connection
+# to the mail host from one mail to the next.
+. "$LIB/smtp.sh"
+# The sink numbers what it records from 1: earlier records move away.
+mkdir "$TEST_DIR/sent.pipe"
+mv "$TG_SENDMAIL_DIR"/* "$TEST_DIR/sent.pipe/"
+smtp_sink_start
+trap 'stop_lmtpd; smtp_sink_stop; [ "$tap_failed" -eq 0 ] || sed "s/^/# lmtpd: /" "$TEST_DIR/lmtpd.log"; tg_cleanup' EXIT
+smtp_submit_config
+start_lmtpd 1 60s
+for i in 6 7; do
+	mail "Jane Doe <jane@acme.example>" "Over SMTP $i" >"$TEST_DIR/m$i.eml"
+	printf 'LHLO mx.example\nMAIL FROM:<jane@acme.example>\nRCPT TO:<support@desk.example>\nDATA\n@BODY %s\nQUIT\n' "$TEST_DIR/m$i.eml" | talk >/dev/null
+done
+is "$(sent_count)" "2" "with [mail] submit the acknowledgments go over SMTP"
+is "$(smtp_sink_log | grep 'MAIL FROM' | cut -d' ' -f1 | sort -u | wc -l)" "1" "... both over the one connection the worker keeps"
+stop_lmtpd
+
+# 12. check-config knows the section.
 sed -i 's/^\[lmtpd\]$/[lmtpd]\nlisten = inet:localhost:24/' "$TICKETGATE_CONFIG"
 err=$(tg check-config 2>&1) && rc=0 || rc=$?
 is "$rc" "78" "check-config refuses a listen address that is no address"

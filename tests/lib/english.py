@@ -84,6 +84,8 @@ IGNORED_FILES = {
     "libpq-static.c": "libpq's own error strings in a static build",
     "endpoint.c": "socket addresses of the configuration file: errors "
                   "about them",
+    "smtp.c": "the SMTP client: protocol commands, and the steps and "
+              "reasons its errors name for the logs",
 }
 
 MARK = re.compile(r"/\*\s*english:\s*\S.*\*/\s*$")
