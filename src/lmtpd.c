@@ -379,7 +379,11 @@ reaped (Master *m, GPid pid, int status)
 		if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
 			g_warning ("lmtpd: worker %d ended (status %d)",
 				   (int) pid, status);
-		if (now - m->slots[i].started < QUICK_DEATH_US) {
+		/* A worker that ended its own session on purpose (a
+		 * failed store) exits 0 and is replaced at once. */
+		if (WIFEXITED (status) && WEXITSTATUS (status) == 0) {
+			m->backoff = 0;
+		} else if (now - m->slots[i].started < QUICK_DEATH_US) {
 			m->backoff = m->backoff == 0
 				? BACKOFF_FIRST_US
 				: MIN (m->backoff * 2, BACKOFF_MAX_US);
