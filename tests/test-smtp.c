@@ -453,9 +453,12 @@ test_unsendable (Fixture *f, gconstpointer data)
 int
 main (int argc, char **argv)
 {
+	g_autofree char *python = NULL;
+
 	g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 	signal (SIGPIPE, SIG_IGN);
-	if (!g_find_program_in_path ("python3"))
+	python = g_find_program_in_path ("python3");
+	if (python == NULL)
 		return 77;
 	g_test_add_func ("/smtp/address/check", test_address);
 	g_test_add_func ("/smtp/address/new-invalid", test_new_invalid);
