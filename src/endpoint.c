@@ -156,17 +156,6 @@ to_sockaddr (const TgEndpoint *e, Addr *a)
 	return sizeof a->in6;
 }
 
-socklen_t
-tg_endpoint_sockaddr (const TgEndpoint *e, struct sockaddr_storage *out)
-{
-	Addr a;
-	socklen_t len = to_sockaddr (e, &a);
-
-	memset (out, 0, sizeof *out);
-	memcpy (out, &a, len);
-	return len;
-}
-
 static int
 fail (GError **error, const TgEndpoint *e, const char *what)
 {

@@ -8,7 +8,6 @@
 #pragma once
 
 #include <glib.h>
-#include <sys/socket.h>
 
 #define TG_ENDPOINT_ERROR (tg_endpoint_error_quark ())
 GQuark tg_endpoint_error_quark (void);
@@ -42,10 +41,6 @@ void tg_endpoint_clear (TgEndpoint *e);
 
 /* tg_endpoint_to_string: (transfer full): the notation back. */
 char *tg_endpoint_to_string (const TgEndpoint *e);
-
-/* tg_endpoint_sockaddr: @e as a socket address in @out; its length. */
-socklen_t tg_endpoint_sockaddr (const TgEndpoint *e,
-				struct sockaddr_storage *out);
 
 /*
  * tg_endpoint_listen: a listening, close-on-exec socket. A unix socket

@@ -33,8 +33,7 @@ G_DEFINE_QUARK (tg-smtp-error-quark, tg_smtp_error)
 struct _TgSmtp {
 	char *address; /* as configured, for errors */
 	char *helo;
-	struct sockaddr_storage sa;
-	socklen_t sa_len;
+	TgEndpoint server;
 	int fd;               /* -1 when not connected */
 	gboolean lost;        /* the connection broke (EOF, error, 421) */
 	gboolean has_size;    /* EHLO announced SIZE (RFC 1870) */
@@ -45,25 +44,18 @@ struct _TgSmtp {
 	GString *reply;       /* its first line, bounded and printable */
 };
 
-/* "inet:1.2.3.4:25", "inet:[::1]:25" or "unix:/path" into @sa
- * (endpoint.h reads the notation). */
+/* "inet:1.2.3.4:25", "inet:[::1]:25" or "unix:/path" (endpoint.h
+ * reads the notation). */
 static gboolean
-parse_address (const char *text, struct sockaddr_storage *sa,
-	       socklen_t *len_out, char **why)
+parse_address (const char *text, TgEndpoint *out, char **why)
 {
-	TgEndpoint e;
-
 	if (!g_str_has_prefix (text, "inet:") &&
 	    !g_str_has_prefix (text, "unix:")) {
 		*why = g_strdup ("must be sendmail, inet:ADDRESS:PORT or "
 				 "unix:/PATH");
 		return FALSE;
 	}
-	if (!tg_endpoint_parse (text, &e, why))
-		return FALSE;
-	*len_out = tg_endpoint_sockaddr (&e, sa);
-	tg_endpoint_clear (&e);
-	return TRUE;
+	return tg_endpoint_parse (text, out, why);
 }
 
 static void
@@ -279,34 +271,25 @@ command (TgSmtp *s, const char *line, int want, const char *step,
 	       expect (s, want, step, error);
 }
 
+/* Connecting is endpoint.h's; the exchange after it waits in poll(). */
 static gboolean
 connect_socket (TgSmtp *s, gint64 deadline, GError **error)
 {
-	int err = 0;
-	socklen_t err_len = sizeof err;
+	g_autoptr (GError) local = NULL;
+	gint64 left_ms = (deadline - g_get_monotonic_time ()) / 1000;
 
-	s->fd = socket (s->sa.ss_family,
-			SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	s->fd = left_ms > 0 ? tg_endpoint_connect (&s->server,
+						   (int) MIN (left_ms, G_MAXINT),
+						   &local)
+			    : -1;
 	if (s->fd < 0) {
 		g_set_error (error, TG_SMTP_ERROR, TG_SMTP_ERROR_TEMPORARY,
-			     "%s: socket: %s", s->address, g_strerror (errno));
+			     "%s: connecting: %s", s->address,
+			     local != NULL ? local->message : "timed out");
 		return FALSE;
 	}
-	if (connect (s->fd, (struct sockaddr *) &s->sa, s->sa_len) == 0)
-		return TRUE;
-	if (errno != EINPROGRESS && errno != EINTR) {
-		err = errno;
-	} else if (!wait_fd (s, POLLOUT, deadline, "connecting", error)) {
-		return FALSE;
-	} else if (getsockopt (s->fd, SOL_SOCKET, SO_ERROR, &err,
-			       &err_len) < 0) {
-		err = errno;
-	}
-	if (err == 0)
-		return TRUE;
-	g_set_error (error, TG_SMTP_ERROR, TG_SMTP_ERROR_TEMPORARY,
-		     "%s: connecting: %s", s->address, g_strerror (err));
-	return FALSE;
+	fcntl (s->fd, F_SETFL, fcntl (s->fd, F_GETFL) | O_NONBLOCK);
+	return TRUE;
 }
 
 /* Connects, reads the greeting, says EHLO, or HELO to a server that
@@ -449,13 +432,14 @@ send_data (TgSmtp *s, const guint8 *data, gsize len, gint64 deadline,
 gboolean
 tg_smtp_check_address (const char *text, char **why_out)
 {
-	struct sockaddr_storage sa;
-	socklen_t len = 0;
+	TgEndpoint e;
 	char *why = NULL;
 
 	g_return_val_if_fail (text != NULL && why_out != NULL, FALSE);
-	if (parse_address (text, &sa, &len, &why))
+	if (parse_address (text, &e, &why)) {
+		tg_endpoint_clear (&e);
 		return TRUE;
+	}
 	*why_out = why;
 	return FALSE;
 }
@@ -469,7 +453,7 @@ tg_smtp_new (const char *address, const char *helo_name, GError **error)
 	g_return_val_if_fail (address != NULL, NULL);
 	s = g_new0 (TgSmtp, 1);
 	s->fd = -1;
-	if (!parse_address (address, &s->sa, &s->sa_len, &why)) {
+	if (!parse_address (address, &s->server, &why)) {
 		g_set_error (error, TG_SMTP_ERROR, TG_SMTP_ERROR_INVALID,
 			     "%s: %s", address, why);
 		g_free (s);
@@ -556,6 +540,7 @@ tg_smtp_free (TgSmtp *s)
 	}
 	disconnect (s);
 	g_string_free (s->reply, TRUE);
+	tg_endpoint_clear (&s->server);
 	g_free (s->address);
 	g_free (s->helo);
 	g_free (s);
