@@ -81,7 +81,7 @@ make_rows (TgStore *store, int n, GBytes *content)
 				   .body_text = "b", .content = content };
 		gint64 id = 0;
 
-		if (!tg_store_add_outgoing (store, &out, 600, &id, &error))
+		if (!tg_store_add_outgoing (store, &out, 600, &id, NULL, &error))
 			g_error ("%s", error->message);
 		g_array_append_val (ids, id);
 	}

@@ -35,6 +35,7 @@ typedef struct {
 	GBytes *content;
 	gint64 encloses;     /* 0, or the stored mail @content leaves out */
 	gboolean sent;
+	gboolean handed;     /* left to the resident sender (senderd.h) */
 } Queued;
 
 typedef struct _TgIntake Delivery;

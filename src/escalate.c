@@ -97,7 +97,8 @@ queue (Watch *w, gint64 ticket_id, const TgReply *reply, char **rcpts,
 	};
 	gint64 outbox_id = 0;
 
-	return tg_store_add_outgoing (w->store, &out, 0, &outbox_id, error);
+	return tg_store_add_outgoing (w->store, &out, 0, &outbox_id, NULL,
+				      error);
 }
 
 static void

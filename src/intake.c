@@ -597,15 +597,18 @@ take_over (Delivery *d, TgStore *store)
 
 /* Hands each queued answer to sendmail, after folding in the journal of
  * this host (an answer taken over from a dead deliver may be named
- * there). A failure is recorded for sweep and never changes the exit
+ * there); those left to the resident sender are its own. A failure is recorded for sweep and never changes the exit
  * code: the mail itself is stored. */
 static void
 send_queued (Delivery *d, TgStore *store)
 {
 	const TgSettings *c = d->config;
 	g_autoptr (TgSender) sender = NULL;
+	guint own = 0;
 
-	if (d->queued->len == 0)
+	for (guint i = 0; i < d->queued->len; i++)
+		own += !g_array_index (d->queued, Queued, i).handed;
+	if (own == 0)
 		return;
 	sender = tg_sender_new (c, d->replies, store,
 				d->t_start + (gint64) c->time_limit *
@@ -633,6 +636,8 @@ send_queued (Delivery *d, TgStore *store)
 				: NULL,
 		};
 
+		if (q->handed)
+			continue;
 		/* Sent before, and only the journal knew. */
 		q->sent = tg_sender_is_named (sender, q->outbox_id) ||
 			  tg_sender_send (sender, &mail, &error) !=
@@ -658,7 +663,10 @@ queued_summary (const Delivery *d)
 		const Queued *q = &g_array_index (d->queued, Queued, i);
 
 		g_string_append_printf (out, "%s%s:%s", out->len ? "," : "",
-					q->what, q->sent ? "sent" : "deferred");
+					q->what,
+					q->sent     ? "sent"
+					: q->handed ? "handed"
+						    : "deferred");
 	}
 	return g_string_free (out, FALSE);
 }

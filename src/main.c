@@ -16,6 +16,7 @@
 #include "deliver.h"
 #include "exitcode.h"
 #include "lmtpd.h"
+#include "senderd.h"
 #include "log.h"
 #include "message.h"
 #include "store.h"
@@ -31,6 +32,7 @@ static const char description[] =
 	"Commands:\n"
 	"  deliver              store one mail from standard input (for Postfix)\n"
 	"  lmtpd                serve LMTP for Postfix's lmtp(8): the resident way\n"
+	"  sender               send answers as they are written (resident)\n"
 	"  sweep                send outgoing mail that is due\n";
 
 /*
@@ -75,6 +77,8 @@ dispatch (const Globals *g, int argc, char **argv)
 		return tg_sweep_main (g->config, argc, argv);
 	if (strcmp (command, "lmtpd") == 0)
 		return tg_lmtpd_main (g->config, argc, argv);
+	if (strcmp (command, "sender") == 0)
+		return tg_senderd_main (g->config, argc, argv);
 	if (tg_admin_is_command (command))
 		return tg_admin_main (g->config, command, argc, argv);
 	g_printerr ("ticketgate: unknown command \"%s\" "
@@ -115,7 +119,8 @@ main (int argc, char **argv)
 	}
 	is_deliver = strcmp (argv[1], "deliver") == 0 ||
 		     strcmp (argv[1], "sweep") == 0 ||
-		     strcmp (argv[1], "lmtpd") == 0;
+		     strcmp (argv[1], "lmtpd") == 0 ||
+		     strcmp (argv[1], "sender") == 0;
 	/* The admin commands print for people; deliver and sweep only log,
 	 * and loading a locale is a cost every delivery would pay. */
 	if (!is_deliver)

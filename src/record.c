@@ -263,6 +263,7 @@ queue_outgoing (Delivery *d, TgStore *store, gint64 ticket_id,
 		.note = d->action == TG_ACTION_MACHINE ? "machine" : NULL,
 		.cause_key = d->dedup_key,
 		.encloses = reply->encloses ? d->message_row : 0,
+		.may_hand_over = TRUE,
 	};
 	Queued q = { 0 };
 
@@ -278,7 +279,7 @@ queue_outgoing (Delivery *d, TgStore *store, gint64 ticket_id,
 		return TRUE; /* everyone held back: stored, not sent */
 	out.recipients = (const char *const *) admitted->pdata;
 	if (!tg_store_add_outgoing (store, &out, d->config->outbox_claim,
-				    &q.outbox_id, error))
+				    &q.outbox_id, &q.handed, error))
 		return FALSE;
 	q.what = what;
 	q.message_id = g_strdup (reply->message_id);

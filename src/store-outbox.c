@@ -9,9 +9,18 @@
  */
 #include "store-private.h"
 
+#include <poll.h>
+
 #include "owner.h"
 
 /* ---- delivering: writing ------------------------------------------- */
+
+/* The resident sender holds this advisory lock while it runs
+ * (tg_store_sender_lock()); a writer that may hand its answers over and
+ * cannot share the lock leaves the row unclaimed and wakes the sender
+ * with a NOTIFY, which PostgreSQL delivers at the commit, and never if
+ * the transaction rolls back. */
+#define SENDER_LOCK "7243360813122479461" /* any constant, the same in all */
 
 /* The claim is held in the name of the calling process (owner.h), and
  * the answer is linked to the incoming mail stored before it in the
@@ -22,18 +31,25 @@ static const char SQL_ADD_OUTGOING[] =
 	"  received_at, note, raw, encloses)"
 	"  VALUES ($1, 'out', $2, $3, $4, $5::text[], $6, $7, $8, now(), $11,"
 	"  $9, $14) RETURNING id),"
+	" s AS (SELECT $15::boolean"
+	"  AND NOT pg_try_advisory_xact_lock_shared(" SENDER_LOCK ") AS handed),"
 	" o AS (INSERT INTO outbox (message_id, envelope_from, recipients,"
 	"  claimed_until, claimed_by, caused_by)"
-	"  SELECT id, $4, $5::text[], now() + make_interval(secs => $10), $12,"
+	"  SELECT m.id, $4, $5::text[],"
+	"  CASE WHEN NOT s.handed THEN now() + make_interval(secs => $10) END,"
+	"  CASE WHEN NOT s.handed THEN $12 END,"
 	"  (SELECT id FROM messages WHERE dedup_key = $13)"
-	"  FROM m RETURNING id)"
-	" SELECT id, (SELECT id::text FROM desk_identity) FROM o";
+	"  FROM m, s RETURNING id, claimed_by IS NULL AS handed)"
+	" SELECT id, (SELECT id::text FROM desk_identity), handed,"
+	" CASE WHEN handed THEN pg_notify('" TG_STORE_OUTBOX_CHANNEL "', '')::text"
+	" END FROM o";
 
 gboolean
 tg_store_add_outgoing (TgStore *store,
 		       const TgOutgoing *out,
 		       int claim_seconds,
 		       gint64 *outbox_id_out,
+		       gboolean *handed_out,
 		       GError **error)
 {
 	g_auto (Params) p = { 0 };
@@ -59,13 +75,73 @@ tg_store_add_outgoing (TgStore *store,
 	store_params_add (&p, tg_owner_self ());
 	store_params_add (&p, out->cause_key);
 	store_params_add_id (&p, out->encloses);
+	store_params_add_bool (&p, out->may_hand_over);
 	res = store_run_query (store, SQL_ADD_OUTGOING, &p, error);
 	if (res == NULL)
 		return FALSE;
 	*outbox_id_out = store_get_int (res, 0, 0);
+	if (handed_out != NULL)
+		*handed_out = store_get_bool (res, 0, 2);
 	if (store->database_id == NULL)
 		store->database_id = store_get_str (res, 0, 1);
 	return TRUE;
+}
+
+/* ---- the resident sender ------------------------------------------- */
+
+static const char SQL_SENDER_LOCK[] =
+	"SELECT pg_try_advisory_lock(" SENDER_LOCK ")";
+static const char SQL_LISTEN[] = "LISTEN " TG_STORE_OUTBOX_CHANNEL;
+
+gboolean
+tg_store_sender_lock (TgStore *store, gboolean *got, GError **error)
+{
+	g_autoptr (PGresult) res = NULL;
+
+	g_return_val_if_fail (store != NULL && got != NULL, FALSE);
+	res = store_run_query (store, SQL_SENDER_LOCK, NULL, error);
+	if (res == NULL)
+		return FALSE;
+	*got = store_get_bool (res, 0, 0);
+	return !*got || store_run_command (store, SQL_LISTEN, NULL, error);
+}
+
+static gboolean
+consume (PGconn *conn, gboolean *woken, GError **error)
+{
+	PGnotify *n;
+
+	if (!PQconsumeInput (conn)) {
+		g_set_error (error, TG_STORE_ERROR, TG_STORE_ERROR_TEMPORARY,
+			     "database connection: %s",
+			     g_strchomp (PQerrorMessage (conn)));
+		return FALSE;
+	}
+	while ((n = PQnotifies (conn)) != NULL) {
+		*woken = TRUE;
+		PQfreemem (n);
+	}
+	return TRUE;
+}
+
+gboolean
+tg_store_wait_for_answers (TgStore *store, int timeout_ms, gboolean *woken,
+			   GError **error)
+{
+	struct pollfd pfd = { 0 };
+
+	g_return_val_if_fail (store != NULL && woken != NULL, FALSE);
+	*woken = FALSE;
+	if (!consume (store->conn, woken, error))
+		return FALSE;
+	if (*woken)
+		return TRUE;
+	pfd.fd = PQsocket (store->conn);
+	pfd.events = POLLIN;
+	/* A signal ends the wait early: the caller looks at its flags. */
+	if (poll (&pfd, 1, timeout_ms) <= 0)
+		return TRUE;
+	return consume (store->conn, woken, error);
 }
 
 /* ---- sending ------------------------------------------------------- */

@@ -89,6 +89,8 @@ typedef struct {
 	gint64 encloses;         /* 0, or the message row whose content
 				    @content leaves out and the sender puts
 				    in (tg_compose_enclose) */
+	gboolean may_hand_over;  /* left to the resident sender if one runs
+				    (tg_store_sender_lock()) */
 } TgOutgoing;
 
 typedef struct {
@@ -487,11 +489,15 @@ gboolean tg_store_add_incoming (TgStore *store,
  * by the calling process (tg_owner_self()) for @claim_seconds so that
  * sweep leaves it alone while the caller sends it, and linked to the
  * incoming mail named by out->cause_key. Sets the outbox row id.
+ * With out->may_hand_over, while a resident sender runs, the row is left
+ * unclaimed instead and the sender is woken at the commit
+ * (TG_STORE_OUTBOX_CHANNEL); @handed_out (nullable) says which it was.
  */
 gboolean tg_store_add_outgoing (TgStore *store,
 				const TgOutgoing *out,
 				int claim_seconds,
 				gint64 *outbox_id_out,
+				gboolean *handed_out,
 				GError **error);
 
 /*
@@ -510,6 +516,27 @@ TgSpool *tg_store_read_raw (TgStore *store,
 /* Sending. Every claim is held in the name of the calling process
  * (tg_owner_self()), so that another process can tell when its holder
  * has gone. */
+
+/* The resident sender (senderd.h). */
+
+/* What a transaction that leaves answers to the sender NOTIFYs. */
+#define TG_STORE_OUTBOX_CHANNEL "ticketgate_outbox"
+
+/*
+ * tg_store_sender_lock: takes the lock that tells writers a resident
+ * sender runs on this database, for as long as the connection lives,
+ * and listens on TG_STORE_OUTBOX_CHANNEL. Sets @got FALSE (and returns
+ * TRUE) when another sender holds it.
+ */
+gboolean tg_store_sender_lock (TgStore *store, gboolean *got, GError **error);
+
+/*
+ * tg_store_wait_for_answers: waits up to @timeout_ms (or a signal) for a
+ * NOTIFY on TG_STORE_OUTBOX_CHANNEL; @woken says whether one came. FALSE
+ * (TG_STORE_ERROR_TEMPORARY) when the connection is lost.
+ */
+gboolean tg_store_wait_for_answers (TgStore *store, int timeout_ms,
+				    gboolean *woken, GError **error);
 
 /*
  * tg_store_claim_due: (transfer full): up to @limit outbox rows that are

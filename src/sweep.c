@@ -180,13 +180,30 @@ sweep_batch (const TgSettings *c, TgStore *store, TgSender *sender,
 	return TRUE;
 }
 
+gboolean
+tg_sweep_send_due (const TgSettings *c, TgStore *store, TgSender *sender,
+		   int limit)
+{
+	SweepOptions o = { .limit = limit };
+	Tally tally = { 0 };
+	int total = 0;
+	gboolean ok = TRUE;
+
+	for (gboolean more = TRUE; ok && more;)
+		ok = sweep_batch (c, store, sender, &o, &more, &total, &tally);
+	if (total > 0)
+		g_message ("sweep: sent=%d deferred=%d gave_up=%d%s", tally.sent,
+			   tally.failed, tally.gave_up,
+			   tally.journaled ? " (the database went away: "
+					     "stopped)"
+					   : "");
+	return ok;
+}
+
 static int
 sweep (const TgSettings *c, const TgReplies *replies, TgStore *store,
        const SweepOptions *o)
 {
-	Tally tally = { 0 };
-	int total = 0;
-	gboolean ok = TRUE;
 	g_autoptr (TgSender) sender =
 		tg_sender_new (c, replies, store, G_MAXINT64);
 	g_autoptr (GError) error = NULL;
@@ -197,15 +214,7 @@ sweep (const TgSettings *c, const TgReplies *replies, TgStore *store,
 		trouble ("%s", error->message);
 		return tg_exit_for_error (error, TG_CALLER_SWEEP);
 	}
-	for (gboolean more = TRUE; ok && more;)
-		ok = sweep_batch (c, store, sender, o, &more, &total, &tally);
-	if (total > 0)
-		g_message ("sweep: sent=%d deferred=%d gave_up=%d%s", tally.sent,
-			   tally.failed, tally.gave_up,
-			   tally.journaled ? " (the database went away: "
-					     "stopped)"
-					   : "");
-	if (!ok)
+	if (!tg_sweep_send_due (c, store, sender, o->limit))
 		return tg_exit_code (TG_FAULT_DB_DOWN, TG_CALLER_SWEEP);
 	if (!tg_store_prune_sent_log (store, &error))
 		g_warning ("sweep: pruning the send log: %s", error->message);

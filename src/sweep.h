@@ -8,6 +8,10 @@
 
 #include <glib.h>
 
+#include "sender.h"
+#include "settings.h"
+#include "store.h"
+
 /* Backoff of the first retry, doubled at every attempt, and its cap. */
 #define TG_SWEEP_FIRST_RETRY 60
 #define TG_SWEEP_MAX_RETRY 3600
@@ -26,6 +30,15 @@ int tg_sweep_backoff (int attempts);
  * sweep claimed the row again, and both would send it.
  */
 gboolean tg_sweep_in_claim (gint64 elapsed, int sendmail_timeout, int claim);
+
+/*
+ * tg_sweep_send_due: claims the due outbox rows @limit at a time and
+ * sends them with @sender (after folding in its journal), until none is
+ * left; logs one line of counts if it sent anything. FALSE when the
+ * database went away (what could not be recorded is in the journal).
+ */
+gboolean tg_sweep_send_due (const TgSettings *c, TgStore *store,
+			    TgSender *sender, int limit);
 
 /*
  * tg_sweep_main: "ticketgate sweep [--limit N]".

@@ -878,7 +878,7 @@ test_thread_lookup (Fixture *f, gconstpointer data)
 			    .envelope_from = "support@desk.example",
 			    .recipients = rcpts, .subject = "s",
 			    .body_text = "b", .content = content };
-	g_assert_true (tg_store_add_outgoing (f->store, &out, 600, &outbox,
+	g_assert_true (tg_store_add_outgoing (f->store, &out, 600, &outbox, NULL,
 					      &error));
 	g_assert_no_error (error);
 	/* Later ids win: the outgoing mail of ticket two, then one. */
@@ -904,6 +904,69 @@ test_thread_lookup (Fixture *f, gconstpointer data)
 	g_assert_error (error, TG_STORE_ERROR, TG_STORE_ERROR_NOT_FOUND);
 }
 
+/* While another connection holds the sender lock, an answer that may be
+ * handed over is left unclaimed and wakes that connection at the commit;
+ * one that may not, or one written while no sender runs, stays claimed
+ * by its writer. */
+static void
+test_outbox_hand_over (Fixture *f, gconstpointer data)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (GBytes) content = g_bytes_new_static ("Subject: a\n\nb\n", 14);
+	const char *rcpts[] = { "jane@acme.example", NULL };
+	TgOutgoing out = { .kind = TG_KIND_ACK, .message_id = "h1@desk.example",
+			   .envelope_from = "support@desk.example",
+			   .recipients = rcpts, .subject = "a", .body_text = "b",
+			   .content = content, .may_hand_over = TRUE };
+	g_autoptr (TgStore) sender =
+		tg_store_connect (f->conninfo, "test-sender", 5, 30, &error);
+	g_autoptr (TgStore) second =
+		tg_store_connect (f->conninfo, "test-sender-2", 5, 30, &error);
+	gboolean got = FALSE, handed = TRUE, woken = TRUE;
+	gint64 id = 0;
+	g_autofree char *state = NULL;
+
+	g_assert_no_error (error);
+	/* No sender: claimed by the writer, nobody woken. */
+	g_assert_true (tg_store_add_outgoing (f->store, &out, 600, &id, &handed,
+					      &error));
+	g_assert_false (handed);
+	state = query (f, "SELECT claimed_by IS NOT NULL FROM outbox");
+	g_assert_cmpstr (state, ==, "t");
+	g_clear_pointer (&state, g_free);
+	/* A sender: the lock is its, a second one does not get it. */
+	g_assert_true (tg_store_sender_lock (sender, &got, &error));
+	g_assert_true (got);
+	g_assert_true (tg_store_sender_lock (second, &got, &error));
+	g_assert_false (got);
+	g_assert_true (tg_store_wait_for_answers (sender, 0, &woken, &error));
+	g_assert_false (woken);
+	out.message_id = "h2@desk.example";
+	g_assert_true (tg_store_add_outgoing (f->store, &out, 600, &id, &handed,
+					      &error));
+	g_assert_true (handed);
+	state = query (f, "SELECT coalesce(claimed_by, '-') ||"
+			  " coalesce(claimed_until::text, '-') FROM outbox"
+			  " WHERE message_id = (SELECT id FROM messages"
+			  " WHERE message_id = 'h2@desk.example')");
+	g_assert_cmpstr (state, ==, "--");
+	g_assert_true (tg_store_wait_for_answers (sender, 5000, &woken, &error));
+	g_assert_true (woken);
+	/* One that may not be handed over (the deadline watch's notices)
+	 * stays its writer's even now. */
+	out.message_id = "h3@desk.example";
+	out.may_hand_over = FALSE;
+	g_assert_true (tg_store_add_outgoing (f->store, &out, 600, &id, &handed,
+					      &error));
+	g_assert_false (handed);
+	/* The sender gone, the lock is free for the next. */
+	g_clear_pointer (&sender, tg_store_free);
+	g_assert_true (tg_store_sender_lock (second, &got, &error));
+	g_assert_true (got);
+	g_assert_no_error (error);
+	(void) data;
+}
+
 static void
 test_outbox (Fixture *f, gconstpointer data)
 {
@@ -918,7 +981,7 @@ test_outbox (Fixture *f, gconstpointer data)
 	g_autofree char *state = NULL;
 	gint64 id = 0;
 
-	g_assert_true (tg_store_add_outgoing (f->store, &out, 600, &id, &error));
+	g_assert_true (tg_store_add_outgoing (f->store, &out, 600, &id, NULL, &error));
 	due = tg_store_claim_due (f->store, 10, 60, &error);
 	g_assert_cmpuint (due->len, ==, 0); /* claimed by its writer */
 	g_clear_pointer (&due, g_ptr_array_unref);
@@ -985,7 +1048,7 @@ mail_and_answer (Fixture *f, const char *key, const char *answer_id)
 
 	g_assert_true (tg_store_begin (f->store, &error));
 	g_assert_true (add_mail (f, 0, spool, key, &error));
-	g_assert_true (tg_store_add_outgoing (f->store, &out, 600, &id, &error));
+	g_assert_true (tg_store_add_outgoing (f->store, &out, 600, &id, NULL, &error));
 	g_assert_true (tg_store_commit (f->store, &error));
 	g_assert_no_error (error);
 	return id;
@@ -1315,6 +1378,7 @@ main (int argc, char **argv)
 	ADD ("deliver/read-raw", test_read_raw);
 	ADD ("thread/message-ids", test_thread_lookup);
 	ADD ("outbox/claims-and-retries", test_outbox);
+	ADD ("outbox/hand-over", test_outbox_hand_over);
 	ADD ("outbox/take-over", test_take_over);
 	ADD ("outbox/mark-sent-from-journal", test_mark_sent);
 	ADD ("queue/order-of-work", test_queue_order);

@@ -23,7 +23,7 @@ if [ "$(id -u)" = 0 ]; then owner=nobody; else owner=$(id -un); fi
 mk -s -C "$TG_TOP_BUILDDIR" install DESTDIR="$root" TG_USER=nobody >"$TEST_DIR/install.out" 2>&1 && rc=0 || rc=$?
 is "$rc" "0" "make install DESTDIR=... succeeds"
 ok $([ -x "$root$sbindir/ticketgate" ] && echo 0 || echo 1) "the program is in sbindir"
-ok $([ -f "$root$mandir/man8/ticketgate.8" ] && [ -f "$root$mandir/man8/ticketgate-lmtpd.8" ] && [ -f "$root$mandir/man5/ticketgate.conf.5" ] && echo 0 || echo 1) "the three manual pages are installed"
+ok $([ -f "$root$mandir/man8/ticketgate.8" ] && [ -f "$root$mandir/man8/ticketgate-lmtpd.8" ] && [ -f "$root$mandir/man8/ticketgate-sender.8" ] && [ -f "$root$mandir/man5/ticketgate.conf.5" ] && echo 0 || echo 1) "the four manual pages are installed"
 got=$(cd "$root$pkgdatadir" && ls templates/*.txt schema/*.sql | wc -l)
 want=$(cd "$TG_TOP_SRCDIR" && ls templates/*.txt schema/*.sql | wc -l)
 is "$got" "$want" "every template and schema file is in pkgdatadir"
