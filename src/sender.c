@@ -23,6 +23,11 @@ struct _TgSender {
 	TgMailer *mailer;     /* NULL until the first send; keeps an SMTP
 				 connection for the next answer */
 	gboolean borrowed;    /* the mailer is the caller's */
+	/* Sent and noted in the journal, recorded by tg_sender_flush(). */
+	gboolean batched;
+	GArray *batch_ids;    /* gint64 */
+	GArray *batch_at;     /* gint64, microseconds since the epoch */
+	GPtrArray *batch_mids;
 };
 
 TgSender *
@@ -40,6 +45,9 @@ tg_sender_new (const TgSettings *config, const TgReplies *replies,
 	s->deadline = deadline;
 	s->named = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
 					  NULL);
+	s->batch_ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+	s->batch_at = g_array_new (FALSE, FALSE, sizeof (gint64));
+	s->batch_mids = g_ptr_array_new_with_free_func (g_free);
 	return s;
 }
 
@@ -225,6 +233,14 @@ tg_sender_send (TgSender *s, const TgSenderMail *mail, GError **error)
 	sigprocmask (SIG_SETMASK, &before, NULL);
 	if (!taken)
 		return TG_SENDER_REFUSED;
+	if (s->batched && noted) {
+		gint64 now = g_get_real_time ();
+
+		g_array_append_val (s->batch_ids, mail->outbox_id);
+		g_array_append_val (s->batch_at, now);
+		g_ptr_array_add (s->batch_mids, g_strdup (mail->message_id));
+		return TG_SENDER_SENT;
+	}
 	if (record (s, mail->outbox_id, &db)) {
 		if (noted)
 			tg_journal_recorded (j);
@@ -248,6 +264,54 @@ tg_sender_send (TgSender *s, const TgSenderMail *mail, GError **error)
 }
 
 void
+tg_sender_batch (TgSender *s)
+{
+	g_return_if_fail (s != NULL);
+	s->batched = TRUE;
+}
+
+gboolean
+tg_sender_flush (TgSender *s)
+{
+	g_autoptr (GError) db = NULL;
+	g_autoptr (GError) noting = NULL;
+	guint n;
+	gboolean recorded;
+
+	g_return_val_if_fail (s != NULL, FALSE);
+	n = s->batch_ids->len;
+	if (n == 0)
+		return TRUE;
+	/* Every one of them has its line in the journal (s->journal). */
+	recorded = tg_store_outbox_mark_sent_patiently (
+		s->store, (const gint64 *) s->batch_ids->data,
+		(const char *const *) s->batch_mids->pdata,
+		(const gint64 *) s->batch_at->data, n,
+		MIN (g_get_monotonic_time () +
+			     (gint64) TG_OUTBOX_SENT_PATIENCE * G_USEC_PER_SEC,
+		     s->deadline),
+		&db);
+	g_array_set_size (s->batch_ids, 0);
+	g_array_set_size (s->batch_at, 0);
+	g_ptr_array_set_size (s->batch_mids, 0);
+	if (recorded) {
+		tg_journal_recorded (s->journal);
+		return TRUE;
+	}
+	if (tg_journal_keep (s->journal, &noting)) {
+		g_warning ("%u answers were sent; the database could not record "
+			   "them (%s), the journal %s did",
+			   n, db->message, tg_journal_path (s->journal));
+		return FALSE;
+	}
+	g_warning ("%u answers WERE SENT AND ARE RECORDED NOWHERE: not in the "
+		   "database (%s), not in the journal (%s); they stay claimed, "
+		   "and will be sent AGAIN once the claim runs out",
+		   n, db->message, noting->message);
+	return FALSE;
+}
+
+void
 tg_sender_use_mailer (TgSender *s, TgMailer *mailer)
 {
 	g_return_if_fail (s != NULL && s->mailer == NULL);
@@ -264,5 +328,8 @@ tg_sender_free (TgSender *s)
 	if (!s->borrowed)
 		tg_mailer_free (s->mailer);
 	g_hash_table_unref (s->named);
+	g_array_unref (s->batch_ids);
+	g_array_unref (s->batch_at);
+	g_ptr_array_unref (s->batch_mids);
 	g_free (s);
 }

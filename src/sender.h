@@ -88,6 +88,21 @@ GBytes *tg_sender_make_whole (TgSender *sender, const TgSenderMail *mail,
 			      GError **error);
 
 /*
+ * tg_sender_batch: from now on a send that the journal noted is recorded
+ * in the database only by tg_sender_flush(), with the others of its
+ * batch in one statement (the resident sender). A send the journal
+ * could not note is still recorded at once.
+ */
+void tg_sender_batch (TgSender *sender);
+
+/*
+ * tg_sender_flush: records the sends of the batch, as tg_sender_send()
+ * records one (patiently, then the journal kept, then loudly). TRUE when
+ * there was nothing to record or the database took it all.
+ */
+gboolean tg_sender_flush (TgSender *sender);
+
+/*
  * tg_sender_send: hands @mail to sendmail, within [mail]
  * sendmail_timeout, and records it as above. A mail that encloses a
  * stored one is made whole first (tg_compose_enclose); when that mail

@@ -129,6 +129,9 @@ desk_connect (Desk *d, gboolean *got, GError **error)
 	}
 	d->sender = tg_sender_new (c, d->replies, d->store, G_MAXINT64);
 	tg_sender_use_mailer (d->sender, d->mailer);
+	/* One commit per batch, not per answer: the journal line of each
+	 * send stands for it until then. */
+	tg_sender_batch (d->sender);
 	/* What the journal names is never claimed. */
 	tg_sender_fold (d->sender);
 	return TRUE;

@@ -291,15 +291,41 @@ reconnect (TgStore *store, GError **error)
 	return TRUE;
 }
 
-gboolean
-tg_store_outbox_sent_patiently (TgStore *store, gint64 id, gint64 give_up,
-				GError **error)
+typedef gboolean (*Attempt) (TgStore *store, gconstpointer what,
+			     GError **error);
+
+static gboolean
+sent_one (TgStore *store, gconstpointer what, GError **error)
 {
-	g_return_val_if_fail (store != NULL, FALSE);
+	return tg_store_outbox_sent (store, *(const gint64 *) what, error);
+}
+
+typedef struct {
+	const gint64 *ids;
+	const char *const *message_ids;
+	const gint64 *sent_at;
+	guint n;
+} Sends;
+
+static gboolean
+sent_many (TgStore *store, gconstpointer what, GError **error)
+{
+	const Sends *m = what;
+
+	return tg_store_outbox_mark_sent (store, m->ids, m->message_ids,
+					  m->sent_at, m->n, NULL, error);
+}
+
+/* @attempt until it succeeds, connecting again while the database is
+ * unreachable, until @give_up. */
+static gboolean
+patiently (TgStore *store, Attempt attempt, gconstpointer what,
+	   gint64 give_up, GError **error)
+{
 	for (;;) {
 		g_autoptr (GError) local = NULL;
 
-		if (tg_store_outbox_sent (store, id, &local))
+		if (attempt (store, what, &local))
 			return TRUE;
 		if (!g_error_matches (local, TG_STORE_ERROR,
 				      TG_STORE_ERROR_TEMPORARY) ||
@@ -312,6 +338,26 @@ tg_store_outbox_sent_patiently (TgStore *store, gint64 id, gint64 give_up,
 		/* A failed reconnect shows in the next attempt's error. */
 		reconnect (store, NULL);
 	}
+}
+
+gboolean
+tg_store_outbox_sent_patiently (TgStore *store, gint64 id, gint64 give_up,
+				GError **error)
+{
+	g_return_val_if_fail (store != NULL, FALSE);
+	return patiently (store, sent_one, &id, give_up, error);
+}
+
+gboolean
+tg_store_outbox_mark_sent_patiently (TgStore *store, const gint64 *ids,
+				     const char *const *message_ids,
+				     const gint64 *sent_at, guint n,
+				     gint64 give_up, GError **error)
+{
+	Sends m = { ids, message_ids, sent_at, n };
+
+	g_return_val_if_fail (store != NULL, FALSE);
+	return patiently (store, sent_many, &m, give_up, error);
 }
 
 gboolean

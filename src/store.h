@@ -615,6 +615,17 @@ gboolean tg_store_outbox_mark_sent (TgStore *store,
 				    GError **error);
 
 /*
+ * tg_store_outbox_mark_sent_patiently: tg_store_outbox_mark_sent() for
+ * answers this process sent, retried as tg_store_outbox_sent_patiently()
+ * retries, until @give_up.
+ */
+gboolean tg_store_outbox_mark_sent_patiently (TgStore *store,
+					      const gint64 *ids,
+					      const char *const *message_ids,
+					      const gint64 *sent_at, guint n,
+					      gint64 give_up, GError **error);
+
+/*
  * tg_store_database_id: (transfer none): this database's name (a UUID,
  * schema/008-outbox-holders.sql), read once per store and kept; NULL
  * with an error.

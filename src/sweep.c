@@ -127,22 +127,10 @@ send_one (const TgSettings *c, TgStore *store, TgSender *sender,
  * seen), send what it does not name. FALSE when the sweep must stop.
  */
 static gboolean
-sweep_batch (const TgSettings *c, TgStore *store, TgSender *sender,
-	     const SweepOptions *o, gboolean *more, int *total, Tally *tally)
+send_claimed (const TgSettings *c, TgStore *store, TgSender *sender,
+	      const GPtrArray *items, gint64 claimed, gboolean *more,
+	      int *total, Tally *tally)
 {
-	g_autoptr (GError) error = NULL;
-	gint64 claimed = g_get_monotonic_time ();
-	g_autoptr (GPtrArray) items = tg_store_claim_due (
-		store, o->limit, c->outbox_claim, &error);
-
-	if (items == NULL) {
-		trouble ("%s", error->message);
-		return FALSE;
-	}
-	/* Rows that failed now are not due again in this pass. */
-	*more = (int) items->len == o->limit;
-	if (items->len > 0)
-		tg_sender_fold (sender);
 	for (guint i = 0; i < items->len; i++, (*total)++) {
 		const TgOutboxItem *item = items->pdata[i];
 		TgSenderMail mail = { .content = item->content,
@@ -178,6 +166,35 @@ sweep_batch (const TgSettings *c, TgStore *store, TgSender *sender,
 			return FALSE;
 	}
 	return TRUE;
+}
+
+static gboolean
+sweep_batch (const TgSettings *c, TgStore *store, TgSender *sender,
+	     const SweepOptions *o, gboolean *more, int *total, Tally *tally)
+{
+	g_autoptr (GError) error = NULL;
+	gint64 claimed = g_get_monotonic_time ();
+	g_autoptr (GPtrArray) items = tg_store_claim_due (
+		store, o->limit, c->outbox_claim, &error);
+	gboolean ok;
+
+	if (items == NULL) {
+		trouble ("%s", error->message);
+		return FALSE;
+	}
+	/* Rows that failed now are not due again in this pass. */
+	*more = (int) items->len == o->limit;
+	if (items->len > 0)
+		tg_sender_fold (sender);
+	ok = send_claimed (c, store, sender, items, claimed, more, total,
+			   tally);
+	/* What a batching sender sent is recorded at once, inside the
+	 * claim: tg_sweep_in_claim() allowed for it before the last send. */
+	if (!tg_sender_flush (sender)) {
+		tally->journaled++;
+		return FALSE;
+	}
+	return ok;
 }
 
 gboolean

@@ -5,13 +5,14 @@
 # each exactly once; a second sender stands by and takes over when the
 # first stops; without a sender deliver sends itself again; the sender
 # outlives a database outage; SIGHUP with a broken configuration keeps
-# the old one; SIGTERM ends it with 0.
+# the old one; a batch of sends the database refuses to record waits in
+# the journal and is never sent twice; SIGTERM ends it with 0.
 . "$TG_TOP_SRCDIR/tests/lib/common.sh"
 TG_STAFF_ADDRESS="staff@desk.example"
 tg_setup
 printf '[escalation]\ndaily_queue = false\n' >>"$TICKETGATE_CONFIG"
 
-tap_plan 20
+tap_plan 24
 
 S1= S2=
 stop_sender() { # stop_sender PID: SIGTERM, then its exit code in $src
@@ -111,6 +112,35 @@ mail "m4@acme.example" "After the reload" >"$TEST_DIR/m4.eml"
 TICKETGATE_LOG=stderr deliver "$TEST_DIR/m4.eml"
 wait_for 20 count_at_least 30
 is "$(sent_count):$(count_to m4@acme.example)" "30:1" "... and goes on sending with the old one"
+
+# 7. The sender records a batch of sends with one statement; when the
+# database refuses it, the journal keeps the sends, and they are folded
+# in once it takes them again (here at the reconnect of a SIGHUP):
+# nothing is sent twice.
+sql "CREATE TABLE refuse_sent (x int);
+CREATE FUNCTION refuse_sent() RETURNS trigger LANGUAGE plpgsql AS \$\$
+BEGIN
+	IF NEW.sent_at IS NOT NULL AND EXISTS (SELECT 1 FROM refuse_sent) THEN
+		RAISE EXCEPTION 'sent marks refused by the test';
+	END IF;
+	RETURN NEW;
+END\$\$;
+CREATE TRIGGER refuse_sent BEFORE UPDATE ON outbox
+	FOR EACH ROW EXECUTE FUNCTION refuse_sent();
+INSERT INTO refuse_sent VALUES (1);" >/dev/null
+mail "m5@acme.example" "While the marks are refused" >"$TEST_DIR/m5.eml"
+deliver "$TEST_DIR/m5.eml"
+wait_for 20 grep -q '2 answers were sent; the database could not record them' "$TEST_DIR/sender-2.log"
+ok $? "a batch the database refuses: the sender says the journal kept it"
+is "$(sent_count):$(unsent)" "32:2" "... both answers sent once, unrecorded in the database"
+sql "DELETE FROM refuse_sent" >/dev/null
+kill -HUP "$S2"
+wait_for 20 grep -q 'journal: 2 sent answers recorded' "$TEST_DIR/sender-2.log"
+ok $? "once the database takes them, the journal's lines are folded in"
+wait_for 20 sh -c "[ \$(psql -X -q -At -h '$PG_DIR' -U postgres -d ticketgate -c 'SELECT count(*) FROM outbox WHERE sent_at IS NULL') -eq 0 ]"
+got=$(grep -h '^Message-ID:' "$TG_SENDMAIL_DIR"/*.eml | sort | uniq -d | wc -l)
+is "$(sent_count):$(unsent):$got" "32:0:0" "... and nothing is sent a second time"
+
 stop_sender "$S2"
 S2=
 is "$src" "0" "SIGTERM: exit 0"
