@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-3.0-or-later
 # One side-by-side run: starts RT's PostgreSQL (../rt), ticketgate's
-# (tg.sh, port 5432 on its own socket, whatever PGPORT says) and a fresh private Postfix (pf-setup.sh), runs sbs.py with the
-# arguments given (default: 3 rounds of rtpf, lmtpd, tgpf, tgsmtp, 4
-# sessions then 1), prints the medians (summarize.py), and stops everything
-# it started, by pid, whatever happens. Needs ../rt/setup.sh and
+# (tg.sh: port 5432 on a socket of its own, whatever PGPORT says) and a
+# fresh private Postfix (pf-setup.sh), runs sbs.py with the arguments given
+# (default: 3 rounds of rtpf, lmtpd, tgpf, tgsmtp with 4 sessions, the
+# first round also with 1), prints the medians (summarize.py), and stops
+# everything it started, by pid, whatever happens. Needs ../rt/setup.sh and
 # tg.sh setup first (README.md). Results in $SBS_DIR/results/<stamp>/.
 #
 #   bash run.sh                              # the default run
@@ -45,8 +46,12 @@ port=$(bash "$HERE/pf-setup.sh" start)
         "Postfix $(/usr/sbin/postconf -dh mail_version), private instance, discard(8), smtpd on 127.0.0.1:$port"
     echo "# machine: $(nproc) CPUs; uptime before:$(uptime)"
 } | tee "$OUT/output.txt"
+# A failed or stopped run still gets its summary (all.json holds every
+# run that finished) and its clean-up; common.sh set -e and pipefail.
+set +e
 /usr/bin/python3 "$HERE/sbs.py" --out "$OUT" "$@" 2>&1 | tee -a "$OUT/output.txt"
 rc=${PIPESTATUS[0]}
+set -e
 echo "# uptime after:$(uptime)" | tee -a "$OUT/output.txt"
 echo | tee -a "$OUT/output.txt"
 /usr/bin/python3 "$HERE/summarize.py" "$OUT/all.json" 2>&1 | tee -a "$OUT/output.txt"
