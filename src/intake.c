@@ -597,8 +597,9 @@ take_over (Delivery *d, TgStore *store)
 
 /* Hands each queued answer to sendmail, after folding in the journal of
  * this host (an answer taken over from a dead deliver may be named
- * there); those left to the resident sender are its own. A failure is recorded for sweep and never changes the exit
- * code: the mail itself is stored. */
+ * there); those left to the resident sender are its own. A failure is
+ * recorded for sweep and never changes the exit code: the mail itself
+ * is stored. */
 static void
 send_queued (Delivery *d, TgStore *store)
 {

@@ -123,9 +123,13 @@ desk_connect (Desk *d, gboolean *got, GError **error)
 				     error);
 	if (d->store == NULL)
 		return FALSE;
-	if (!tg_store_sender_lock (d->store, got, error) || !*got) {
+	if (!tg_store_sender_lock (d->store, got, error)) {
 		g_clear_pointer (&d->store, tg_store_free);
-		return *error == NULL;
+		return FALSE;
+	}
+	if (!*got) {
+		g_clear_pointer (&d->store, tg_store_free);
+		return TRUE;
 	}
 	d->sender = tg_sender_new (c, d->replies, d->store, G_MAXINT64);
 	tg_sender_use_mailer (d->sender, d->mailer);
