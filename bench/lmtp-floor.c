@@ -17,8 +17,10 @@
  * PRIMARY KEY, raw bytea NOT NULL).
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -40,6 +42,9 @@ extern char **environ;
 
 static const char *conninfo;
 static const char *sendmail;
+static const char *smtp_host;
+static int smtp_port;
+static int smtp_fd = -1;
 static PGconn *conn;
 
 static const char answer[] =
@@ -249,6 +254,132 @@ hand_over (void)
 	return WIFEXITED (status) && WEXITSTATUS (status) == 0 ? 0 : -1;
 }
 
+/* SMTP: the reply to the last command sent, its code; -1 when the
+ * connection failed. Continuation lines ("250-") are skipped. */
+static int
+smtp_reply (void)
+{
+	static char buf[4096];
+	static size_t have;
+
+	for (;;) {
+		char *lf = memchr (buf, '\n', have);
+		ssize_t n;
+
+		if (lf != NULL) {
+			size_t k = (size_t) (lf - buf) + 1;
+			int code = atoi (buf), more = k > 4 && buf[3] == '-';
+
+			memmove (buf, buf + k, have - k);
+			have -= k;
+			if (!more)
+				return code;
+			continue;
+		}
+		if (have == sizeof buf)
+			return -1;
+		n = read (smtp_fd, buf + have, sizeof buf - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			have = 0;
+			return -1;
+		}
+		have += (size_t) n;
+	}
+}
+
+static int
+smtp_say (const char *text, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write (smtp_fd, text, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		text += n;
+		len -= (size_t) n;
+	}
+	return 0;
+}
+
+static void
+smtp_close (void)
+{
+	if (smtp_fd >= 0)
+		close (smtp_fd);
+	smtp_fd = -1;
+}
+
+/* The kept connection, made (greeting and EHLO) when there is none. */
+static int
+smtp_connect (void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons ((uint16_t) smtp_port) };
+	static const char ehlo[] = "EHLO tg-lmtp-floor\r\n";
+
+	if (smtp_fd >= 0)
+		return 0;
+	if (inet_pton (AF_INET, smtp_host, &sa.sin_addr) != 1)
+		return -1;
+	smtp_fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (smtp_fd < 0 ||
+	    connect (smtp_fd, (struct sockaddr *) &sa, sizeof sa) < 0 ||
+	    smtp_reply () != 220 || smtp_say (ehlo, sizeof ehlo - 1) < 0 ||
+	    smtp_reply () != 250) {
+		smtp_close ();
+		return -1;
+	}
+	return 0;
+}
+
+/* The answer with CRLF line ends; it has no line starting with a dot. */
+static const char *
+answer_crlf (size_t *len)
+{
+	static char out[2 * sizeof answer + 8];
+	static size_t n;
+
+	if (n == 0) {
+		for (const char *p = answer; *p != '\0'; p++) {
+			if (*p == '\n')
+				out[n++] = '\r';
+			out[n++] = *p;
+		}
+		memcpy (out + n, ".\r\n", 3);
+		n += 3;
+	}
+	*len = n;
+	return out;
+}
+
+/* One answer over the kept connection: MAIL, RCPT and DATA in one
+ * write, then the text; one new connection if the kept one failed. */
+static int
+submit (void)
+{
+	static const char head[] = "MAIL FROM:<support@desk.example>\r\n"
+				   "RCPT TO:<customer@example.com>\r\n"
+				   "DATA\r\n";
+	size_t len;
+	const char *text = answer_crlf (&len);
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (smtp_connect () < 0)
+			continue;
+		if (smtp_say (head, sizeof head - 1) == 0 &&
+		    smtp_reply () == 250 && smtp_reply () == 250 &&
+		    smtp_reply () == 354 && smtp_say (text, len) == 0 &&
+		    smtp_reply () == 250)
+			return 0;
+		smtp_close ();
+	}
+	return -1;
+}
+
 static int
 is (const char *line, const char *verb)
 {
@@ -297,9 +428,9 @@ serve (Session *s)
 				return;
 			ok = store (s) == 0;
 			/* After the commit, as ticketgate sends its answers. */
-			if (ok && hand_over () < 0)
-				fprintf (stderr, "tg-lmtp-floor: sendmail "
-						 "failed\n");
+			if (ok && (smtp_host ? submit () : hand_over ()) < 0)
+				fprintf (stderr, "tg-lmtp-floor: %s failed\n",
+					 smtp_host ? "SMTP" : "sendmail");
 			for (; recipients > 0; recipients--)
 				say (s, ok ? "250 2.0.0 stored\r\n"
 					   : "451 4.3.0 not stored\r\n");
@@ -323,6 +454,8 @@ worker (int listener)
 
 	signal (SIGTERM, SIG_DFL);
 	signal (SIGINT, SIG_DFL);
+	/* A peer gone shows as a failed write. */
+	signal (SIGPIPE, SIG_IGN);
 	for (;;) {
 		int fd = accept4 (listener, NULL, NULL, SOCK_CLOEXEC);
 
@@ -356,20 +489,29 @@ main (int argc, char **argv)
 	pid_t pids[MAX_WORKERS];
 	int n = 1, opt, listener;
 
-	while ((opt = getopt (argc, argv, "l:n:s:")) != -1) {
-		if (opt == 'l')
+	while ((opt = getopt (argc, argv, "l:n:s:S:")) != -1) {
+		if (opt == 'l') {
 			path = optarg;
-		else if (opt == 'n')
+		} else if (opt == 'n') {
 			n = atoi (optarg);
-		else if (opt == 's')
+		} else if (opt == 's') {
 			sendmail = optarg;
-		else
+		} else if (opt == 'S') {
+			char *colon = strrchr (optarg, ':');
+
+			if (colon == NULL)
+				return EX_USAGE;
+			smtp_port = atoi (colon + 1);
+			smtp_host = strndup (optarg, (size_t) (colon - optarg));
+		} else {
 			return EX_USAGE;
+		}
 	}
 	if (path == NULL || optind != argc - 1 || n < 1 || n > MAX_WORKERS ||
-	    strlen (path) >= sizeof sa.sun_path) {
+	    strlen (path) >= sizeof sa.sun_path ||
+	    (smtp_host != NULL && (smtp_port <= 0 || sendmail != NULL))) {
 		fprintf (stderr, "usage: tg-lmtp-floor -l PATH [-n N] "
-				 "[-s SENDMAIL] CONNINFO\n");
+				 "[-s SENDMAIL | -S HOST:PORT] CONNINFO\n");
 		return EX_USAGE;
 	}
 	conninfo = argv[optind];

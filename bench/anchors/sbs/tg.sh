@@ -3,7 +3,7 @@
 # The ticketgate side of the side-by-side run, all of it under $SBS_DIR
 # (default /var/tmp/sbs), nothing in the source tree:
 #
-#   tg.sh setup   copy ticketgate, tg-lmtp-client, tg-null-sendmail and the
+#   tg.sh setup   copy ticketgate, tg-lmtp-client, tg-lmtp-floor, tg-null-sendmail and the
 #                 templates out of the build, make the corpus (../rt's
 #                 gen_corpus.py, the anchor's seed: 300 new + 90 follow-ups),
 #                 a private PostgreSQL with default durability (unix socket
@@ -45,11 +45,12 @@ stop() {
 setup() {
     [ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 1; }
     [ -x "$BUILD/src/ticketgate" ] || { echo "no $BUILD/src/ticketgate: build first" >&2; exit 1; }
-    make -s -C "$BUILD/bench" tg-lmtp-client tg-null-sendmail >/dev/null
+    make -s -C "$BUILD/bench" tg-lmtp-client tg-lmtp-floor tg-null-sendmail >/dev/null
     mkdir -p "$SBS/bin" "$SBS/home" "$SBS/state" "$SBS/tg-outbox"
     chmod 755 "$SBS"
     # Copies: a rebuild in the tree during a run changes nothing.
-    cp "$BUILD/src/ticketgate" "$BUILD/bench/tg-lmtp-client" "$BUILD/bench/tg-null-sendmail" "$SBS/bin/"
+    cp "$BUILD/src/ticketgate" "$BUILD/bench/tg-lmtp-client" "$BUILD/bench/tg-lmtp-floor" \
+        "$BUILD/bench/tg-null-sendmail" "$SBS/bin/"
     rm -rf "$SBS/templates"; cp -r "$SRC/templates" "$SBS/templates"
     git -C "$SRC" rev-parse HEAD >"$SBS/commit" 2>/dev/null || echo unknown >"$SBS/commit"
     "$SBS/bin/ticketgate" --version | head -1 >"$SBS/version"
