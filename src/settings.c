@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "address.h"
 #include "calendar.h"
 #include "endpoint.h"
 #include "smtp.h"
@@ -237,6 +238,16 @@ parse_address_list (const char *value, char ***out, char **why)
 		if (!is_address (*w)) {
 			*why = g_strdup_printf ("\"%s\" is not a mail address",
 						*w);
+			return FALSE;
+		}
+		/* Each gets mail from us: one that deliver would hold back
+		 * as invalid every time is refused here. */
+		if (!tg_address_is_deliverable (*w)) {
+			*why = g_strdup_printf (
+				"\"%s\" is not an address mail can be sent to "
+				"(the domain must be a host name such as "
+				"example.com)",
+				*w);
 			return FALSE;
 		}
 		g_ptr_array_add (list, g_ascii_strdown (*w, -1));

@@ -410,6 +410,21 @@ static const LoadErrorRow load_error_rows[] = {
 	 "[mail]\nstaff_address = <a@example.com>\n",
 	 "FILE:2: [mail] staff_address: \"<a@example.com>\" is not a mail "
 	 "address"},
+	{"staff-single-label-domain",
+	 "[mail]\nstaff_address = a@example.com, root@localhost\n",
+	 "FILE:2: [mail] staff_address: \"root@localhost\" is not an address "
+	 "mail can be sent to (the domain must be a host name such as "
+	 "example.com)"},
+	{"staff-address-literal",
+	 "[mail]\nstaff_address = root@[127.0.0.1]\n",
+	 "FILE:2: [mail] staff_address: \"root@[127.0.0.1]\" is not an "
+	 "address mail can be sent to (the domain must be a host name such as "
+	 "example.com)"},
+	{"escalation-single-label-domain",
+	 "[escalation]\nwarn_at = 50\nPLATINUM = oncall@desk\n",
+	 "FILE:3: [escalation] PLATINUM: \"oncall@desk\" is not an address "
+	 "mail can be sent to (the domain must be a host name such as "
+	 "example.com)"},
 	{"support-not-address", "[mail]\nsupport_address = support\n",
 	 "FILE:2: [mail] support_address: \"support\" is not a mail address"},
 	{"support-at-end", "[mail]\nsupport_address = support@\n",

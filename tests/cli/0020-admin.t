@@ -5,7 +5,7 @@
 . "$TG_TOP_SRCDIR/tests/lib/common.sh"
 tg_setup
 
-tap_plan 32
+tap_plan 34
 
 run() { out=$("$TICKETGATE" "$@" 2>"$TEST_DIR/err") && rc=0 || rc=$?; err=$(cat "$TEST_DIR/err"); }
 
@@ -92,5 +92,10 @@ like "$out" "FAILED +templates: .*/nonexistent/ack.txt" "... naming the missing 
 like "$out" "FAILED +sendmail /nonexistent/sendmail" "... and the missing sendmail"
 like "$out" "FAILED +state directory /nonexistent/state: not a folder" "... and the missing state directory"
 like "$(tg check-config --schema "$TG_TOP_SRCDIR/schema" 2>&1)" "ok +state directory $TEST_DIR/state" "a writable state directory passes"
+# A staff address deliver would hold back as invalid on every mail.
+sed 's|^staff_address = .*|staff_address = root@localhost|' "$TICKETGATE_CONFIG" >"$TEST_DIR/local-staff.conf"
+out=$("$TICKETGATE" -c "$TEST_DIR/local-staff.conf" check-config --schema "$TG_TOP_SRCDIR/schema" 2>&1) && rc=0 || rc=$?
+is "$rc" "78" "check-config refuses a staff address on a single-label domain (exit 78)"
+like "$out" "local-staff.conf:[0-9]+: \[mail\] staff_address: \"root@localhost\" is not an address mail can be sent to" "... naming the file, line and key"
 
 tg_done
