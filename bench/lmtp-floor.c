@@ -45,6 +45,8 @@ static const char *sendmail;
 static const char *smtp_host;
 static int smtp_port;
 static int smtp_fd = -1;
+static char smtp_in[4096];	/* replies read and not yet taken */
+static size_t smtp_have;
 static PGconn *conn;
 
 static const char answer[] =
@@ -66,21 +68,27 @@ typedef struct {
 	size_t len, cap;
 } Session;
 
-static void
-say (Session *s, const char *text)
+/* All of @len bytes to @fd: 0, or -1 when the peer is gone. */
+static int
+write_all (int fd, const char *text, size_t len)
 {
-	size_t len = strlen (text);
-
 	while (len > 0) {
-		ssize_t n = write (s->fd, text, len);
+		ssize_t n = write (fd, text, len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return;
+			return -1;
 		text += n;
 		len -= (size_t) n;
 	}
+	return 0;
+}
+
+static void
+say (Session *s, const char *text)
+{
+	write_all (s->fd, text, strlen (text));
 }
 
 /* The next line without its CRLF, or a piece of a longer one (*whole
@@ -259,50 +267,31 @@ hand_over (void)
 static int
 smtp_reply (void)
 {
-	static char buf[4096];
-	static size_t have;
-
 	for (;;) {
-		char *lf = memchr (buf, '\n', have);
+		char *lf = memchr (smtp_in, '\n', smtp_have);
 		ssize_t n;
 
 		if (lf != NULL) {
-			size_t k = (size_t) (lf - buf) + 1;
-			int code = atoi (buf), more = k > 4 && buf[3] == '-';
+			size_t k = (size_t) (lf - smtp_in) + 1;
+			int code = atoi (smtp_in);
+			int more = k > 4 && smtp_in[3] == '-';
 
-			memmove (buf, buf + k, have - k);
-			have -= k;
+			memmove (smtp_in, smtp_in + k, smtp_have - k);
+			smtp_have -= k;
 			if (!more)
 				return code;
 			continue;
 		}
-		if (have == sizeof buf)
+		if (smtp_have == sizeof smtp_in)
 			return -1;
-		n = read (smtp_fd, buf + have, sizeof buf - have);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			have = 0;
-			return -1;
-		}
-		have += (size_t) n;
-	}
-}
-
-static int
-smtp_say (const char *text, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write (smtp_fd, text, len);
-
+		n = read (smtp_fd, smtp_in + smtp_have,
+			  sizeof smtp_in - smtp_have);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			return -1;
-		text += n;
-		len -= (size_t) n;
+		smtp_have += (size_t) n;
 	}
-	return 0;
 }
 
 static void
@@ -311,6 +300,7 @@ smtp_close (void)
 	if (smtp_fd >= 0)
 		close (smtp_fd);
 	smtp_fd = -1;
+	smtp_have = 0;
 }
 
 /* The kept connection, made (greeting and EHLO) when there is none. */
@@ -328,7 +318,8 @@ smtp_connect (void)
 	smtp_fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (smtp_fd < 0 ||
 	    connect (smtp_fd, (struct sockaddr *) &sa, sizeof sa) < 0 ||
-	    smtp_reply () != 220 || smtp_say (ehlo, sizeof ehlo - 1) < 0 ||
+	    smtp_reply () != 220 ||
+	    write_all (smtp_fd, ehlo, sizeof ehlo - 1) < 0 ||
 	    smtp_reply () != 250) {
 		smtp_close ();
 		return -1;
@@ -370,9 +361,9 @@ submit (void)
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (smtp_connect () < 0)
 			continue;
-		if (smtp_say (head, sizeof head - 1) == 0 &&
+		if (write_all (smtp_fd, head, sizeof head - 1) == 0 &&
 		    smtp_reply () == 250 && smtp_reply () == 250 &&
-		    smtp_reply () == 354 && smtp_say (text, len) == 0 &&
+		    smtp_reply () == 354 && write_all (smtp_fd, text, len) == 0 &&
 		    smtp_reply () == 250)
 			return 0;
 		smtp_close ();
