@@ -46,6 +46,8 @@
 #define BACKOFF_FIRST_US (G_USEC_PER_SEC / 4)
 #define BACKOFF_MAX_US (30 * G_USEC_PER_SEC)
 #define LISTEN_BACKLOG 128
+/* Addresses to listen on, from the configuration, --listen or systemd. */
+#define MAX_LISTENERS 16
 /* Pauses between attempts to connect to a database that is down. */
 #define CONNECT_PAUSE_FIRST (G_USEC_PER_SEC / 4)
 #define CONNECT_PAUSE_MAX (2 * G_USEC_PER_SEC)
@@ -242,7 +244,7 @@ catch_stop (void)
 static int
 worker_loop (Worker *w, const int *listeners, guint n)
 {
-	struct pollfd p[16];
+	struct pollfd p[MAX_LISTENERS];
 
 	for (guint i = 0; i < n; i++)
 		p[i] = (struct pollfd) { .fd = listeners[i], .events = POLLIN };
@@ -512,7 +514,8 @@ inherited_listeners (int **out)
 
 	if (pid == NULL || fds == NULL ||
 	    g_ascii_strtoull (pid, NULL, 10) != (guint64) getpid () ||
-	    !g_ascii_string_to_unsigned (fds, 10, 1, 16, &n, NULL))
+	    !g_ascii_string_to_unsigned (fds, 10, 1, MAX_LISTENERS, &n,
+					 NULL))
 		return 0;
 	*out = g_new (int, n);
 	for (guint i = 0; i < n; i++) {
@@ -522,34 +525,52 @@ inherited_listeners (int **out)
 	return (guint) n;
 }
 
-static gboolean
-open_listeners (Master *m, const char *const *listen, GError **error)
+/*
+ * The addresses of a --listen or [lmtpd] listen list, at most
+ * MAX_LISTENERS; NULL with a G_OPTION_ERROR saying why.
+ */
+static GArray *
+listen_list (const char *text, GError **error)
 {
 	g_autoptr (GArray) all = g_array_new (FALSE, TRUE, sizeof (TgEndpoint));
 	g_autofree char *why = NULL;
 
 	g_array_set_clear_func (all, (GDestroyNotify) tg_endpoint_clear);
+	if (!tg_endpoint_parse_list (text, &all, &why)) {
+		g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+			     "%s", why);
+		return NULL;
+	}
+	if (all->len > MAX_LISTENERS) {
+		g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+			     "more than %d addresses to listen on",
+			     MAX_LISTENERS);
+		return NULL;
+	}
+	return g_steal_pointer (&all);
+}
+
+static gboolean
+open_listeners (Master *m, const char *const *listen, GError **error)
+{
+	g_autoptr (GArray) all = NULL;
+
 	m->n_listeners = inherited_listeners (&m->listeners);
 	if (m->n_listeners == 0) {
 		g_autofree char *joined =
 			listen != NULL ? g_strjoinv (",", (char **) listen)
 				       : g_strdup (m->w.config->lmtpd_listen);
 
-		if (!tg_endpoint_parse_list (joined, &all, &why)) {
-			g_set_error (error, TG_SETTINGS_ERROR,
-				     TG_SETTINGS_ERROR_INVALID,
-				     "--listen: %s", why);
-			return FALSE;
-		}
-		if (all->len > 16) {
-			g_set_error (error, TG_SETTINGS_ERROR,
-				     TG_SETTINGS_ERROR_INVALID,
-				     "more than 16 addresses to listen on");
+		all = listen_list (joined, error);
+		if (all == NULL) {
+			g_prefix_error (error, "%s: ", listen != NULL
+						       ? "--listen"
+						       : "[lmtpd] listen");
 			return FALSE;
 		}
 		m->listeners = g_new (int, all->len);
 	}
-	for (guint i = 0; i < all->len; i++) {
+	for (guint i = 0; all != NULL && i < all->len; i++) {
 		const TgEndpoint *e = &g_array_index (all, TgEndpoint, i);
 		int fd = tg_endpoint_listen (e, LISTEN_BACKLOG, error);
 
@@ -576,6 +597,23 @@ typedef struct {
 	char **listen;
 } Options;
 
+/* --listen is the command line's, so a value that is no address is a
+ * usage error, said before anything is loaded. */
+static gboolean
+check_listen (const char *const *listen, GError **error)
+{
+	g_autofree char *joined = NULL;
+	g_autoptr (GArray) all = NULL;
+
+	if (listen == NULL)
+		return TRUE;
+	joined = g_strjoinv (",", (char **) listen);
+	all = listen_list (joined, error);
+	if (all == NULL)
+		g_prefix_error (error, "--listen: ");
+	return all != NULL;
+}
+
 static gboolean
 parse_options (int argc, char **argv, Options *o, GError **error)
 {
@@ -599,7 +637,7 @@ parse_options (int argc, char **argv, Options *o, GError **error)
 			     "unexpected argument \"%s\"", argv[1]);
 		return FALSE;
 	}
-	return TRUE;
+	return check_listen ((const char *const *) o->listen, error);
 }
 
 /* One session on standard input and output; a configuration that does

@@ -12,7 +12,7 @@
 . "$TG_TOP_SRCDIR/tests/lib/common.sh"
 tg_setup
 
-tap_plan 34
+tap_plan 36
 
 SOCK="$TEST_DIR/lmtp.sock"
 LPID=
@@ -220,5 +220,13 @@ sed -i 's/^\[lmtpd\]$/[lmtpd]\nlisten = inet:localhost:24/' "$TICKETGATE_CONFIG"
 err=$(tg check-config 2>&1) && rc=0 || rc=$?
 is "$rc" "78" "check-config refuses a listen address that is no address"
 like "$err" 'ticketgate.conf:[0-9]+: \[lmtpd\] listen: .*numeric address' "... naming file, line and key"
+
+# 13. A --listen that is no address is the command line's mistake: 64,
+# one line, said before anything is loaded or listened on.
+err=$(tg -c "$TEST_DIR/missing.conf" lmtpd --listen "unix:$SOCK" --listen inet:localhost:24 2>&1) && rc=0 || rc=$?
+is "$rc:$err" "64:ticketgate lmtpd: --listen: inet: needs a numeric address and a port, such as inet:127.0.0.1:25 or inet:[::1]:25" \
+	"lmtpd --listen with no address: usage error (64), one line"
+[ -e "$SOCK" ] && s=present || s=absent
+is "$s" "absent" "... and nothing listens"
 
 tg_done
