@@ -87,6 +87,28 @@ dispatch (const Globals *g, int argc, char **argv)
 	return EX_USAGE;
 }
 
+/*
+ * A bad global option. The parse stopped before the command was found,
+ * so any word "deliver" counts: deliver's caller is Postfix, and our
+ * misconfiguration defers the mail instead of bouncing it. Everyone
+ * else is a person or a timer, told 64.
+ */
+static int
+globals_failed (int argc, char **argv, const GError *error)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp (argv[i], "deliver") == 0) {
+			g_printerr ("%s ticketgate: bad arguments: %s\n",
+				    tg_exit_status (TG_FAULT_USAGE),
+				    error->message);
+			return tg_exit_code (TG_FAULT_USAGE,
+					     TG_CALLER_DELIVER);
+		}
+	g_printerr ("ticketgate: %s (see ticketgate --help)\n",
+		    error->message);
+	return EX_USAGE;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -100,12 +122,8 @@ main (int argc, char **argv)
 	 * exits 75 with a reason. */
 	signal (SIGPIPE, SIG_IGN);
 	signal (SIGXFSZ, SIG_IGN);
-	if (!parse_globals (&argc, &argv, &g, &error)) {
-		/* deliver's caller is Postfix: misconfiguration defers. */
-		g_printerr ("%s ticketgate: %s\n",
-			    tg_exit_status (TG_FAULT_USAGE), error->message);
-		return tg_exit_code (TG_FAULT_USAGE, TG_CALLER_DELIVER);
-	}
+	if (!parse_globals (&argc, &argv, &g, &error))
+		return globals_failed (argc, argv, error);
 	if (g.version) {
 		printf ("ticketgate %s\n", PACKAGE_VERSION);
 		g_autofree char *client = tg_store_client_version ();

@@ -6,7 +6,7 @@
 . "$TG_TOP_SRCDIR/tests/lib/common.sh"
 tg_setup
 
-tap_plan 36
+tap_plan 38
 
 tg customer add "ACME Corp" --plan GOLD --from 2026-01-01 --domain acme.example >/dev/null
 count() { sql "SELECT (SELECT count(*) FROM tickets) || '/' || (SELECT count(*) FROM messages) || '/' || (SELECT count(*) FROM outbox)"; }
@@ -81,6 +81,10 @@ TICKETGATE_LOG=syslog "$TICKETGATE" -c "$TEST_DIR/bad.conf" deliver <"$TEST_DIR/
 like "$rc:$(cat "$TEST_DIR/err")" "^75:4\.3\.5 ticketgate: .*/nonexistent/templates/ack.txt" "missing templates: 75, naming the file"
 quiet_deliver "$TEST_DIR/m1.eml" --no-such-option
 like "$rc:$err" '^75:4\.3\.5 ticketgate: bad arguments' "a bad argument (our alias is wrong): 75, not a bounce"
+TICKETGATE_LOG=syslog "$TICKETGATE" --no-such-option deliver <"$TEST_DIR/m1.eml" 2>"$TEST_DIR/err" && rc=0 || rc=$?
+is "$rc:$(cat "$TEST_DIR/err")" "75:4.3.5 ticketgate: bad arguments: Unknown option --no-such-option" "a bad option before deliver: 75 as well, the same line"
+err=$(tg --no-such-option customer list 2>&1) && rc=0 || rc=$?
+is "$rc:$err" "64:ticketgate: Unknown option --no-such-option (see ticketgate --help)" "... before any other command: a usage error (64), one line"
 
 # sendmail fails: the mail is stored anyway, sweep sends the answer later.
 echo "queue file write error" >"$TG_SENDMAIL_DIR/fail"
