@@ -1587,7 +1587,7 @@ static const Command commands[] = {
 	{ "secret", "rotate", "",
 	  "make a new secret for signed reply addresses", cmd_secret_rotate,
 	  TRUE },
-	{ "check-config", NULL, "[--dump]",
+	{ "check-config", NULL, "[--dump] [--schema DIR]",
 	  "check configuration, templates and database", cmd_check_config,
 	  FALSE },
 };
