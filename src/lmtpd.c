@@ -725,6 +725,7 @@ tg_lmtpd_main (const char *config_path, int argc, char **argv)
 
 	if (!parse_options (argc, argv, &o, &error)) {
 		g_printerr ("ticketgate lmtpd: %s\n", error->message);
+		g_strfreev (o.listen);
 		return EX_USAGE;
 	}
 	code = o.stdio ? run_stdio (path) : run_daemon (path, &o);
